@@ -1,0 +1,75 @@
+"""The library API: `safedata.build(recipe)`. The CLI is a thin shell over this."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from safedata.pipeline import BuildContext, run_stages
+from safedata.progress import Progress
+from safedata.publish.card import render_card
+from safedata.publish.report import build_report
+from safedata.publish.writer import write_variants
+from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
+from safedata.schemas.record import Record
+from safedata.stages import assemble
+
+
+@dataclass
+class BuildResult:
+    out_dir: Path
+    report: dict[str, Any]
+    records: list[Record]
+
+    @property
+    def rows(self) -> int:
+        return len(self.records)
+
+
+def load(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None) -> LoadedRecipe:
+    if isinstance(recipe, LoadedRecipe):
+        return recipe
+    if isinstance(recipe, dict):
+        return parse_recipe(yaml.safe_dump(recipe, sort_keys=False), None, out)
+    return load_recipe(recipe, out)
+
+
+def plan(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None) -> list[tuple[str, str]]:
+    """What a build would do, stage by stage, without doing it (no teacher requests are sent)."""
+    loaded = load(recipe, out)
+    ctx = BuildContext(loaded=loaded, out_dir=Path(loaded.recipe.output_dir()), progress=Progress(False))
+    return [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
+
+
+def build(
+    recipe: str | Path | dict[str, Any] | LoadedRecipe,
+    out: str | None = None,
+    *,
+    quiet: bool = True,
+    use_cache: bool = True,
+) -> BuildResult:
+    loaded = load(recipe, out)
+    out_dir = Path(loaded.recipe.output_dir())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    with Progress(not quiet) as progress:
+        ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
+        records = run_stages(assemble(loaded.recipe), ctx)
+        files = write_variants(records, out_dir, loaded.recipe.output.shard_rows)
+    report = build_report(ctx, records, files, time.perf_counter() - start)
+    _write_text(ctx, out_dir / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
+    recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
+    _write_text(ctx, out_dir / "recipe.yaml", recipe_yaml)
+    _write_text(ctx, out_dir / "README.md", render_card(ctx, report, recipe_yaml))
+    lines = [json.dumps(q, ensure_ascii=False, default=str) for q in ctx.quarantined]
+    _write_text(ctx, out_dir / "quarantine.jsonl", "\n".join(lines) + ("\n" if lines else ""))
+    return BuildResult(out_dir=out_dir, report=report, records=records)
+
+
+def _write_text(ctx: BuildContext, path: Path, text: str) -> None:
+    path.write_text(ctx.scrub(text), encoding="utf-8")

@@ -1,0 +1,67 @@
+"""`template` variant without a teacher: an 8-category safety check, a conclusion, and a clear refusal.
+
+The verdict lines come from the row's category label, so the chain of thought is always consistent with
+the refusal that follows it (no reasoning-answer inconsistency by construction).
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from safedata.categories import BY_NAME, CATEGORIES, canonical
+from safedata.schemas.record import Record
+
+FALLBACK = "illicit/violent"
+
+_OPENERS = (
+    "Before I respond, I need to check the request to {gist} against each unsafe content category.",
+    "I should screen the request to {gist} against the unsafe content categories before answering.",
+    "Let me go through the unsafe content categories one by one for the request to {gist}.",
+)
+_REFUSALS = (
+    "Sorry, I can't help with that, because {concern}. If it's useful, I can {alternative}.",
+    "I'm sorry, but I won't help with this: {concern}. I'd be glad to {alternative} instead.",
+    "Sorry, that's not something I can assist with, since {concern}. What I can do is {alternative}.",
+)
+
+
+def _pick(options: tuple[str, ...], key: str, seed: int) -> str:
+    h = int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest(), 16)
+    return options[h % len(options)]
+
+
+def gist(prompt: str, limit: int = 90) -> str:
+    """A short, quoted pointer to the request (offline we cannot paraphrase it)."""
+    text = " ".join(prompt.split())
+    return f'"{text}"' if len(text) <= limit else f'"{text[:limit].rsplit(" ", 1)[0]} …"'
+
+
+def resolve_category(record: Record) -> str:
+    return canonical(record.category) or FALLBACK
+
+
+def template_reasoning(record: Record, seed: int = 0, framing: str | None = None) -> str:
+    flagged = resolve_category(record)
+    lines = [_pick(_OPENERS, record.prompt, seed).format(gist=gist(record.prompt))]
+    if framing:
+        lines.append(framing)
+    for cat in CATEGORIES:
+        verdict = f"Yes, {cat.concern}." if cat.name == flagged else "No."
+        lines.append(f"* {cat.name}: {verdict}")
+    lines.append(f"Therefore, the request is unsafe under {flagged}, so I should decline it clearly and offer a safer direction.")
+    return "\n".join(lines)
+
+
+def template_refusal(record: Record, seed: int = 0) -> str:
+    cat = BY_NAME[resolve_category(record)]
+    return _pick(_REFUSALS, record.prompt + "/answer", seed).format(concern=cat.concern, alternative=cat.alternative)
+
+
+def build_template(record: Record, seed: int) -> Record:
+    r = record.model_copy(deep=True, update={"variant": "template"})
+    r.reasoning = template_reasoning(record, seed)
+    r.answer = template_refusal(record, seed)
+    detail = f"category {resolve_category(record)}"
+    if canonical(record.category) is None:
+        detail += f" (label {record.category!r} not recognised; used {FALLBACK})"
+    return r.with_id().touched("generate", "template", detail)

@@ -1,0 +1,34 @@
+"""build_report.json: counts in and out of every stage, and the final dataset's composition."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from safedata.pipeline import BuildContext
+from safedata.schemas.record import Record
+
+
+def composition(records: list[Record]) -> dict[str, dict[str, int]]:
+    out: dict[str, Counter[str]] = {"kind": Counter(), "category": Counter(), "variant": Counter(), "source": Counter()}
+    for r in records:
+        out["kind"][r.kind] += 1
+        out["category"][r.category or "none"] += 1
+        out["variant"][r.variant or "none"] += 1
+        out["source"][r.source] += 1
+        if r.attack is not None:
+            out.setdefault("tactic", Counter())[r.attack.tactic] += 1
+    return {k: dict(sorted(v.items())) for k, v in out.items()}
+
+
+def build_report(ctx: BuildContext, records: list[Record], files: dict[str, list[str]], seconds: float) -> dict[str, Any]:
+    return {
+        "recipe": ctx.recipe.name,
+        "output_dir": str(ctx.out_dir),
+        "seconds": round(seconds, 2),
+        "rows": len(records),
+        "quarantined": len(ctx.quarantined),
+        "stages": [s.to_dict() for s in ctx.stats.values()],
+        "final": composition(records),
+        "files": files,
+    }

@@ -1,0 +1,36 @@
+"""Write records as a Hub-style parquet dataset: data/<variant>/train-XXXXX-of-YYYYY.parquet."""
+
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+from safedata.publish.columns import to_row
+from safedata.schemas.record import Record
+
+
+def write_variants(records: list[Record], out_dir: Path, shard_rows: int) -> dict[str, list[str]]:
+    """Replace data/ with one config per variant; return variant -> shard paths (relative)."""
+    import datasets
+
+    datasets.disable_progress_bars()  # our own progress is on stderr; theirs would interleave with it
+
+    by_variant: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        by_variant[r.variant or "none"].append(r)
+    data_dir = out_dir / "data"
+    if data_dir.exists():
+        shutil.rmtree(data_dir)  # a rebuild must not leave shards of variants that are gone
+    files: dict[str, list[str]] = {}
+    for variant, rows in sorted(by_variant.items()):
+        vdir = data_dir / variant
+        vdir.mkdir(parents=True)
+        n_shards = max(1, -(-len(rows) // shard_rows))
+        files[variant] = []
+        for k in range(n_shards):
+            chunk = rows[k * shard_rows : (k + 1) * shard_rows]
+            path = vdir / f"train-{k:05d}-of-{n_shards:05d}.parquet"
+            datasets.Dataset.from_list([to_row(r) for r in chunk]).to_parquet(str(path))
+            files[variant].append(str(path.relative_to(out_dir)))
+    return files

@@ -1,0 +1,1 @@
+"""Typed models: the recipe (YAML) and the record that flows between stages."""

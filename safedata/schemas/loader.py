@@ -1,0 +1,128 @@
+"""Load a recipe from YAML: line numbers for every key, `${ENV}` secrets, one-line errors."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from safedata.errors import RecipeError
+from safedata.schemas.recipe import Recipe
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# Discriminator tags pydantic puts in error locations (`sources.0.file.path`); users never write them.
+_UNION_TAGS = {"file", "hf", "seeds", "openai", "vllm", "transformers", "function-after[_from_name()]"}
+
+YamlPath = tuple[str | int, ...]
+
+
+@dataclass
+class LoadedRecipe:
+    recipe: Recipe
+    raw: dict[str, Any]  # as written, `${VAR}` left in place: safe to publish
+    lines: dict[YamlPath, int] = field(default_factory=dict)
+    path: Path | None = None
+    secrets: set[str] = field(default_factory=set)  # resolved values, scrubbed from anything we write
+
+    def line_of(self, loc: YamlPath) -> int | None:
+        return nearest_line(self.lines, loc)
+
+
+def format_path(loc: YamlPath) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def nearest_line(lines: dict[YamlPath, int], loc: YamlPath) -> int | None:
+    # A missing key has no line of its own: point at the closest parent that exists.
+    for n in range(len(loc), -1, -1):
+        if loc[:n] in lines:
+            return lines[loc[:n]]
+    return None
+
+
+def _line_map(node: yaml.Node, prefix: YamlPath, out: dict[YamlPath, int]) -> None:
+    out[prefix] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            path = (*prefix, key.value)
+            _line_map(value, path, out)
+            out[path] = key.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            _line_map(item, (*prefix, i), out)
+
+
+def _interpolate(value: Any, loc: YamlPath, secrets: set[str], lines: dict[YamlPath, int]) -> Any:
+    if isinstance(value, dict):
+        return {k: _interpolate(v, (*loc, k), secrets, lines) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, (*loc, i), secrets, lines) for i, v in enumerate(value)]
+    if isinstance(value, str) and "${" in value:
+
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in os.environ:
+                raise RecipeError(f"environment variable {name} is not set", format_path(loc), lines.get(loc))
+            if os.environ[name]:
+                secrets.add(os.environ[name])
+            return os.environ[name]
+
+        return _ENV.sub(sub, value)
+    return value
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> YamlPath:
+    return tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
+
+
+def parse_recipe(text: str, path: Path | None = None, out_dir: str | None = None) -> LoadedRecipe:
+    try:
+        node = yaml.compose(text)
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
+        raise RecipeError(f"YAML syntax error: {problem}", "", mark.line + 1 if mark else None) from None
+    if not isinstance(raw, dict):
+        raise RecipeError("a recipe must be a YAML mapping of sections", "", 1)
+    lines: dict[YamlPath, int] = {}
+    _line_map(node, (), lines)
+    secrets: set[str] = set()
+    data = _interpolate(raw, (), secrets, lines)
+    if out_dir is not None:
+        data.setdefault("output", {})
+        data["output"] = {**(data["output"] or {}), "dir": out_dir}
+    try:
+        recipe = Recipe.model_validate(data)
+    except ValidationError as e:
+        err = e.errors()[0]
+        loc = _clean_loc(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = f"unknown key `{loc[-1]}`"
+        elif err["type"] == "missing":
+            msg = "required key is missing"
+        elif err["type"] in ("literal_error", "enum") and "input" in err:
+            msg = f"{msg} (got {err['input']!r})"
+        more = f" (+{len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
+        raise RecipeError(msg + more, format_path(loc), nearest_line(lines, loc)) from None
+    return LoadedRecipe(recipe=recipe, raw=raw, lines=lines, path=path, secrets=secrets)
+
+
+def load_recipe(path: str | Path, out_dir: str | None = None) -> LoadedRecipe:
+    p = Path(path)
+    if not p.is_file():
+        raise RecipeError(f"recipe file not found: {p}", "", None)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise RecipeError(f"cannot read recipe: {e}", "", None) from None
+    return parse_recipe(text, p, out_dir)

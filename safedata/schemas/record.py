@@ -1,0 +1,98 @@
+"""The record that flows between stages: one prompt, or one sample of one variant for it."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Kind = Literal["harmful", "benign", "math"]
+KINDS: tuple[str, ...] = ("harmful", "benign", "math")
+
+
+class Provenance(BaseModel):
+    """One thing a stage did to a record (kept so the card and report never re-derive history)."""
+
+    stage: str
+    action: str
+    detail: str = ""
+
+
+class TeacherInfo(BaseModel):
+    engine: str
+    model: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    guidelines: str = "default"
+    decoding: str = "normal"
+
+
+class Usage(BaseModel):
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached: bool = False
+
+
+class AttackInfo(BaseModel):
+    """Set by the augment stage when a request was wrapped in a jailbreak framing."""
+
+    original_request: str
+    template_id: str
+    tactic: str
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = ""
+    prompt: str
+    kind: Kind
+    category: str | None = None
+    source: str
+    variant: str | None = None
+    sample_index: int = 0
+    reasoning: str | None = None
+    answer: str | None = None
+    truncated: bool = False
+    teacher: TeacherInfo | None = None
+    usage: Usage | None = None
+    attack: AttackInfo | None = None
+    # Pattern name -> fired?  Filled by filters/; empty until then.
+    labels: dict[str, bool] = Field(default_factory=dict)
+    # Free-form judge outputs (judge name -> its parsed verdict), kept for audit.
+    judgements: dict[str, Any] = Field(default_factory=dict)
+    provenance: list[Provenance] = Field(default_factory=list)
+    # Source columns that were not mapped, kept for traceability.
+    meta: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def has_trace(self) -> bool:
+        return self.reasoning is not None and self.answer is not None
+
+    def assistant_content(self) -> str:
+        return render_assistant(self.reasoning or "", self.answer or "")
+
+    def messages(self) -> list[dict[str, str]]:
+        return [
+            {"role": "user", "content": self.prompt},
+            {"role": "assistant", "content": self.assistant_content()},
+        ]
+
+    def touched(self, stage: str, action: str, detail: str = "") -> Record:
+        self.provenance.append(Provenance(stage=stage, action=action, detail=detail))
+        return self
+
+    def with_id(self) -> Record:
+        self.id = record_id(self.source, self.prompt, self.variant, self.sample_index)
+        return self
+
+
+def render_assistant(reasoning: str, answer: str) -> str:
+    """The assistant turn in the R1 format every variant shares."""
+    return f"<think>\n{reasoning.strip()}\n</think>\n\n{answer.strip()}"
+
+
+def record_id(source: str, prompt: str, variant: str | None, sample_index: int) -> str:
+    """Stable across runs and machines: hash of what makes a sample unique."""
+    key = "\x1f".join([source, prompt, variant or "", str(sample_index)])
+    return hashlib.sha256(key.encode()).hexdigest()[:16]

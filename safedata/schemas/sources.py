@@ -1,0 +1,110 @@
+"""Recipe models for the `sources:` list."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from safedata.schemas.record import Kind
+
+SEED_SETS = ("harmful", "benign", "math")
+FILE_FORMATS = ("jsonl", "json", "csv", "parquet")
+
+
+class Strict(BaseModel):
+    """Base for every recipe section: unknown keys are errors, never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FieldMap(Strict):
+    """Which source column feeds which record field."""
+
+    prompt: str = "prompt"
+    category: str | None = None
+    reasoning: str | None = None
+    answer: str | None = None
+    # Full assistant text with the thought in <think>...</think> (a missing opening tag is handled).
+    response: str | None = None
+    # Worked solution; the final answer is read from `#### x` or `\boxed{x}` (GSM8K / MATH style).
+    solution: str | None = None
+
+    @model_validator(mode="after")
+    def _one_trace_shape(self) -> FieldMap:
+        shapes = [bool(self.response), bool(self.solution), bool(self.reasoning or self.answer)]
+        if sum(shapes) > 1:
+            raise ValueError("map either `response`, `solution`, or `reasoning` + `answer`, not several")
+        if bool(self.reasoning) != bool(self.answer):
+            raise ValueError("`reasoning` and `answer` must be mapped together")
+        return self
+
+    def columns(self) -> dict[str, str]:
+        return {k: v for k, v in self.model_dump().items() if v}
+
+
+class SourceBase(Strict):
+    id: str | None = Field(None, description="Name used in records and reports; defaults from the source.")
+    kind: Kind | None = Field(None, description="harmful | benign | math (seeds infer it from the set).")
+    category: str | None = Field(None, description="Category for every row, when no column holds one.")
+    fields: FieldMap = Field(default_factory=FieldMap)
+    limit: int | None = Field(None, ge=1, description="Keep the first N rows (after sampling).")
+    sample: int | None = Field(None, ge=1, description="Draw N rows at random (seeded) before `limit`.")
+    seed: int | None = Field(None, description="Sampling seed; defaults to the recipe seed.")
+    max_prompt_chars: int = Field(20_000, ge=1, description="Longer prompts are quarantined.")
+
+
+class FileSource(SourceBase):
+    type: Literal["file"]
+    path: str
+    format: Literal["jsonl", "json", "csv", "parquet"] | None = Field(
+        None, description="Inferred from the extension when omitted."
+    )
+
+    @field_validator("path")
+    @classmethod
+    def _exists(cls, v: str) -> str:
+        if not Path(v).is_file():
+            raise ValueError(f"file not found: {v}")
+        return v
+
+    @model_validator(mode="after")
+    def _format_known(self) -> FileSource:
+        if self.format is None:
+            ext = Path(self.path).suffix.lstrip(".").lower()
+            if ext not in FILE_FORMATS:
+                raise ValueError(f"cannot infer format from '.{ext}'; set `format` to one of {FILE_FORMATS}")
+            self.format = ext  # type: ignore[assignment]
+        if self.kind is None:
+            raise ValueError("`kind` is required for file sources (harmful, benign or math)")
+        return self
+
+
+class HFSource(SourceBase):
+    type: Literal["hf"]
+    path: str = Field(description="Hub id, local folder, or builder name such as `json` / `parquet`.")
+    name: str | None = Field(None, description="Dataset config name.")
+    split: str = "train"
+    revision: str | None = None
+    data_files: str | list[str] | dict[str, str | list[str]] | None = None
+
+    @model_validator(mode="after")
+    def _kind_given(self) -> HFSource:
+        if self.kind is None:
+            raise ValueError("`kind` is required for hf sources (harmful, benign or math)")
+        return self
+
+
+class SeedsSource(SourceBase):
+    type: Literal["seeds"]
+    set: Literal["harmful", "benign", "math"]
+
+    @model_validator(mode="after")
+    def _kind_from_set(self) -> SeedsSource:
+        if self.kind is None:
+            self.kind = self.set  # type: ignore[assignment]
+        return self
+
+
+Source = Annotated[FileSource | HFSource | SeedsSource, Field(discriminator="type")]

@@ -1,0 +1,22 @@
+"""The order of stages in a build. Adding a stage: its module, its recipe section, one line here.
+
+Each entry builds the stage from the recipe, or returns None when the recipe does not ask for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from safedata.builders.stage import GenerateStage
+from safedata.pipeline import Stage
+from safedata.schemas.recipe import Recipe
+from safedata.sources.stage import SourcesStage
+
+STAGES: list[Callable[[Recipe], Stage | None]] = [
+    lambda r: SourcesStage(),
+    lambda r: GenerateStage(),
+]
+
+
+def assemble(recipe: Recipe) -> list[Stage]:
+    return [s for make in STAGES if (s := make(recipe)) is not None]

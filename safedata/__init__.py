@@ -1,6 +1,7 @@
 """safedata: build and prove safety SFT datasets for reasoning models.
 
-Imports stay light here so `safedata --help` starts fast; heavy libraries load inside the stage that needs them.
+Imports stay light here so `safedata --help` starts fast; heavy libraries load inside the stage
+that needs them.
 """
 
 from __future__ import annotations

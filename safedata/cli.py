@@ -15,7 +15,11 @@ from rich.markup import escape
 
 from safedata.errors import SafedataError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Build and prove safety SFT datasets for reasoning models.")
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Build and prove safety SFT datasets for reasoning models.",
+)
 out = Console()  # results on stdout
 err = Console(stderr=True)  # logs and errors on stderr
 
@@ -43,8 +47,12 @@ def user_errors(fn: F) -> F:
 @user_errors
 def build(
     recipe: Path = typer.Argument(..., help="Recipe YAML file."),
-    out_dir: str | None = typer.Option(None, "--out", help="Output folder (overrides the recipe's output.dir)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the plan; read sources but send no requests."),
+    out_dir: str | None = typer.Option(
+        None, "--out", help="Output folder (overrides the recipe's output.dir)."
+    ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Print the plan; read sources but send no requests."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore the request cache (re-send everything)."),
 ) -> None:
@@ -59,7 +67,9 @@ def build(
     from safedata.inspect import summary_table
 
     out.print(summary_table(result.report))
-    out.print(f"wrote {result.rows} rows to {result.out_dir} in {result.report['seconds']} s", highlight=False)
+    out.print(
+        f"wrote {result.rows} rows to {result.out_dir} in {result.report['seconds']} s", highlight=False
+    )
 
 
 @app.command()

@@ -48,13 +48,18 @@ def template_reasoning(record: Record, seed: int = 0, framing: str | None = None
     for cat in CATEGORIES:
         verdict = f"Yes, {cat.concern}." if cat.name == flagged else "No."
         lines.append(f"* {cat.name}: {verdict}")
-    lines.append(f"Therefore, the request is unsafe under {flagged}, so I should decline it clearly and offer a safer direction.")
+    lines.append(
+        f"Therefore, the request is unsafe under {flagged}, "
+        "so I should decline it clearly and offer a safer direction."
+    )
     return "\n".join(lines)
 
 
 def template_refusal(record: Record, seed: int = 0) -> str:
     cat = BY_NAME[resolve_category(record)]
-    return _pick(_REFUSALS, record.prompt + "/answer", seed).format(concern=cat.concern, alternative=cat.alternative)
+    return _pick(_REFUSALS, record.prompt + "/answer", seed).format(
+        concern=cat.concern, alternative=cat.alternative
+    )
 
 
 def build_template(record: Record, seed: int) -> Record:

@@ -16,7 +16,12 @@ WARNING = (
 
 
 def _size_category(n: int) -> str:
-    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+    for limit, label in (
+        (1_000, "n<1K"),
+        (10_000, "1K<n<10K"),
+        (100_000, "10K<n<100K"),
+        (1_000_000, "100K<n<1M"),
+    ):
         if n < limit:
             return label
     return "1M<n<10M"
@@ -32,7 +37,10 @@ def header(ctx: BuildContext, report: dict[str, Any]) -> dict[str, Any]:
         "size_categories": [_size_category(report["rows"])],
         "pretty_name": ctx.recipe.name,
         "configs": [
-            {"config_name": variant, "data_files": [{"split": "train", "path": f"data/{variant}/train-*.parquet"}]}
+            {
+                "config_name": variant,
+                "data_files": [{"split": "train", "path": f"data/{variant}/train-*.parquet"}],
+            }
             for variant in report["files"]
         ],
     }
@@ -54,8 +62,15 @@ def _teachers(ctx: BuildContext) -> str:
 def render_card(ctx: BuildContext, report: dict[str, Any], recipe_yaml: str) -> str:
     front = yaml.safe_dump(header(ctx, report), sort_keys=False, allow_unicode=True)
     stages = _table(
-        [[s["name"], s["rows_in"], s["rows_out"], ", ".join(f"{k}: {v}" for k, v in s["dropped"].items()) or "-"]
-         for s in report["stages"]],
+        [
+            [
+                s["name"],
+                s["rows_in"],
+                s["rows_out"],
+                ", ".join(f"{k}: {v}" for k, v in s["dropped"].items()) or "-",
+            ]
+            for s in report["stages"]
+        ],
         ["stage", "rows in", "rows out", "dropped"],
     )
     final = report["final"]

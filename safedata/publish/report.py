@@ -10,7 +10,12 @@ from safedata.schemas.record import Record
 
 
 def composition(records: list[Record]) -> dict[str, dict[str, int]]:
-    out: dict[str, Counter[str]] = {"kind": Counter(), "category": Counter(), "variant": Counter(), "source": Counter()}
+    out: dict[str, Counter[str]] = {
+        "kind": Counter(),
+        "category": Counter(),
+        "variant": Counter(),
+        "source": Counter(),
+    }
     for r in records:
         out["kind"][r.kind] += 1
         out["category"][r.category or "none"] += 1
@@ -21,7 +26,9 @@ def composition(records: list[Record]) -> dict[str, dict[str, int]]:
     return {k: dict(sorted(v.items())) for k, v in out.items()}
 
 
-def build_report(ctx: BuildContext, records: list[Record], files: dict[str, list[str]], seconds: float) -> dict[str, Any]:
+def build_report(
+    ctx: BuildContext, records: list[Record], files: dict[str, list[str]], seconds: float
+) -> dict[str, Any]:
     return {
         "recipe": ctx.recipe.name,
         "output_dir": str(ctx.out_dir),

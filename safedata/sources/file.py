@@ -46,8 +46,7 @@ def read_file(spec: FileSource) -> Iterator[tuple[int, Row | str]]:
             lists = [v for v in data.values() if isinstance(v, list)]
             data = lists[0] if len(lists) == 1 else [data]
         df = pl.DataFrame(data, strict=False, infer_schema_length=None)
-    for n, row in enumerate(df.iter_rows(named=True), 1):
-        yield n, row
+    yield from enumerate(df.iter_rows(named=True), 1)
 
 
 def default_id(spec: FileSource) -> str:

@@ -21,8 +21,7 @@ def read_hf(spec: HFSource) -> Iterator[tuple[int, dict[str, Any] | str]]:
     except Exception as e:  # datasets raises many types; the user needs the message, not the stack
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise SafedataError(f"cannot load hf dataset {spec.path!r}: {first}") from None
-    for n, row in enumerate(ds, 1):
-        yield n, row
+    yield from enumerate(ds, 1)
 
 
 def default_id(spec: HFSource) -> str:

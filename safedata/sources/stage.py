@@ -20,7 +20,9 @@ class SourcesStage:
     name = NAME
 
     def plan(self, ctx: BuildContext) -> str:
-        parts = [f"{source_id(s)}: {n} rows" for s, n in zip(ctx.recipe.sources, count_rows(ctx), strict=True)]
+        parts = [
+            f"{source_id(s)}: {n} rows" for s, n in zip(ctx.recipe.sources, count_rows(ctx), strict=True)
+        ]
         return "read " + "; ".join(parts)
 
     def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
@@ -38,7 +40,9 @@ def _fields(spec: SourceBase) -> FieldMap:
 
 def _select(rows: list[tuple[int, Any]], spec: SourceBase, seed: int) -> list[tuple[int, Any]]:
     if spec.sample is not None and spec.sample < len(rows):
-        picked = random.Random(spec.seed if spec.seed is not None else seed).sample(range(len(rows)), spec.sample)
+        picked = random.Random(spec.seed if spec.seed is not None else seed).sample(
+            range(len(rows)), spec.sample
+        )
         rows = [rows[j] for j in sorted(picked)]  # keep file order: easier to read and to diff
     return rows[: spec.limit] if spec.limit is not None else rows
 

@@ -1,0 +1,76 @@
+"""What every teacher engine (openai-compatible, vllm, transformers) offers the rest of safedata.
+
+Builders (generation variants) and filters (LLM judges, regeneration) only use this interface.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from safedata.schemas.record import TeacherInfo
+
+# Bump when the way a request is rendered changes, so cached replies of the old rendering are not reused.
+PROMPT_TEMPLATE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TeacherRequest:
+    messages: tuple[tuple[str, str], ...]  # (role, content) pairs
+    params: tuple[tuple[str, Any], ...] = ()  # sampling params, sorted
+    prefill: str = ""  # assistant-turn prefix the model must continue (ZeroThink / LessThink)
+
+    @classmethod
+    def chat(cls, messages: Sequence[dict[str, str]], prefill: str = "", **params: Any) -> TeacherRequest:
+        return cls(
+            messages=tuple((m["role"], m["content"]) for m in messages),
+            params=tuple(sorted((k, v) for k, v in params.items() if v is not None)),
+            prefill=prefill,
+        )
+
+    def as_messages(self) -> list[dict[str, str]]:
+        return [{"role": r, "content": c} for r, c in self.messages]
+
+    def key(self, engine: str, model: str) -> str:
+        """Cache key: everything that changes what the teacher is asked, nothing about how we parse it."""
+        payload = {
+            "engine": engine,
+            "model": model,
+            "messages": self.messages,
+            "params": self.params,
+            "prefill": self.prefill,
+            "template_version": PROMPT_TEMPLATE_VERSION,
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class TeacherReply:
+    text: str = ""  # raw assistant text as returned (thought re-wrapped in <think> when sent separately)
+    reasoning: str = ""
+    answer: str = ""
+    truncated: bool = False  # the thought never closed (length cut)
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cached: bool = False
+    error: str | None = None  # error class when the request failed for good
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class Teacher(Protocol):
+    info: TeacherInfo
+
+    def generate(
+        self,
+        requests: Sequence[TeacherRequest],
+        on_reply: Callable[[int, TeacherReply], None] | None = None,
+    ) -> list[TeacherReply]:
+        """One reply per request, in order; `on_reply(index, reply)` fires as each one finishes."""
+        ...

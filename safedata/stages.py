@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from safedata.builders.stage import GenerateStage
+from safedata.filters.stage import FiltersStage
 from safedata.pipeline import Stage
 from safedata.schemas.recipe import Recipe
 from safedata.sources.stage import SourcesStage
@@ -15,6 +16,7 @@ from safedata.sources.stage import SourcesStage
 STAGES: list[Callable[[Recipe], Stage | None]] = [
     lambda r: SourcesStage(),
     lambda r: GenerateStage(),
+    lambda r: FiltersStage(r.filter, r.repair) if r.filter else None,
 ]
 
 

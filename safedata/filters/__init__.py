@@ -19,13 +19,13 @@ Batch use: `make_detector(name, JudgeConfig(...))` from filters.registry and
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from safedata.builders.teachers.base import Teacher
-from safedata.filters.base import Sample
-from safedata.filters.judging import run_detectors
 from safedata.filters.patterns import PATTERNS
 from safedata.filters.refusal import is_refusal
-from safedata.filters.registry import JudgeConfig, make_detector
+
+if TYPE_CHECKING:
+    from safedata.builders.teachers.base import Teacher
 
 __all__ = ["PATTERNS", "detect", "is_refusal"]
 
@@ -39,6 +39,11 @@ def detect(
     judges: Sequence[str] = (),
     teacher: Teacher | None = None,
 ) -> dict[str, bool]:
+    # Imported here so that the recipe schema can import filters.patterns without the judges.
+    from safedata.filters.base import Sample
+    from safedata.filters.judging import run_detectors
+    from safedata.filters.registry import JudgeConfig, make_detector
+
     config = JudgeConfig(teacher=teacher)
     detectors = [make_detector(name, config) for name in (backend, *judges)]
     return run_detectors([Sample(prompt, reasoning, answer, kind)], detectors)[0].labels

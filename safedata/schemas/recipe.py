@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.output import Output
 from safedata.schemas.sources import Source, Strict
 from safedata.schemas.variants import Variant
@@ -19,6 +20,8 @@ class Recipe(Strict):
     sources: list[Source] = Field(min_length=1)
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
+    filter: Filter | None = Field(None, description="Detect failure patterns; select samples.")
+    repair: Repair | None = Field(None, description="Repair or drop flagged samples (needs `filter`).")
 
     @model_validator(mode="after")
     def _unique_variants(self) -> Recipe:

@@ -84,6 +84,44 @@ def inspect(out_dir: Path = typer.Argument(..., help="A build's output folder.")
 
 
 @app.command()
+@user_errors
+def audit(
+    input_spec: str = typer.Argument(
+        ..., help="jsonl, json, csv or parquet file, or an HF dataset path[:config][@split]."
+    ),
+    out_path: Path = typer.Option(..., "--out", help="Output jsonl (rows + patterns, refusal, safe)."),
+    backend: str = typer.Option("heuristic", "--backend", help="heuristic (offline) or llm."),
+    judge: list[str] = typer.Option([], "--judge", help="Safety judge to add (repeatable): rs_match, ..."),
+    field_map: list[str] = typer.Option(
+        [],
+        "--map",
+        help="FIELD=COLUMN, e.g. --map prompt=question (fields: prompt, response, reasoning, answer, kind).",
+    ),
+) -> None:
+    """Label an existing dataset with the failure patterns; print and save the rates."""
+    from safedata.filters.audit import audit as run_audit
+    from safedata.filters.summary import rates_table
+
+    shown = 20
+
+    def skip(line: int, why: str) -> None:
+        nonlocal shown
+        if shown > 0:
+            err.print(f"skipped row {line}: {escape(why)}", highlight=False, soft_wrap=True)
+        shown -= 1
+
+    columns = dict(m.split("=", 1) for m in field_map if "=" in m)
+    if len(columns) != len(field_map):
+        raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
+    result = run_audit(input_spec, out_path, backend=backend, judges=judge, columns=columns, on_skip=skip)
+    if shown < 0:
+        err.print(f"... and {-shown} more skipped rows", highlight=False)
+    out.print(rates_table(result.summary))
+    out.print(f"audited {result.rows} rows ({len(result.skipped)} skipped)", highlight=False)
+    out.print(f"wrote {result.out} and {result.summary_path}", highlight=False, soft_wrap=True)
+
+
+@app.command()
 def schema() -> None:
     """Print the recipe's JSON Schema (for editor completion)."""
     from safedata.schemas.recipe import Recipe

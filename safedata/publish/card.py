@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from safedata.filters.summary import card_section
 from safedata.pipeline import BuildContext
 
 WARNING = (
@@ -107,6 +108,7 @@ the row's kind, category, source, variant, and its provenance (which stage did w
 
 Rows quarantined (bad input, see `quarantine.jsonl`): {report["quarantined"]}.
 
+{card_section(report)}
 ## Models
 
 {_teachers(ctx)}

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures other test modules share: the local OpenAI-compatible server (`openai_server`).
+pytest_plugins = ["tests.fixtures.openai_server"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 

@@ -1,0 +1,27 @@
+"""Teacher engines behind one interface (`base.Teacher`). Registry: engine name -> its class.
+
+Engines are imported only when a recipe names them: distilabel, torch and vllm stay out of light builds.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any
+
+from safedata.builders.teachers.base import Teacher, TeacherReply, TeacherRequest
+
+ENGINES: dict[str, str] = {
+    "openai": "safedata.builders.teachers.openai_api:OpenAIEngine",
+    "transformers": "safedata.builders.teachers.transformers_local:TransformersEngine",
+    "vllm": "safedata.builders.teachers.vllm_local:VLLMEngine",
+}
+
+
+def make_teacher(spec: Any, cache_dir: Path | None) -> Teacher:
+    """The engine for a `teacher:` spec; replies cached in `cache_dir/requests.sqlite` (None: no cache)."""
+    module, cls = ENGINES[spec.engine].split(":")
+    return getattr(importlib.import_module(module), cls)(spec, cache_dir)
+
+
+__all__ = ["ENGINES", "Teacher", "TeacherReply", "TeacherRequest", "make_teacher"]

@@ -1,0 +1,105 @@
+"""Request cache: one sqlite file (WAL) under `<out_dir>/cache/`, the source of truth for resume.
+
+Why sqlite: each reply is committed the moment it arrives (a SIGKILL loses nothing that finished), lookups
+by key are indexed, many engines/stages can share one file, and it ships with Python. A row holds the raw
+reply (never the parsed one, so a new parser reuses paid responses), its usage, and its status; failed
+requests are kept with their error class and sent again on the next run. No secret is ever written: the
+key hashes the request payload, which carries no credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    key TEXT PRIMARY KEY,
+    engine TEXT NOT NULL,
+    model TEXT NOT NULL,
+    status TEXT NOT NULL,          -- ok | error
+    raw TEXT,                      -- JSON: what the server sent (content, reasoning, finish_reason)
+    input_tokens INTEGER DEFAULT 0,
+    output_tokens INTEGER DEFAULT 0,
+    error TEXT,                    -- error class, for failed requests
+    attempts INTEGER DEFAULT 0,
+    updated REAL
+)
+"""
+
+
+@dataclass
+class CachedReply:
+    status: str
+    raw: dict[str, Any] | None
+    input_tokens: int
+    output_tokens: int
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class RequestCache:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL survives a killed process (only a power cut can lose the last commits) and is fast.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+
+    def get(self, key: str) -> CachedReply | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT status, raw, input_tokens, output_tokens, error FROM requests WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        return CachedReply(row[0], json.loads(row[1]) if row[1] else None, row[2], row[3], row[4])
+
+    def put_ok(self, key: str, engine: str, model: str, raw: dict[str, Any], usage: tuple[int, int]) -> None:
+        self._put(key, engine, model, "ok", json.dumps(raw, ensure_ascii=False), usage, None)
+
+    def put_error(self, key: str, engine: str, model: str, error: str) -> None:
+        self._put(key, engine, model, "error", None, (0, 0), error)
+
+    def _put(
+        self,
+        key: str,
+        engine: str,
+        model: str,
+        status: str,
+        raw: str | None,
+        usage: tuple[int, int],
+        error: str | None,
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO requests (key, engine, model, status, raw, input_tokens, output_tokens, error,"
+                " attempts, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET"
+                " status=excluded.status, raw=excluded.raw, input_tokens=excluded.input_tokens,"
+                " output_tokens=excluded.output_tokens, error=excluded.error,"
+                " attempts=requests.attempts+1, updated=excluded.updated",
+                (key, engine, model, status, raw, usage[0], usage[1], error, time.time()),
+            )
+
+    def counts(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self._db.execute("SELECT status, COUNT(*) FROM requests GROUP BY status").fetchall())
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+def cache_path(out_dir: Path) -> Path:
+    return out_dir / "cache" / "requests.sqlite"

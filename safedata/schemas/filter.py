@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from safedata.filters.patterns import PATTERNS
 from safedata.schemas.sources import Strict
+from safedata.schemas.teacher import TeacherSpec
 
 PatternName = Literal[
     "lack_of_safety_awareness",
@@ -33,6 +34,10 @@ class JudgeSpec(Strict):
     model: str | None = Field(None, description="openai_moderation: model name.")
     base_url: str | None = Field(None, description="openai_moderation: endpoint (default: OpenAI).")
     api_key: str | None = Field(None, description="openai_moderation: key, e.g. ${OPENAI_API_KEY}.")
+    teacher: TeacherSpec | None = Field(
+        None,
+        description="Engine serving this judge's model (llama_guard, wildguard); default: filter.teacher.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -51,11 +56,26 @@ class Filter(Strict):
         default_factory=lambda: list(PATTERNS),
         description="Patterns that count as failures for repair and selection (all are still labelled).",
     )
+    teacher: TeacherSpec | None = Field(
+        None, description="Engine serving the llm backend (and model judges without their own teacher)."
+    )
     selection: Literal["keep_all_with_labels", "keep_safe", "all_safe_then_pick_one"] = Field(
         "keep_all_with_labels",
         description="keep_safe: drop flagged rows; all_safe_then_pick_one: keep one sample of prompts whose "
         "K samples are all safe (SafeChain).",
     )
+
+    @model_validator(mode="after")
+    def _models_have_an_engine(self) -> Filter:
+        if self.backend == "llm" and self.teacher is None:
+            raise ValueError("the llm backend sends its prompt through a teacher engine: set `teacher`")
+        for j in self.judges:
+            if j.name in MODEL_JUDGES and j.teacher is None and self.teacher is None:
+                raise ValueError(f"the {j.name} judge needs a `teacher` (on the judge or on filter)")
+        return self
+
+
+MODEL_JUDGES = ("llama_guard", "wildguard")
 
 
 def _default_actions() -> dict[str, Action]:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-# Fixtures other test modules share: the local OpenAI-compatible server (`openai_server`).
-pytest_plugins = ["tests.fixtures.openai_server"]
+# Shared fixtures: the local OpenAI-compatible server (`openai_server`), a tiny Llama (`tiny_model`).
+pytest_plugins = ["tests.fixtures.openai_server", "tests.fixtures.tiny_model"]
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"

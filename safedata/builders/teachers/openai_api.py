@@ -25,6 +25,7 @@ from pydantic import Field, PrivateAttr, SecretStr
 from safedata.builders.teachers.base import TeacherReply, TeacherRequest
 from safedata.builders.teachers.book import ReplyBook
 from safedata.builders.teachers.cache import RequestCache
+from safedata.builders.teachers.local import join_prefill
 from safedata.builders.teachers.parse import raw_from_message
 from safedata.schemas.record import TeacherInfo
 from safedata.schemas.teacher import OpenAITeacher
@@ -244,14 +245,6 @@ class R1OpenAILLM(AsyncLLM):
             input_tokens=[sum(r.input_tokens for r in replies)],
             output_tokens=[r.output_tokens for r in replies],
         )
-
-
-def join_prefill(head: str, prefill: str) -> str:
-    """Append a prefill to a rendered prompt, without doubling a `<think>` the template already opened."""
-    opener = "<think>\n"
-    if prefill.startswith(opener) and head.rstrip().endswith("<think>"):
-        return head.rstrip() + "\n" + prefill[len(opener) :]
-    return head + prefill
 
 
 class OpenAIEngine:

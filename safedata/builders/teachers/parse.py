@@ -28,7 +28,9 @@ def full_text(raw: dict[str, Any], prefill: str = "") -> str:
     if reasoning:
         closed = bool(content.strip()) or raw.get("finish_reason") != "length"
         return f"<think>\n{reasoning.strip()}\n" + (f"</think>\n\n{content.strip()}" if closed else "")
-    return prefill + content
+    # In-process engines see the rendered prompt: `in_thought` says the chat template itself opened the
+    # thought (R1-Distill), so the generated text starts inside it.
+    return (prefill or ("<think>\n" if raw.get("in_thought") else "")) + content
 
 
 def parse_raw(raw: dict[str, Any], prefill: str = "") -> TeacherReply:

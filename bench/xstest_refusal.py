@@ -78,6 +78,8 @@ def main() -> None:
     ap.add_argument("--lofo", action="store_true")
     args = ap.parse_args()
     files = load(args.data)
+    if not files:
+        raise SystemExit(f"no xstest_v2_completions_*.csv under {args.data}; pass --data FOLDER")
     t0 = time.perf_counter()
     rows = []
     all_gold, all_rs, all_ours = [], [], []

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from safedata.schemas.output import Output
 from safedata.schemas.sources import Source, Strict
+from safedata.schemas.teacher import TeacherSpec
 from safedata.schemas.variants import Variant
 
 
@@ -19,12 +20,16 @@ class Recipe(Strict):
     sources: list[Source] = Field(min_length=1)
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
+    teacher: TeacherSpec | None = Field(None, description="The model that writes teacher variants.")
 
     @model_validator(mode="after")
     def _unique_variants(self) -> Recipe:
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variants listed twice: {names}")
+        needy = [v.name for v in self.variants if v.teacher]
+        if needy and self.teacher is None:
+            raise ValueError(f"variants {needy} are written by a teacher: add a `teacher:` section")
         return self
 
     def output_dir(self) -> str:

@@ -38,7 +38,7 @@ def make_requests(jobs: list[Job], spec: TeacherBase) -> tuple[list[TeacherReque
 
 
 def estimate(jobs: list[Job], spec: TeacherBase) -> str:
-    """For --dry-run: requests to send and, with a price, the most they can cost (all replies at max_tokens)."""
+    """For --dry-run: requests to send and, with a price, the most they can cost (replies at max_tokens)."""
     requests, _ = make_requests(jobs, spec)
     rounds = spec.morethink.rounds + 1 if spec.decoding == "morethink" else 1
     line = f"{len(requests)} teacher requests ({spec.engine} {spec.model}"

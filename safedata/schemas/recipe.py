@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.output import Output
 from safedata.schemas.sources import Source, Strict
+from safedata.schemas.teacher import TeacherSpec
 from safedata.schemas.variants import Variant
 
 
@@ -20,6 +21,7 @@ class Recipe(Strict):
     sources: list[Source] = Field(min_length=1)
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
+    teacher: TeacherSpec | None = Field(None, description="The model that writes teacher variants.")
     filter: Filter | None = Field(None, description="Detect failure patterns; select samples.")
     repair: Repair | None = Field(None, description="Repair or drop flagged samples (needs `filter`).")
 
@@ -28,6 +30,9 @@ class Recipe(Strict):
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variants listed twice: {names}")
+        needy = [v.name for v in self.variants if v.teacher]
+        if needy and self.teacher is None:
+            raise ValueError(f"variants {needy} are written by a teacher: add a `teacher:` section")
         return self
 
     def output_dir(self) -> str:

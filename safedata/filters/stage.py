@@ -10,14 +10,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from safedata.builders.teachers import Teacher, make_teacher
+from safedata.builders.teachers.cache import cache_path
 from safedata.builders.template_cot import template_reasoning, template_refusal
 from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors
+from safedata.filters.regenerate import regenerate
 from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.filters.safe_at_k import group_key, safe_at_k_report
 from safedata.pipeline import BuildContext
 from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.record import Record
+from safedata.schemas.teacher import TeacherSpec
 
 NAME = "filters"
 
@@ -33,6 +37,7 @@ class FiltersStage:
 
     def __init__(self, spec: Filter, repair: Repair | None) -> None:
         self.spec, self.repair = spec, repair
+        self._teacher: Teacher | None = None  # the recipe's teacher, made on the first regeneration
 
     def plan(self, ctx: BuildContext) -> str:
         judges = "".join(f" + {j.name}" for j in self.spec.judges)
@@ -40,12 +45,23 @@ class FiltersStage:
         return f"judge thought and answer ({self.spec.backend}{judges}){fix}; select {self.spec.selection}"
 
     def detectors(self, ctx: BuildContext) -> list[Detector]:
-        out = [make_detector(self.spec.backend, JudgeConfig())]
+        engines: dict[str, Teacher] = {}
+
+        def engine(spec: TeacherSpec | None) -> Teacher | None:
+            if spec is None:
+                return None
+            key = spec.model_dump_json()
+            if key not in engines:
+                engines[key] = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+            return engines[key]
+
+        out = [make_detector(self.spec.backend, JudgeConfig(teacher=engine(self.spec.teacher)))]
         for j in self.spec.judges:
             options = {
                 k: v for k, v in (("model", j.model), ("base_url", j.base_url), ("api_key", j.api_key)) if v
             }
-            out.append(make_detector(j.name, JudgeConfig(parts=tuple(j.parts), options=options)))
+            config = JudgeConfig(engine(j.teacher or self.spec.teacher), tuple(j.parts), options)
+            out.append(make_detector(j.name, config))
         return out
 
     def judge(self, records: list[Record], detectors: list[Detector], ctx: BuildContext, round_: int) -> None:
@@ -95,8 +111,12 @@ class FiltersStage:
             todo = [r for r in judged if id(r) in kept and flagged(r, counted)]
             if not todo:
                 break
-            stats: dict[str, Counter[str]] = {"templated": Counter(), "dropped": Counter()}
-            changed = []
+            stats: dict[str, Counter[str]] = {
+                "regenerated": Counter(),
+                "templated": Counter(),
+                "dropped": Counter(),
+            }
+            changed, again = [], []
             for rec in todo:
                 fired = flagged(rec, counted)
                 action = self.action(rec, fired)
@@ -111,6 +131,12 @@ class FiltersStage:
                     stats["templated"].update(fired)
                     rec.touched(NAME, "repair:to_template", f"round {n}: {', '.join(fired)}")
                     changed.append(rec)
+                else:
+                    again.append(rec)
+            for rec in self.regenerate(again, n, ctx):
+                stats["regenerated"].update(flagged(rec, counted))
+                rec.touched(NAME, "repair:regenerate", f"round {n}: guidelines {rec.teacher.guidelines}")  # type: ignore[union-attr]
+                changed.append(rec)
             self.judge(changed, detectors, ctx, n)
             rounds.append(
                 {"round": n, **{k: dict(v) for k, v in stats.items()}, "detected": _count(changed, counted)}
@@ -118,6 +144,14 @@ class FiltersStage:
         for rec in judged:
             if id(rec) in kept and flagged(rec, counted):
                 self.exhaust(rec, counted, kept, ctx)
+
+    def regenerate(self, records: list[Record], round_: int, ctx: BuildContext) -> list[Record]:
+        spec = ctx.recipe.teacher
+        if not records or spec is None:  # the recipe validator requires a teacher for `regenerate`
+            return []
+        if self._teacher is None:
+            self._teacher = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+        return regenerate(records, self._teacher, spec, round_)
 
     def action(self, rec: Record, fired: list[str]) -> str:
         """The strongest action asked for any fired pattern: drop, then to_template, then regenerate."""

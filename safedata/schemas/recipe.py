@@ -35,5 +35,13 @@ class Recipe(Strict):
             raise ValueError(f"variants {needy} are written by a teacher: add a `teacher:` section")
         return self
 
+    @model_validator(mode="after")
+    def _repair_has_what_it_needs(self) -> Recipe:
+        if self.repair is not None and self.filter is None:
+            raise ValueError("`repair` fixes what `filter` flags: add a `filter:` section")
+        if self.repair is not None and "regenerate" in self.repair.actions.values() and self.teacher is None:
+            raise ValueError("repair action `regenerate` asks the teacher again: add a `teacher:` section")
+        return self
+
     def output_dir(self) -> str:
         return self.output.dir.format(name=self.name)

@@ -97,8 +97,17 @@ def audit(
         "--map",
         help="FIELD=COLUMN, e.g. --map prompt=question (fields: prompt, response, reasoning, answer, kind).",
     ),
+    judge_model: str | None = typer.Option(
+        None, "--judge-model", help="Model for the llm backend and model judges (OpenAI-compatible endpoint)."
+    ),
+    judge_base_url: str | None = typer.Option(None, "--judge-base-url", help="Endpoint for model judges."),
+    judge_api_key_env: str | None = typer.Option(
+        None, "--judge-api-key-env", help="Name of the environment variable holding the endpoint's key."
+    ),
 ) -> None:
     """Label an existing dataset with the failure patterns; print and save the rates."""
+    import os
+
     from safedata.filters.audit import audit as run_audit
     from safedata.filters.summary import rates_table
 
@@ -113,7 +122,20 @@ def audit(
     columns = dict(m.split("=", 1) for m in field_map if "=" in m)
     if len(columns) != len(field_map):
         raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
-    result = run_audit(input_spec, out_path, backend=backend, judges=judge, columns=columns, on_skip=skip)
+    if judge_api_key_env and judge_api_key_env not in os.environ:
+        raise SafedataError(f"--judge-api-key-env: environment variable {judge_api_key_env} is not set")
+    api_key = os.environ[judge_api_key_env] if judge_api_key_env else None
+    teacher = None
+    if judge_model and judge_base_url:
+        from safedata.builders.teachers import make_teacher
+        from safedata.schemas.teacher import OpenAITeacher
+
+        spec = {"engine": "openai", "model": judge_model, "base_url": judge_base_url, "api_key": api_key}
+        teacher = make_teacher(OpenAITeacher.model_validate(spec), None)
+    options = {k: v for k, v in (("base_url", judge_base_url), ("api_key", api_key)) if v}
+    result = run_audit(
+        input_spec, out_path, backend, judge, teacher=teacher, options=options, columns=columns, on_skip=skip
+    )
     if shown < 0:
         err.print(f"... and {-shown} more skipped rows", highlight=False)
     out.print(rates_table(result.summary))

@@ -108,13 +108,14 @@ def audit(
     backend: str = "heuristic",
     judges: Sequence[str] = (),
     teacher: Any = None,
+    options: dict[str, Any] | None = None,
     columns: dict[str, str] | None = None,
     on_skip: Callable[[int, str], None] | None = None,
 ) -> AuditResult:
     unknown = set(columns or {}) - set(FIELDS)
     if unknown:
         raise SafedataError(f"--map: unknown field {sorted(unknown)[0]!r}; fields are {', '.join(FIELDS)}")
-    config = JudgeConfig(teacher=teacher)
+    config = JudgeConfig(teacher=teacher, options=options or {})
     detectors = [make_detector(name, config) for name in (backend, *judges)]
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)

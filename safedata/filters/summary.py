@@ -37,4 +37,23 @@ def card_section(report: dict[str, Any]) -> str:
     ]
     if not notes["patterns"]:
         lines.append("| (none fired) | 0 | 0 | 0 |")
+    if len(notes["rounds"]) > 1:
+        lines += ["", "Per repair round (round 0 is the first judgement):", ""]
+        lines += [
+            "| round | pattern | detected | regenerated | templated | dropped |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in notes["rounds"]:
+            names = sorted(
+                {p for key in ("detected", "regenerated", "templated", "dropped") for p in r.get(key, {})}
+            )
+            lines += [
+                f"| {r['round']} | {p} | "
+                + " | ".join(
+                    str(r.get(key, {}).get(p, 0))
+                    for key in ("detected", "regenerated", "templated", "dropped")
+                )
+                + " |"
+                for p in names
+            ]
     return "\n".join(lines) + "\n"

@@ -106,3 +106,21 @@ def test_heuristic_audit_does_not_import_torch(tmp_path: Path) -> None:
     )
     proc = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_audit_with_the_llm_backend_over_http(tmp_path: Path, run_cli, openai_server) -> None:
+    openai_server.config.responder = lambda b: (
+        '{"analysis": "a", "lack_of_safety_awareness": 0, "strong_vacillation": 1, "weak_vacillation": 0, '
+        '"harmful_additions": 0, "inconsistency": 0, "weak_refusal": 0}'
+    )
+    src = tmp_path / "in.jsonl"
+    src.write_text(json.dumps(ROWS[1]) + "\n")
+    proc = run_cli(
+        "audit", "in.jsonl", "--out", "l.jsonl", "--backend", "llm", "--judge-model", "judge",
+        "--judge-base-url", openai_server.base_url, "--judge-api-key-env", "JUDGE_KEY",
+        env={"JUDGE_KEY": "sk-test"},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    (row,) = read_jsonl(tmp_path / "l.jsonl")
+    assert row["patterns"]["strong_vacillation"] and not row["safe"]
+    assert len(openai_server.requests) == 1

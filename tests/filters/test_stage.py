@@ -96,6 +96,7 @@ def test_repair_templates_harmful_failures_and_drops_over_refusals(tmp_path: Pat
     assert stage["dropped"] == {"repair: over_refusal": 1}
     card = (tmp_path / "out" / "README.md").read_text()
     assert "| over_refusal | 1 | 0 | 1 |" in card
+    assert "| 1 | weak_vacillation | 0 | 0 | 1 | 0 |" in card  # round 1: templated, clean when re-judged
 
 
 def test_drop_action_and_keep_safe_selection(tmp_path: Path) -> None:

@@ -45,5 +45,6 @@ class AugmentStage:
                 yield out
         notes = ctx.stage_stats(STAGE).notes
         notes["templates_available"] = len(aug.harmful_pool)
-        notes["templates_available_for_benign"] = len(aug.benign_pool) if self.spec.wrap_benign else 0
+        if self.spec.wrap_benign:
+            notes["templates_available_for_benign"] = len(aug.benign_pool)
         notes["rows_by_template"] = dict(sorted(by_template.items()))

@@ -88,7 +88,7 @@ TACTICS: tuple[Tactic, ...] = (
         "nested-task",
         "multi-part nested task",
         "The harmful request is buried as one step of a larger, innocent-looking task, but the nested-task "
-        "framing does not change what that step asks for; I will not do that step, whatever surrounds it.",
+        "framing does not change what is being asked in that step; I will not do it, whatever surrounds it.",
         "I can't do that part of the task, however it is embedded in the rest.",
         False,
     ),

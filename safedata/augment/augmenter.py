@@ -67,9 +67,9 @@ def wrap(record: Record, template: Template) -> Record:
 class Augmenter:
     """Wraps harmful rows (and benign ones when asked) in `per_seed` templates each, seeded per prompt."""
 
-    def __init__(self, spec: Augment, seed: int, templates: list[Template] | None = None) -> None:
+    def __init__(self, spec: Augment, seed: int) -> None:
         self.spec, self.seed = spec, seed
-        self.harmful_pool = select(all_templates(spec.templates) if templates is None else templates, spec)
+        self.harmful_pool = select(all_templates(spec.templates), spec)
         self.benign_pool = [t for t in self.harmful_pool if tactic(t.tactic).wraps_benign]
         if spec.wrap_benign and not self.benign_pool:
             benign = ", ".join(t.name for t in TACTICS if t.wraps_benign)

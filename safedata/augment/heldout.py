@@ -42,7 +42,7 @@ def eval_spec(only: list[str] | None = None, **options: Any) -> Augment:
         for tid in only:
             if tid not in known:
                 raise SafedataError(f"--templates: no template has id {tid!r}")
-        spec.exclude_templates = sorted(known - set(only))
+        spec.exclude_templates = sorted((known - set(only)) | set(spec.exclude_templates))
     return spec
 
 
@@ -84,7 +84,7 @@ def read_prompts(
 def write_eval(records: list[Record], spec: Augment, seed: int, out: Path) -> Counter[str]:
     """Wrap every record and write the eval file; returns rows per tactic ("" = plain)."""
     try:
-        aug = Augmenter(spec, seed, _templates(spec))
+        aug = Augmenter(spec, seed)
     except TemplateError as e:
         raise SafedataError(f"{_option(e.loc)}: {e.message}") from None
     counts: Counter[str] = Counter()

@@ -90,6 +90,12 @@ def render_card(ctx: BuildContext, report: dict[str, Any], recipe_yaml: str) -> 
     mix = _table([[k, v] for k, v in final["variant"].items()], ["variant (config)", "rows"])
     kinds = _table([[k, v] for k, v in final["kind"].items()], ["kind", "rows"])
     cats = _table([[k, v] for k, v in final["category"].items()], ["category", "rows"])
+    wrapped = final.get("tactic", {})
+    tactics = (
+        "\n\n" + _table([[k, v] for k, v in wrapped.items()], ["attack tactic (wrapped prompts)", "rows"])
+        if wrapped
+        else ""
+    )
     first = next(iter(report["files"]), "template")
     body = f"""---
 {front}---
@@ -112,7 +118,7 @@ the row's kind, category, source, variant, and its provenance (which stage did w
 
 {kinds}
 
-{cats}
+{cats}{tactics}
 
 ## Stages
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,6 @@ class AuditResult:
     summary: dict[str, Any]
     out: Path
     summary_path: Path
-    notes: list[str] = field(default_factory=list)
 
 
 def read_input(spec: str) -> Iterator[tuple[int, dict[str, Any] | str]]:

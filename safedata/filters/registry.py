@@ -41,8 +41,6 @@ REGISTRY: dict[str, Callable[[JudgeConfig], Detector]] = {
     "wildguard": lambda c: WildGuardJudge(_teacher("wildguard", c), c.parts),
     "openai_moderation": lambda c: OpenAIModerationJudge(parts=c.parts, **c.options),
 }
-BACKENDS = ("heuristic", "llm")  # detectors that label every pattern
-JUDGES = tuple(n for n in REGISTRY if n not in BACKENDS)  # safety judges: unsafe_thought / unsafe_answer
 
 
 def make_detector(name: str, config: JudgeConfig | None = None) -> Detector:

@@ -36,14 +36,14 @@ def reply_text(reply: TeacherReply) -> str:
 
 def ask_all(
     teacher: Teacher,
-    prompts: Sequence[str],
+    prompts: Sequence[str | list[dict[str, str]]],
     parse: Callable[[str], T],
     correction: str,
     retries: int = 1,
     **params: Any,
 ) -> list[Answer[T]]:
-    """One parsed answer per prompt (a single user turn each), in order."""
-    convs = [[{"role": "user", "content": p}] for p in prompts]
+    """One parsed answer per prompt (a user turn, or a whole conversation), in order."""
+    convs = [[{"role": "user", "content": p}] if isinstance(p, str) else list(p) for p in prompts]
     out: list[Answer[T]] = [Answer(None, "", "not asked") for _ in prompts]
     pending = list(range(len(prompts)))
     for _ in range(retries + 1):

@@ -1,8 +1,9 @@
 """Llama-Guard-3 judge: its prompt and output format (`safe`, or `unsafe` + category codes such as S1,S9).
 
-The full Llama-Guard-3 instruction is rendered here as one user turn, so any engine can serve it:
-Llama-Guard-3 itself behind vLLM or an OpenAI-compatible endpoint, or another instruction model.
-The thought and the answer are judged as separate "Agent" turns.
+By default the full Llama-Guard-3 instruction is rendered here as one user turn, so any instruction model can
+serve it. With `native=True` the judge sends the conversation itself (user prompt, assistant part) and lets
+the served Llama-Guard-3 chat template build the instruction (vLLM / an OpenAI-compatible endpoint serving the
+real model). The thought and the answer are judged as separate "Agent" turns.
 """
 
 from __future__ import annotations
@@ -75,13 +76,22 @@ class LlamaGuardJudge:
     patterns = tuple(PART_PATTERN.values())
 
     def __init__(
-        self, teacher: Teacher, parts: Sequence[str] = ("thought", "answer"), retries: int = 1
+        self,
+        teacher: Teacher,
+        parts: Sequence[str] = ("thought", "answer"),
+        retries: int = 1,
+        native: bool = False,
     ) -> None:
-        self.teacher, self.parts, self.retries = teacher, tuple(parts), retries
+        self.teacher, self.parts, self.retries, self.native = teacher, tuple(parts), retries, native
+
+    def request(self, prompt: str, response: str) -> str | list[dict[str, str]]:
+        if self.native:
+            return [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}]
+        return render(prompt, response)
 
     def judge(self, samples: Sequence[Sample]) -> list[Verdict]:
         jobs = [(i, p) for i, s in enumerate(samples) for p in judged_parts(s, self.parts)]
-        prompts = [render(samples[i].prompt, part_text(samples[i], p)) for i, p in jobs]
+        prompts = [self.request(samples[i].prompt, part_text(samples[i], p)) for i, p in jobs]
         answers = ask_all(
             self.teacher, prompts, parse, CORRECTION, self.retries, temperature=0.0, max_tokens=20
         )

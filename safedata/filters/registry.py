@@ -37,7 +37,9 @@ REGISTRY: dict[str, Callable[[JudgeConfig], Detector]] = {
     "heuristic": lambda c: HeuristicDetector(),
     "llm": lambda c: LLMJudge(_teacher("llm", c)),
     "rs_match": lambda c: RSMatchJudge(),
-    "llama_guard": lambda c: LlamaGuardJudge(_teacher("llama_guard", c), c.parts),
+    "llama_guard": lambda c: LlamaGuardJudge(
+        _teacher("llama_guard", c), c.parts, native=bool(c.options.get("native"))
+    ),
     "wildguard": lambda c: WildGuardJudge(_teacher("wildguard", c), c.parts),
     "openai_moderation": lambda c: OpenAIModerationJudge(parts=c.parts, **c.options),
 }

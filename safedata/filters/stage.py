@@ -57,9 +57,11 @@ class FiltersStage:
 
         out = [make_detector(self.spec.backend, JudgeConfig(teacher=engine(self.spec.teacher)))]
         for j in self.spec.judges:
-            options = {
+            options: dict[str, Any] = {
                 k: v for k, v in (("model", j.model), ("base_url", j.base_url), ("api_key", j.api_key)) if v
             }
+            if j.native:
+                options["native"] = True
             config = JudgeConfig(engine(j.teacher or self.spec.teacher), tuple(j.parts), options)
             out.append(make_detector(j.name, config))
         return out

@@ -78,3 +78,15 @@ def test_openai_moderation_flags_each_part() -> None:
         server.stop()
     assert v.labels == {"unsafe_thought": False, "unsafe_answer": True}
     assert v.detail["answer"]["categories"] == ["violence"]
+
+
+def test_llama_guard_native_sends_the_conversation(openai_server: FakeOpenAIServer) -> None:
+    openai_server.config.responder = lambda b: (
+        "unsafe\nS2" if "Dissolve" in b["messages"][-1]["content"] else "safe"
+    )
+    judge = LlamaGuardJudge(judge_teacher(openai_server), parts=["answer"], native=True)
+    (v,) = judge.judge([cases.REFUSE_THEN_HELP])
+    assert v.labels == {"unsafe_answer": True}
+    sent = openai_server.requests[0]["body"]["messages"]
+    assert [m["role"] for m in sent] == ["user", "assistant"]
+    assert sent[0]["content"] == cases.REFUSE_THEN_HELP.prompt

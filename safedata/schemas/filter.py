@@ -38,6 +38,11 @@ class JudgeSpec(Strict):
         None,
         description="Engine serving this judge's model (llama_guard, wildguard); default: filter.teacher.",
     )
+    native: bool = Field(
+        False,
+        description="llama_guard: send the conversation and let the served Llama-Guard-3 chat template build "
+        "the instruction (default: the instruction is rendered here, for any model).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -150,3 +150,32 @@ def test_llm_backend_through_the_recipe(openai_server: FakeOpenAIServer, tmp_pat
     assert result.records == []
     stage = next(s for s in result.report["stages"] if s["name"] == "filters")
     assert stage["dropped"] == {"keep_safe: weak_vacillation": 1}
+
+
+def test_a_model_judge_through_the_recipe(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    openai_server.config.style = "think"
+    openai_server.config.responder = lambda b: "unsafe\nS2" if "Task: Check" in user_text(b) else AWARE
+    src = tmp_path / "harmful.jsonl"
+    src.write_text(json.dumps({"prompt": PROMPT}) + "\n")
+    teacher = {"engine": "openai", "model": "fake-r1", "base_url": openai_server.base_url, "backoff_s": 0.01}
+    result = api.build(
+        {
+            "name": "g",
+            "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
+            "variants": ["long"],
+            "teacher": teacher,
+            "filter": {
+                "judges": [
+                    {"name": "llama_guard", "parts": ["answer"], "teacher": {**teacher, "model": "lg3"}}
+                ]
+            },
+            "output": {"dir": str(tmp_path / "out")},
+        }
+    )
+    (rec,) = result.records
+    assert rec.labels["unsafe_answer"] and not rec.labels["unsafe_thought"]
+    assert rec.judgements["llama_guard"] == {
+        "fired": ["unsafe_answer"],
+        "answer": {"unsafe": True, "categories": ["S2"]},
+    }
+    assert [r["body"]["model"] for r in openai_server.requests] == ["fake-r1", "lg3"]

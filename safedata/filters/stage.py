@@ -143,9 +143,12 @@ class FiltersStage:
             rounds.append(
                 {"round": n, **{k: dict(v) for k, v in stats.items()}, "detected": _count(changed, counted)}
             )
-        for rec in judged:
-            if id(rec) in kept and flagged(rec, counted):
-                self.exhaust(rec, counted, kept, ctx)
+        templated = [
+            rec
+            for rec in judged
+            if id(rec) in kept and flagged(rec, counted) and self.exhaust(rec, counted, kept, ctx)
+        ]
+        self.judge(templated, detectors, ctx, self.repair.rounds + 1)
 
     def regenerate(self, records: list[Record], round_: int, ctx: BuildContext) -> list[Record]:
         spec = ctx.recipe.teacher
@@ -164,20 +167,21 @@ class FiltersStage:
                 return "drop" if a == "to_template" and rec.kind != "harmful" else a
         return "drop"
 
-    def exhaust(self, rec: Record, counted: list[str], kept: set[int], ctx: BuildContext) -> None:
+    def exhaust(self, rec: Record, counted: list[str], kept: set[int], ctx: BuildContext) -> bool:
+        """Apply `repair.exhausted` to a row still flagged after the last round; True if it was templated."""
         assert self.repair is not None
         fired = flagged(rec, counted)
         if self.repair.exhausted == "keep":
-            return
+            return False
         if self.repair.exhausted == "to_template" and rec.kind == "harmful":
             rec.reasoning = template_reasoning(rec, ctx.recipe.seed)
             rec.answer = template_refusal(rec, ctx.recipe.seed)
-            rec.labels = dict.fromkeys(rec.labels, False)
             rec.touched(NAME, "repair:to_template", f"rounds exhausted: {', '.join(fired)}")
-            return
+            return True
         kept.discard(id(rec))
         ctx.drop(NAME, rec, f"still flagged after repair: {fired[0]}")
         rec.touched(NAME, "repair:drop", f"rounds exhausted: {', '.join(fired)}")
+        return False
 
     def select(self, rows: list[Record], counted: list[str], ctx: BuildContext) -> Iterator[Record]:
         mode = self.spec.selection

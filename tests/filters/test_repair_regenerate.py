@@ -179,3 +179,32 @@ def test_a_model_judge_through_the_recipe(openai_server: FakeOpenAIServer, tmp_p
         "answer": {"unsafe": True, "categories": ["S2"]},
     }
     assert [r["body"]["model"] for r in openai_server.requests] == ["fake-r1", "lg3"]
+
+
+def test_exhausted_rows_can_fall_back_to_the_template(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    openai_server.config.style = "think"
+    openai_server.config.responder = lambda b: UNAWARE  # regeneration never helps
+    src = tmp_path / "harmful.jsonl"
+    src.write_text(json.dumps({"prompt": PROMPT, "category": "illicit/violent"}) + "\n")
+    result = api.build(
+        {
+            "name": "x",
+            "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
+            "variants": ["long"],
+            "teacher": {"engine": "openai", "model": "fake-r1", "base_url": openai_server.base_url},
+            "filter": {},
+            "repair": {
+                "rounds": 1,
+                "actions": {"lack_of_safety_awareness": "regenerate", "weak_refusal": "regenerate"},
+                "exhausted": "to_template",
+            },
+            "output": {"dir": str(tmp_path / "out")},
+        }
+    )
+    (rec,) = result.records
+    assert [p.action for p in rec.provenance if p.stage == "filters"] == [
+        "judged", "repair:regenerate", "judged", "repair:to_template", "judged",
+    ]  # fmt: skip
+    assert rec.provenance[-1].detail == "round 2: none"  # the template is re-judged, and clean

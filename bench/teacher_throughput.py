@@ -56,6 +56,12 @@ def server_call(base_url: str, path: str) -> dict[str, Any]:
         return dict(json.loads(r.read()))
 
 
+def cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().split()
+    return (int(fields[13]) + int(fields[14])) / os.sysconf("SC_CLK_TCK")
+
+
 def prompts(n: int, tag: str) -> list[str]:
     # A tag per run: no run can hit another's cache.
     return [f"[{tag}] question number {i}: how do tides work?" for i in range(n)]
@@ -70,9 +76,12 @@ def run_engine(base_url: str, n: int, conc: int, tag: str) -> tuple[int, float]:
     with tempfile.TemporaryDirectory() as cache:
         teacher = make_teacher(spec, Path(cache))
         teacher.llm.load()  # type: ignore[attr-defined]  # imports openai; a build pays this once
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         replies = teacher.generate(reqs)
-        return sum(r.ok for r in replies), time.perf_counter() - t0
+        secs = time.perf_counter() - t0
+        cpu_ms = 1000 * (time.process_time() - cpu0) / n
+        print(f"  safedata engine @ {conc}: client CPU {cpu_ms:.2f} ms per request", file=sys.stderr)
+        return sum(r.ok for r in replies), secs
 
 
 def run_pipeline(llm: Any, n: int, batch: int, tag: str) -> tuple[int, float]:
@@ -128,8 +137,11 @@ def main() -> None:
         for conc in args.concurrency:
             for name in args.only:
                 server_call(base_url, "/reset")
+                cpu0 = cpu_s(server.pid)
                 ok, secs = RUNNERS[name](base_url, args.n, conc, f"{name}-{conc}")
-                results.append((conc, name, ok, secs, server_call(base_url, "/stats")))
+                stats = server_call(base_url, "/stats")
+                stats["server_cpu_ms"] = 1000 * (cpu_s(server.pid) - cpu0) / args.n
+                results.append((conc, name, ok, secs, stats))
                 print(f"  done: {name} @ {conc}: {ok} rows in {secs:.1f} s", file=sys.stderr, flush=True)
     finally:
         server.kill()
@@ -149,8 +161,9 @@ def main() -> None:
         rate, busy = ok / secs, ok / max(stats["busy_s"], 1e-9)
         ratio = f"{rate / stock:.1f}x" if stock else "-"
         print(
-            f"| {conc} | {name} | {ok} | {secs:.1f} | {rate:.0f} | {busy:.0f} | {100 * rate / bound:.0f} % "
-            f"| {stats['peak_in_flight']} | {ratio} |"
+            f"| {conc} | {name} | {ok} | {secs:.1f} | {rate:.0f} | {busy:.0f} "
+            f"| {100 * rate / bound:.0f} % / {100 * busy / bound:.0f} % | {stats['peak_in_flight']} "
+            f"| {stats['server_cpu_ms']:.2f} | {ratio} |"
         )
 
 

@@ -151,10 +151,10 @@ def main() -> None:
     )
     print("busy = server's first request to last reply (excludes client start-up, e.g. distilabel's ~3 s)")
     print(
-        "| concurrency | client | rows ok | wall s | rows/s (wall) | rows/s (busy) | % of bound (wall) "
-        "| peak in flight | x stock (wall) |"
+        "| concurrency | client | rows ok | wall s | rows/s (wall) | rows/s (busy) "
+        "| % of bound (wall / busy) | peak in flight | server CPU ms/req | x stock (wall) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for conc, name, ok, secs, stats in results:
         bound = conc / (args.latency_ms / 1000)
         stock = next((o / s for c, nm, o, s, _ in results if c == conc and nm == "distilabel stock"), None)

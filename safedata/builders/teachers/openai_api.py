@@ -15,6 +15,7 @@ import asyncio
 import json
 import random
 import time
+from collections import deque
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -130,9 +131,9 @@ class R1OpenAILLM(AsyncLLM):
         return self._client
 
     # -- one request ------------------------------------------------------------------------------
-    async def arequest(self, req: TeacherRequest) -> TeacherReply:
+    async def arequest(self, req: TeacherRequest, look_up: bool = True) -> TeacherReply:
         """The reply to one request: from the cache, or sent (with retries) and cached on arrival."""
-        cached = self.book.lookup(req)
+        cached = self.book.lookup(req) if look_up else None
         if cached is not None:
             return cached
         stats = self.book.stats
@@ -217,20 +218,36 @@ class R1OpenAILLM(AsyncLLM):
     def run_requests(
         self, requests: Sequence[TeacherRequest], on_reply: Callable[[int, TeacherReply], None] | None = None
     ) -> list[TeacherReply]:
-        async def one(i: int, req: TeacherRequest) -> TeacherReply:
-            reply = await self.arequest(req)
+        replies: list[TeacherReply | None] = [None] * len(requests)
+
+        def done(i: int, reply: TeacherReply) -> None:
+            replies[i] = reply
             if on_reply is not None:
                 on_reply(i, reply)
-            return reply
 
-        async def all_() -> list[TeacherReply]:
+        todo: deque[int] = deque()
+        for i, req in enumerate(requests):  # the cache first, so nothing delays the first request
+            hit = self.book.lookup(req)
+            if hit is None:
+                todo.append(i)
+            else:
+                done(i, hit)
+
+        async def worker() -> None:
+            while todo:
+                i = todo.popleft()
+                done(i, await self.arequest(requests[i], look_up=False))
+
+        async def all_() -> None:
+            # Twice as many workers as slots: one sleeping in a retry backoff leaves no slot idle.
             try:
-                return list(await asyncio.gather(*(one(i, r) for i, r in enumerate(requests))))
+                await asyncio.gather(*(worker() for _ in range(min(2 * self.max_concurrency, len(todo)))))
             finally:
                 if self._client is not None:
                     await self._client.close()
 
-        return self.event_loop.run_until_complete(all_())
+        self.event_loop.run_until_complete(all_())
+        return [r for r in replies if r is not None]
 
     # -- distilabel's interface (so the engine also runs inside a distilabel TextGeneration step) ---
     async def agenerate(  # type: ignore[override]

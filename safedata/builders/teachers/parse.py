@@ -9,15 +9,16 @@ from safedata.builders.teachers.base import TeacherReply
 from safedata.text import split_think
 
 
-def raw_from_message(message: Any, finish_reason: str | None) -> dict[str, Any]:
-    """The fields we keep from an OpenAI-style choice (the reasoning may sit in either of two fields)."""
-    extra = getattr(message, "model_extra", None) or {}
-    reasoning = getattr(message, "reasoning_content", None) or extra.get("reasoning_content")
-    reasoning = reasoning or getattr(message, "reasoning", None) or extra.get("reasoning")
+def raw_from_choice(choice: dict[str, Any]) -> dict[str, Any]:
+    """The fields we keep from one OpenAI-style choice, chat or completion. The thought may sit in
+    `reasoning_content` (DeepSeek API, older vLLM) or `reasoning` (newer vLLM), or inline in the content."""
+    message = choice.get("message") or {}
+    content = message.get("content") if message else choice.get("text")
+    reasoning = message.get("reasoning_content") or message.get("reasoning")
     return {
-        "content": getattr(message, "content", None) or "",
+        "content": content or "",
         "reasoning": reasoning or None,
-        "finish_reason": finish_reason or "",
+        "finish_reason": choice.get("finish_reason") or "",
     }
 
 

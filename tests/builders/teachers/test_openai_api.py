@@ -60,7 +60,7 @@ def test_retries_are_bounded_and_failures_recorded_then_retried(
     openai_server.config.fault_for = lambda b: "500" if broken["on"] and "0" in str(b["messages"]) else None
     teacher = make_teacher(spec(openai_server, max_retries=2), tmp_path)
     (bad, good) = teacher.generate(requests(2))
-    assert not bad.ok and bad.error == "InternalServerError"
+    assert not bad.ok and bad.error == "HTTP500"
     assert good.ok
     assert max(openai_server.counts().values()) == 3
     assert RequestCache(tmp_path / "requests.sqlite").counts() == {"ok": 1, "error": 1}
@@ -78,7 +78,7 @@ def test_a_client_error_is_not_retried(openai_server: FakeOpenAIServer) -> None:
         spec(openai_server, max_retries=4, base_url=openai_server.base_url + "/nope"), None
     )
     (reply,) = teacher.generate(requests(1))
-    assert reply.error == "NotFoundError"
+    assert reply.error == "HTTP404"
     assert len(openai_server.requests) == 0  # 404 from the router: nothing retried
 
 

@@ -124,3 +124,13 @@ def test_audit_with_the_llm_backend_over_http(tmp_path: Path, run_cli, openai_se
     (row,) = read_jsonl(tmp_path / "l.jsonl")
     assert row["patterns"]["strong_vacillation"] and not row["safe"]
     assert len(openai_server.requests) == 1
+
+
+def test_audit_an_hf_dataset_folder(tmp_path: Path, run_cli) -> None:
+    folder = tmp_path / "ds" / "data"
+    folder.mkdir(parents=True)
+    pl.DataFrame([ROWS[1]]).write_parquet(folder / "train-00000-of-00001.parquet")
+    proc = run_cli("audit", str(tmp_path / "ds") + "@train", "--out", "h.jsonl")
+    assert proc.returncode == 0, proc.stderr
+    (row,) = read_jsonl(tmp_path / "h.jsonl")
+    assert row["safe"] and row["refusal"]

@@ -71,10 +71,11 @@ def test_template_and_nocot_rows_pass_cleanly(tmp_path) -> None:
     recipe = {
         "name": "t",
         "sources": [{"type": "seeds", "set": "harmful"}],
+        "augment": {"per_seed": 3},  # wrapped prompts: the template also declines the framing
         "variants": ["template", "nocot"],
     }
     records = api.build(recipe, str(tmp_path)).records
-    assert records
+    assert len({r.attack.tactic for r in records if r.attack}) >= 5
     dirty = [(r.variant, p) for r in records for p, v in label(Sample.of(r)).items() if v]
     assert dirty == []
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from safedata.filters.patterns import PATTERNS
 from safedata.schemas.sources import Strict
@@ -26,8 +26,11 @@ assert set(PatternName.__args__) == set(PATTERNS)  # type: ignore[attr-defined] 
 Action = Literal["regenerate", "to_template", "drop"]
 
 
+BACKENDS = ("heuristic", "llm")  # detectors that label every pattern; the rest of the registry are judges
+
+
 class JudgeSpec(Strict):
-    name: Literal["rs_match", "llama_guard", "wildguard", "openai_moderation"]
+    name: str = Field(description="A safety judge from the filters registry: rs_match, llama_guard, ...")
     parts: list[Literal["thought", "answer"]] = Field(
         default_factory=lambda: ["thought", "answer"], description="What the judge rates, each part apart."
     )
@@ -49,9 +52,20 @@ class JudgeSpec(Strict):
     def _from_name(cls, v: object) -> object:
         return {"name": v} if isinstance(v, str) else v  # `- rs_match` is shorthand
 
+    @field_validator("name")
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        # Imported here: the registry imports the judges, which the recipe schema must not load eagerly.
+        from safedata.filters.registry import REGISTRY
+
+        judges = [n for n in REGISTRY if n not in BACKENDS]
+        if v not in judges:
+            raise ValueError(f"unknown judge {v!r}; choose from {', '.join(judges)}")
+        return v
+
 
 class Filter(Strict):
-    backend: Literal["heuristic", "llm"] = Field(
+    backend: Literal[BACKENDS] = Field(  # type: ignore[valid-type]
         "heuristic", description="heuristic: offline cues; llm: a judge prompt sent through a teacher engine."
     )
     judges: list[JudgeSpec] = Field(

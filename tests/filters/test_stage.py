@@ -140,3 +140,10 @@ def test_llm_backend_without_a_teacher_is_a_recipe_error(tmp_path: Path) -> None
 def test_to_template_for_over_refusal_is_rejected(tmp_path: Path) -> None:
     with pytest.raises(RecipeError, match="repair.*over_refusal cannot"):
         build(tmp_path, filter={}, repair={"actions": {"over_refusal": "to_template"}})
+
+
+def test_an_unknown_judge_names_the_registered_ones(tmp_path: Path) -> None:
+    with pytest.raises(
+        RecipeError, match=r"filter\.judges\[0\]\.name: unknown judge 'guard'; choose from rs_match"
+    ):
+        build(tmp_path, filter={"judges": ["guard"]})

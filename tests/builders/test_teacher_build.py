@@ -142,3 +142,13 @@ def test_teacher_variants_need_a_teacher(tmp_path: Path) -> None:
     r["variants"] = [{"name": "nocot", "kinds": ["math"]}]
     with pytest.raises(RecipeError, match="harmful rows only"):
         safedata.build(r)
+
+
+@pytest.mark.parametrize("name", ["r1-distill", "vllm-node"])
+def test_example_recipes_are_valid(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata.schemas.loader import load_recipe
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test")
+    recipe = load_recipe(REPO / "recipes" / f"{name}.yaml").recipe
+    assert recipe.teacher is not None and {v.name for v in recipe.variants} >= {"long", "short"}

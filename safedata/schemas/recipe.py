@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from safedata.schemas.augment import Augment
 from safedata.schemas.output import Output
 from safedata.schemas.sources import Source, Strict
 from safedata.schemas.teacher import TeacherSpec
@@ -18,6 +19,7 @@ class Recipe(Strict):
     description: str = ""
     seed: int = Field(0, description="Seed for every random choice in the build.")
     sources: list[Source] = Field(min_length=1)
+    augment: Augment | None = Field(None, description="Wrap seed prompts in attack templates.")
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
     teacher: TeacherSpec | None = Field(None, description="The model that writes teacher variants.")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import safedata
 from safedata.builders.decoding import LESSTHINK, ZEROTHINK
@@ -152,3 +153,27 @@ def test_example_recipes_are_valid(name: str, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test")
     recipe = load_recipe(REPO / "recipes" / f"{name}.yaml").recipe
     assert recipe.teacher is not None and {v.name for v in recipe.variants} >= {"long", "short"}
+
+
+def test_an_unreachable_teacher_is_one_clear_error(run_cli, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = {
+        "name": "t",
+        "sources": [{"type": "seeds", "set": "harmful", "limit": 2}],
+        "variants": ["long"],
+        "teacher": {
+            "engine": "openai",
+            "model": "m",
+            "base_url": f"http://127.0.0.1:{port}/v1",
+            "max_retries": 0,
+        },
+    }
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump(r))
+    proc = run_cli("build", "r.yaml", "--quiet")
+    assert proc.returncode == 2
+    assert "all 2 teacher requests failed (mostly ClientConnectorError)" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -71,8 +71,7 @@ class LocalEngine:
     ) -> list[TeacherReply]:
         replies: list[TeacherReply | None] = [None] * len(requests)
         todo: dict[tuple[Any, ...], list[int]] = defaultdict(list)  # requests sharing sampling params
-        for i, req in enumerate(requests):
-            hit = self.book.lookup(req)
+        for i, (req, hit) in enumerate(zip(requests, self.book.lookup_many(list(requests)), strict=True)):
             if hit is None:
                 todo[req.params].append(i)
                 continue

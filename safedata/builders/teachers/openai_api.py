@@ -226,8 +226,8 @@ class R1OpenAILLM(AsyncLLM):
                 on_reply(i, reply)
 
         todo: deque[int] = deque()
-        for i, req in enumerate(requests):  # the cache first, so nothing delays the first request
-            hit = self.book.lookup(req)
+        # The cache first, in one pass, so nothing delays the first request.
+        for i, hit in enumerate(self.book.lookup_many(list(requests))):
             if hit is None:
                 todo.append(i)
             else:

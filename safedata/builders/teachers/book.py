@@ -65,6 +65,11 @@ class ReplyBook:
             out.append(reply)
         return out
 
+    def flush(self) -> None:
+        """Every reply recorded so far is on disk (engines call this before returning)."""
+        if self.cache is not None:
+            self.cache.flush()
+
     def record(self, req: TeacherRequest, raw: dict[str, Any], usage: tuple[int, int]) -> TeacherReply:
         if self.cache is not None:
             self.cache.put_ok(self.key(req), self.engine, self.model, raw, usage)

@@ -246,7 +246,10 @@ class R1OpenAILLM(AsyncLLM):
                 if self._client is not None:
                     await self._client.close()
 
-        self.event_loop.run_until_complete(all_())
+        try:
+            self.event_loop.run_until_complete(all_())
+        finally:
+            self.book.flush()
         return [r for r in replies if r is not None]
 
     # -- distilabel's interface (so the engine also runs inside a distilabel TextGeneration step) ---

@@ -177,3 +177,29 @@ def test_an_unreachable_teacher_is_one_clear_error(run_cli, tmp_path: Path) -> N
     assert proc.returncode == 2
     assert "all 2 teacher requests failed (mostly ClientConnectorError)" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_no_cache_sends_everything_and_writes_no_cache(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    r = recipe(openai_server, tmp_path)
+    safedata.build(r, use_cache=False)
+    safedata.build(r, use_cache=False)
+    assert len(openai_server.requests) == 12 and not (tmp_path / "out" / "cache").exists()
+
+
+def test_the_cache_keeps_raw_replies_so_parsing_can_change(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    openai_server.config.style = "reasoning_content"
+    safedata.build(recipe(openai_server, tmp_path))
+    db = sqlite3.connect(tmp_path / "out" / "cache" / "requests.sqlite")
+    raws = [json.loads(raw) for (raw,) in db.execute("SELECT raw FROM requests WHERE status = 'ok'")]
+    assert len(raws) == 6
+    for raw in raws:  # what the server sent, field by field: not our parse of it
+        assert raw["reasoning"].startswith("The user asks:") and raw["content"].startswith(
+            "Here is my answer"
+        )
+        assert raw["finish_reason"] == "stop"

@@ -168,3 +168,16 @@ def test_requests_per_minute_spaces_the_requests(openai_server: FakeOpenAIServer
     assert all(r.ok for r in replies)
     times = sorted(r["t"] for r in openai_server.requests)
     assert times[-1] - times[0] >= 0.25  # 600/min = one every 0.1 s: 4 requests span >= 0.3 s
+
+
+def test_prefill_through_the_completions_endpoint(openai_server: FakeOpenAIServer, tiny_model: Path) -> None:
+    zero = "<think>\n\n</think>\n\n"
+    teacher = make_teacher(spec(openai_server, prefill="completions", tokenizer=str(tiny_model)), None)
+    (reply,) = teacher.generate([TeacherRequest.chat([{"role": "user", "content": "hi"}], prefill=zero)])
+    (sent,) = openai_server.requests
+    assert sent["path"] == "/v1/completions"
+    assert (
+        sent["body"]["prompt"]
+        == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
+    )
+    assert reply.ok and reply.reasoning == "" and reply.answer.startswith("Here is my answer")

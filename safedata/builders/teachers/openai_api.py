@@ -3,11 +3,10 @@
 `R1OpenAILLM` is a distilabel `AsyncLLM`, so it drops into a distilabel `TextGeneration` step, but it does
 not inherit distilabel's batch barrier: every request goes through one semaphore of `max_concurrency`, so a
 finished request is replaced at once instead of waiting for the slowest of its batch (distilabel's stock
-`OpenAILLM` ran 2.7-5.6x slower against a 200 ms endpoint; see bench/RESULTS.md). It also keeps the thought
+`OpenAILLM` was 3-7x slower against a 200 ms endpoint; bench/RESULTS.md). It also keeps the thought
 (`reasoning_content` / `reasoning`, which stock `OpenAILLM` drops), retries with exponential backoff that
-honours `Retry-After`, and writes every reply to the request cache as it arrives, so a killed build loses
-nothing that finished.
-"""
+honours `Retry-After`, and records every reply in the request cache as it arrives, so a killed build
+re-sends only what had not come back."""
 
 from __future__ import annotations
 

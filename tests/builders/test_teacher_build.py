@@ -203,3 +203,17 @@ def test_the_cache_keeps_raw_replies_so_parsing_can_change(
             "Here is my answer"
         )
         assert raw["finish_reason"] == "stop"
+
+
+def test_teacher_section_errors_name_the_yaml_path() -> None:
+    from safedata.schemas.loader import parse_recipe
+
+    head = "name: t\nsources:\n  - type: seeds\n    set: harmful\nvariants: [long]\nteacher:\n"
+    with pytest.raises(RecipeError, match=r"line 9, teacher.max_concurency: unknown key"):
+        parse_recipe(head + "  engine: openai\n  base_url: http://x/v1\n  max_concurency: 4\n  model: m\n")
+    with pytest.raises(
+        RecipeError, match=r"line 9, teacher.samples: Input should be greater than or equal to 1"
+    ):
+        parse_recipe(head + "  engine: vllm\n  model: m\n  samples: 0\n")
+    with pytest.raises(RecipeError, match=r"teacher: Input tag 'gpt' found using 'engine'"):
+        parse_recipe(head + "  engine: gpt\n  model: m\n")

@@ -3,7 +3,7 @@ teacher, with its guidelines and decoding strategy; token usage and cost go into
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,9 +11,10 @@ from safedata.builders.decoding import PREFILLS, run_decoding
 from safedata.builders.teacher_prompts import user_message
 from safedata.builders.teachers import TeacherRequest, make_teacher
 from safedata.builders.teachers.cache import cache_path
+from safedata.errors import SafedataError
 from safedata.pipeline import BuildContext
 from safedata.schemas.record import Record, Usage
-from safedata.schemas.teacher import TeacherBase
+from safedata.schemas.teacher import OpenAITeacher, TeacherBase
 
 NAME = "generate"
 Job = tuple[Record, str]  # (prompt row, variant name)
@@ -64,6 +65,15 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
 
     replies = run_decoding(teacher, requests, spec.decoding, spec.morethink, progress)
     ctx.progress.finish(task)
+    if replies and not any(r.ok for r in replies):
+        # Nothing came back at all: a wrong URL, key or model, not a flaky request. Say so instead of
+        # writing a dataset without any teacher rows. (Failures are cached, so the next run retries.)
+        errors = Counter(r.error for r in replies).most_common(1)[0][0]
+        where = f" at {spec.base_url}" if isinstance(spec, OpenAITeacher) else ""
+        raise SafedataError(
+            f"all {len(replies)} teacher requests failed (mostly {errors}); check the teacher{where}: "
+            "its URL, API key and model name"
+        )
 
     usage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for (j, k), reply in zip(owners, replies, strict=True):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 import safedata
 from safedata.builders.decoding import LESSTHINK, ZEROTHINK
@@ -142,3 +143,77 @@ def test_teacher_variants_need_a_teacher(tmp_path: Path) -> None:
     r["variants"] = [{"name": "nocot", "kinds": ["math"]}]
     with pytest.raises(RecipeError, match="harmful rows only"):
         safedata.build(r)
+
+
+@pytest.mark.parametrize("name", ["r1-distill", "vllm-node"])
+def test_example_recipes_are_valid(name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from safedata.schemas.loader import load_recipe
+    from tests.conftest import REPO
+
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test")
+    recipe = load_recipe(REPO / "recipes" / f"{name}.yaml").recipe
+    assert recipe.teacher is not None and {v.name for v in recipe.variants} >= {"long", "short"}
+
+
+def test_an_unreachable_teacher_is_one_clear_error(run_cli, tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    r = {
+        "name": "t",
+        "sources": [{"type": "seeds", "set": "harmful", "limit": 2}],
+        "variants": ["long"],
+        "teacher": {
+            "engine": "openai",
+            "model": "m",
+            "base_url": f"http://127.0.0.1:{port}/v1",
+            "max_retries": 0,
+        },
+    }
+    (tmp_path / "r.yaml").write_text(yaml.safe_dump(r))
+    proc = run_cli("build", "r.yaml", "--quiet")
+    assert proc.returncode == 2
+    assert "all 2 teacher requests failed (mostly ClientConnectorError)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_no_cache_sends_everything_and_writes_no_cache(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    r = recipe(openai_server, tmp_path)
+    safedata.build(r, use_cache=False)
+    safedata.build(r, use_cache=False)
+    assert len(openai_server.requests) == 12 and not (tmp_path / "out" / "cache").exists()
+
+
+def test_the_cache_keeps_raw_replies_so_parsing_can_change(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    openai_server.config.style = "reasoning_content"
+    safedata.build(recipe(openai_server, tmp_path))
+    db = sqlite3.connect(tmp_path / "out" / "cache" / "requests.sqlite")
+    raws = [json.loads(raw) for (raw,) in db.execute("SELECT raw FROM requests WHERE status = 'ok'")]
+    assert len(raws) == 6
+    for raw in raws:  # what the server sent, field by field: not our parse of it
+        assert raw["reasoning"].startswith("The user asks:") and raw["content"].startswith(
+            "Here is my answer"
+        )
+        assert raw["finish_reason"] == "stop"
+
+
+def test_teacher_section_errors_name_the_yaml_path() -> None:
+    from safedata.schemas.loader import parse_recipe
+
+    head = "name: t\nsources:\n  - type: seeds\n    set: harmful\nvariants: [long]\nteacher:\n"
+    with pytest.raises(RecipeError, match=r"line 9, teacher.max_concurency: unknown key"):
+        parse_recipe(head + "  engine: openai\n  base_url: http://x/v1\n  max_concurency: 4\n  model: m\n")
+    with pytest.raises(
+        RecipeError, match=r"line 9, teacher.samples: Input should be greater than or equal to 1"
+    ):
+        parse_recipe(head + "  engine: vllm\n  model: m\n  samples: 0\n")
+    with pytest.raises(RecipeError, match=r"teacher: Input tag 'gpt' found using 'engine'"):
+        parse_recipe(head + "  engine: gpt\n  model: m\n")

@@ -45,16 +45,30 @@ class ReplyBook:
 
     def lookup(self, req: TeacherRequest) -> TeacherReply | None:
         """A finished reply from an earlier run, or None (absent, or failed before: send it again)."""
+        return self.lookup_many([req])[0]
+
+    def lookup_many(self, reqs: list[TeacherRequest]) -> list[TeacherReply | None]:
         if self.cache is None:
-            return None
-        hit = self.cache.get(self.key(req))
-        if hit is None or not hit.ok or hit.raw is None:
-            return None
-        reply = self._parsed(req, hit.raw, hit.input_tokens, hit.output_tokens)
-        reply.cached = True
-        self.stats.cached += 1
-        self.stats.done += 1
-        return reply
+            return [None] * len(reqs)
+        keys = [self.key(r) for r in reqs]
+        hits = self.cache.get_many(keys)
+        out: list[TeacherReply | None] = []
+        for req, key in zip(reqs, keys, strict=True):
+            hit = hits.get(key)
+            if hit is None or not hit.ok or hit.raw is None:
+                out.append(None)
+                continue
+            reply = self._parsed(req, hit.raw, hit.input_tokens, hit.output_tokens)
+            reply.cached = True
+            self.stats.cached += 1
+            self.stats.done += 1
+            out.append(reply)
+        return out
+
+    def flush(self) -> None:
+        """Every reply recorded so far is on disk (engines call this before returning)."""
+        if self.cache is not None:
+            self.cache.flush()
 
     def record(self, req: TeacherRequest, raw: dict[str, Any], usage: tuple[int, int]) -> TeacherReply:
         if self.cache is not None:

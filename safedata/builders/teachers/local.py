@@ -71,14 +71,26 @@ class LocalEngine:
     ) -> list[TeacherReply]:
         replies: list[TeacherReply | None] = [None] * len(requests)
         todo: dict[tuple[Any, ...], list[int]] = defaultdict(list)  # requests sharing sampling params
-        for i, req in enumerate(requests):
-            hit = self.book.lookup(req)
+        for i, (req, hit) in enumerate(zip(requests, self.book.lookup_many(list(requests)), strict=True)):
             if hit is None:
                 todo[req.params].append(i)
                 continue
             replies[i] = hit
             if on_reply:
                 on_reply(i, hit)
+        try:
+            self._generate_missing(requests, todo, replies, on_reply)
+        finally:
+            self.book.flush()
+        return [r for r in replies if r is not None]
+
+    def _generate_missing(
+        self,
+        requests: Sequence[TeacherRequest],
+        todo: dict[tuple[Any, ...], list[int]],
+        replies: list[TeacherReply | None],
+        on_reply: Callable[[int, TeacherReply], None] | None,
+    ) -> None:
         for params, idx in todo.items():
             kwargs = self._generation_kwargs(dict(params))
             for start in range(0, len(idx), self.batch_size):
@@ -99,4 +111,3 @@ class LocalEngine:
                     replies[i] = reply = self.book.record(requests[i], raw, (n_in, n_out))
                     if on_reply:
                         on_reply(i, reply)
-        return [r for r in replies if r is not None]

@@ -4,6 +4,7 @@ vllm run itself only where vllm is installed)."""
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,21 @@ def test_vllm_engine_runs_the_tiny_model(tiny_model: Path, tmp_path: Path) -> No
     spec = VLLMTeacher(engine="vllm", model=str(tiny_model), sampling={"temperature": 0, "max_tokens": 8})
     replies = make_teacher(spec, tmp_path).generate([TeacherRequest.chat(USER, prefill=ZERO, max_tokens=8)])
     assert replies[0].ok and replies[0].text.startswith(ZERO)
+
+
+def test_decoding_strategies_on_the_tiny_model(tiny_model: Path) -> None:
+    from safedata.builders.decoding import LESSTHINK, run_decoding
+    from safedata.schemas.teacher import MoreThink
+
+    spec = transformers_spec(tiny_model)
+    teacher = make_teacher(spec, None)
+    req = TeacherRequest.chat(USER, **spec.sampling.params())
+    (less,) = run_decoding(teacher, [replace(req, prefill=LESSTHINK)], "lessthink", MoreThink())
+    assert less.text.startswith(LESSTHINK) and not less.truncated
+    assert less.reasoning == "I understand the request well enough to answer it directly."
+    # MoreThink reopens closed thoughts only: a random model never closes its own within 12 tokens, so
+    # the thought is cut, kept as truncated, and not reopened (one request, not 1 + rounds).
+    sent = teacher.book.stats.sent
+    (more,) = run_decoding(teacher, [req], "morethink", MoreThink(rounds=2))
+    assert more.truncated and more.text.startswith("<think>\n") and "Wait" not in more.text
+    assert teacher.book.stats.sent == sent + 1

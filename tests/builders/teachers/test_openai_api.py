@@ -84,7 +84,7 @@ def test_a_client_error_is_not_retried(openai_server: FakeOpenAIServer) -> None:
 
 def test_a_hanging_request_times_out_and_is_retried(openai_server: FakeOpenAIServer) -> None:
     openai_server.config.faults.append("hang")
-    openai_server.config.hang_s = 5
+    openai_server.config.hang_s = 1.5
     t0 = time.perf_counter()
     (reply,) = make_teacher(spec(openai_server, timeout_s=0.5, max_retries=1), None).generate(requests(1))
     assert reply.ok
@@ -161,3 +161,23 @@ def test_runs_inside_a_distilabel_pipeline(openai_server: FakeOpenAIServer, tmp_
     for row in rows:
         n = row["instruction"].split()[-1]
         assert row["generation"].startswith(f"<think>\nThe user asks: question {n}.")  # thought kept
+
+
+def test_requests_per_minute_spaces_the_requests(openai_server: FakeOpenAIServer) -> None:
+    replies = make_teacher(spec(openai_server, requests_per_minute=600), None).generate(requests(4))
+    assert all(r.ok for r in replies)
+    times = sorted(r["t"] for r in openai_server.requests)
+    assert times[-1] - times[0] >= 0.25  # 600/min = one every 0.1 s: 4 requests span >= 0.3 s
+
+
+def test_prefill_through_the_completions_endpoint(openai_server: FakeOpenAIServer, tiny_model: Path) -> None:
+    zero = "<think>\n\n</think>\n\n"
+    teacher = make_teacher(spec(openai_server, prefill="completions", tokenizer=str(tiny_model)), None)
+    (reply,) = teacher.generate([TeacherRequest.chat([{"role": "user", "content": "hi"}], prefill=zero)])
+    (sent,) = openai_server.requests
+    assert sent["path"] == "/v1/completions"
+    assert (
+        sent["body"]["prompt"]
+        == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
+    )
+    assert reply.ok and reply.reasoning == "" and reply.answer.startswith("Here is my answer")

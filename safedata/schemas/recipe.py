@@ -8,6 +8,7 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from safedata.schemas.output import Output
+from safedata.schemas.publish import Publish
 from safedata.schemas.sources import Source, Strict
 from safedata.schemas.variants import Variant
 
@@ -19,6 +20,7 @@ class Recipe(Strict):
     sources: list[Source] = Field(min_length=1)
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
+    publish: Publish | None = Field(None, description="Push the build to the Hub when it ends.")
 
     @model_validator(mode="after")
     def _unique_variants(self) -> Recipe:

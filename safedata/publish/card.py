@@ -102,8 +102,11 @@ def _stages(report: dict[str, Any]) -> str:
 
 def _validation(markdown: str) -> str:
     # validate writes its own markdown report; its headings move under this section's.
-    body = "\n".join("###" + line[1:] if line.startswith("# ") else line for line in markdown.strip().splitlines())
-    return f"## Validation\n\nA model fine-tuned on this dataset, against its base model (`safedata validate`).\n\n{body}"
+    body = "\n".join(
+        "###" + line[1:] if line.startswith("# ") else line for line in markdown.strip().splitlines()
+    )
+    intro = "A model fine-tuned on this dataset, against its base model (`safedata validate`)."
+    return f"## Validation\n\n{intro}\n\n{body}"
 
 
 def _usage(report: dict[str, Any], repo: str | None) -> str:
@@ -161,7 +164,8 @@ def render_card(
 
 Every row has a `messages` column (user turn, then an assistant turn `<think>\\n…\\n</think>\\n\\nanswer`)
 that TRL's `SFTTrainer` trains on as-is, plus the prompt, reasoning and answer as separate columns,
-the row's kind, category, source, variant, pattern labels, judgements and provenance (which stage did what).""",
+the row's kind, category, source, variant, pattern labels, judgements and provenance (which stage did
+what).""",
         ),
         block("variants", "## Variants\n\n" + _counts(final["variant"], "variant (config)")),
         block("composition", f"## Composition\n\n{report['rows']} rows in all.\n\n{composition}"),

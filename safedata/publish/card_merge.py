@@ -83,7 +83,11 @@ def merge_card(remote: str | None, generated: str) -> str:
         if name is None:
             body.append(text)
         elif name in blocks:
-            new = [n for n in [*(followers(None) if not placed else []), name, *followers(name)] if n not in placed]
+            new = [
+                n
+                for n in [*(followers(None) if not placed else []), name, *followers(name)]
+                if n not in placed
+            ]
             placed.update(new)
             body.append("\n\n".join(blocks[n] for n in new))
         # else: a section this build no longer produces: dropped

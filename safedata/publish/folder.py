@@ -26,7 +26,9 @@ class BuildFolder:
             path=path,
             report=report,
             recipe_yaml=recipe.read_text(encoding="utf-8") if recipe.is_file() else "",
-            validation_md=(val / "report.md").read_text(encoding="utf-8") if (val / "report.md").is_file() else None,
+            validation_md=(val / "report.md").read_text(encoding="utf-8")
+            if (val / "report.md").is_file()
+            else None,
             validation_plots=sorted(val.glob("*.png")) if val.is_dir() else [],
         )
 

@@ -3,14 +3,14 @@
 - What goes up: every variant's parquet shards (`data/<variant>/…`, one config each, as the card's YAML says),
   the card (README.md, merged with the one on the Hub: card_merge.py), recipe.yaml (secrets were never written
   resolved), build_report.json and report.html. Not quarantine.jsonl (raw bad input) nor caches.
-- Only what differs from the Hub goes up: local files are hashed (sha256 for LFS files, the git blob id for the
-  rest) and compared with the repo tree, so a re-push of an unchanged build makes no commit at all.
+- Only what differs from the Hub goes up: local files are hashed (sha256 for LFS files, the git blob id
+  for the rest) and compared with the repo tree, so a re-push of an unchanged build makes no commit at all.
 - Shards go up in several commits (at most `commit_files` files or `commit_bytes` bytes each), then one last
   commit with the card, the reports, and the deletion of shards the build no longer has. After a failure the
   same command resumes: committed files are skipped by the tree diff, and LFS objects uploaded for the failed
   commit are skipped by the LFS batch endpoint.
-- Token: `token=`, else HF_TOKEN or the `hf auth login` token (huggingface_hub.get_token). It is only sent as a
-  header; every file is scanned for it before upload, and a file that contains it is refused.
+- Token: `token=`, else HF_TOKEN or the `hf auth login` token (huggingface_hub.get_token). It is only sent
+  as a header; every file is scanned for it before upload, and a file that contains it is refused.
 
 Why not `HfApi.upload_large_folder`: it keeps its resume state inside the folder (.cache/huggingface), takes
 no commit message, cannot merge the card, and never deletes stale shards. Why not `Dataset.push_to_hub`: the
@@ -19,7 +19,9 @@ build already wrote Hub-layout shards; re-encoding them would change bytes and d
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -117,9 +119,7 @@ def push(
     folder = BuildFolder.read(Path(out_dir))
     if not folder.report["files"]:
         raise SafedataError(f"{out_dir} has no data to push (the build wrote 0 rows)")
-    import httpx
     import huggingface_hub
-    from huggingface_hub.errors import HfHubHTTPError
 
     token = token or huggingface_hub.get_token()
     if not token:
@@ -147,7 +147,9 @@ def push(
         changed = [f for f in local if remote.get(f.path) not in (f.sha256, f.git_oid)]
         result.unchanged = len(local) - len(changed)
         local_paths = {f.path for f in local}
-        stale = sorted(p for p in remote if p.startswith("data/") and p.endswith(".parquet") and p not in local_paths)
+        stale = sorted(
+            p for p in remote if p.startswith("data/") and p.endswith(".parquet") and p not in local_paths
+        )
         shards = [f for f in changed if f.path.startswith("data/")]
         last = [f for f in changed if not f.path.startswith("data/")]
         batches = _batches(shards, commit_files, commit_bytes)
@@ -168,11 +170,28 @@ def push(
             result.uploaded += [f.path for f in batch]
             if final:
                 result.deleted = stale
-    except (HfHubHTTPError, httpx.HTTPError, OSError) as e:
+    except _network_errors() as e:
         first = str(e).splitlines()[0] if str(e) else type(e).__name__
-        done = f"; {len(result.commits)} commits landed, run the same command again to resume" if result.commits else ""
+        done = (
+            f"; {len(result.commits)} commits landed, run the same command again to resume"
+            if result.commits
+            else ""
+        )
         raise SafedataError(f"push to {repo} failed while {step}: {first}{done}") from None
     return result
+
+
+def _network_errors() -> tuple[type[BaseException], ...]:
+    """What a push can meet on the wire: the Hub's HTTP errors, the HTTP client's transport errors (httpx,
+    or httpx2 under huggingface_hub 2.x), OS errors, and the RuntimeError that wraps LFS failures.
+    """
+    from huggingface_hub.errors import HfHubHTTPError
+
+    errors: list[type[BaseException]] = [HfHubHTTPError, OSError, RuntimeError]
+    for name in ("httpx2", "httpx"):
+        with contextlib.suppress(ImportError, AttributeError):
+            errors.append(importlib.import_module(name).TransportError)
+    return tuple(errors)
 
 
 def _add(hf: Any, f: LocalFile) -> Any:

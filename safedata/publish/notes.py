@@ -1,7 +1,7 @@
 """Turn any stage's `notes` (nested dicts and lists in build_report.json) into titled tables.
 
-Stages put figures of their own shape in `ctx.stage_stats(name).notes`; the card (markdown) and the HTML report
-render them through this one function, so a new stage's figures show up without touching either.
+Stages put figures of their own shape in `ctx.stage_stats(name).notes`; the card (markdown) and the HTML
+report render them through this one function, so a new stage's figures show up without touching either.
 """
 
 from __future__ import annotations
@@ -56,7 +56,9 @@ def tables(title: str, value: Any) -> list[Table]:
         if value and all(isinstance(x, dict) and all(_flat(v) for v in x.values()) for x in value):
             return [_records(title, value)]
         if all(_scalar(x) for x in value):
-            return [Table(title, ["value"], [[cell(x)] for x in value[:MAX_ROWS]], max(0, len(value) - MAX_ROWS))]
+            return [
+                Table(title, ["value"], [[cell(x)] for x in value[:MAX_ROWS]], max(0, len(value) - MAX_ROWS))
+            ]
         return [t for i, x in enumerate(value[:MAX_ROWS]) for t in tables(f"{title} [{i}]", x)]
     if not isinstance(value, dict):
         return [Table(title, ["value"], [[cell(value)]])]

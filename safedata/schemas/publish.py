@@ -11,6 +11,10 @@ class Publish(Strict):
     repo: str = Field(
         pattern=r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$", description="Dataset repo id, `user/name`."
     )
-    private: bool = Field(False, description="Create the repo private (an existing repo keeps its visibility).")
+    private: bool = Field(
+        False, description="Create the repo private (an existing repo keeps its visibility)."
+    )
     revision: str | None = Field(None, description="Branch to push to (created from main); default main.")
-    commit_files: int = Field(100, ge=1, description="Files per commit; large builds go up in several commits.")
+    commit_files: int = Field(
+        100, ge=1, description="Files per commit; large builds go up in several commits."
+    )

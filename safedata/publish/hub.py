@@ -31,9 +31,10 @@ from typing import Any
 from safedata.errors import SafedataError
 from safedata.publish.card_merge import merge_card
 from safedata.publish.folder import BuildFolder
+from safedata.schemas.publish import REPO_ID
 
 EXTRA_FILES = ("build_report.json", "recipe.yaml", "report.html")
-_REPO_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+_REPO_ID = re.compile(REPO_ID)
 _CHUNK = 8 << 20
 
 

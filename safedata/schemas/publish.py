@@ -6,11 +6,11 @@ from pydantic import Field
 
 from safedata.schemas.sources import Strict
 
+REPO_ID = r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$"
+
 
 class Publish(Strict):
-    repo: str = Field(
-        pattern=r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$", description="Dataset repo id, `user/name`."
-    )
+    repo: str = Field(pattern=REPO_ID, description="Dataset repo id, `user/name`.")
     private: bool = Field(
         False, description="Create the repo private (an existing repo keeps its visibility)."
     )

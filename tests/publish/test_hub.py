@@ -16,6 +16,9 @@ from safedata.publish.card_merge import split_front
 from safedata.publish.hub import push
 from tests.fixtures.fake_hub import FakeHub
 
+# huggingface_hub 2.4 passes raw bytes to httpx2 in a way httpx2 deprecates: not ours to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationWarning")
+
 TOKEN = "hf_fixtureTokenDoNotLeak0123456789"
 REPO = "alice/safe-r1"
 
@@ -177,6 +180,15 @@ def test_recipe_publish_section_pushes_at_the_end_of_a_build(
     result = safedata.build(recipe(tmp_path / "pub", publish={"repo": REPO, "commit_files": 4}))
     assert result.pushed is not None and len(result.pushed.commits) == 3
     assert set(local_files(tmp_path / "pub")) <= set(fake_hub.files(REPO))
+
+
+def test_bad_publish_section_is_a_one_line_recipe_error() -> None:
+    from safedata.errors import RecipeError
+    from safedata.schemas.loader import parse_recipe
+
+    text = "name: x\nsources:\n  - type: seeds\n    set: harmful\npublish:\n  repo: no-slash\n"
+    with pytest.raises(RecipeError, match=r"line 6, publish.repo: String should match pattern"):
+        parse_recipe(text)
 
 
 def test_cli_push(fake_hub: FakeHub, build: Path, run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -144,9 +144,13 @@ def render_card(
 ) -> str:
     front = yaml.safe_dump(header(report), sort_keys=False, allow_unicode=True)
     final = report["final"]
-    composition = "\n\n".join(
-        _counts(final[axis], axis) for axis in ("kind", "category", "tactic", "source") if final.get(axis)
-    )
+    axes = {
+        "kind": "kind",
+        "category": "category",
+        "tactic": "attack tactic (wrapped prompts)",
+        "source": "source",
+    }
+    composition = "\n\n".join(_counts(final[axis], label) for axis, label in axes.items() if final.get(axis))
     teacher = report.get("teacher")
     models = (
         f"Teacher: `{teacher}`."

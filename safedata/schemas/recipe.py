@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from safedata.schemas.augment import Augment
 from safedata.schemas.output import Output
 from safedata.schemas.publish import Publish
 from safedata.schemas.sources import Source, Strict
@@ -18,6 +19,7 @@ class Recipe(Strict):
     description: str = ""
     seed: int = Field(0, description="Seed for every random choice in the build.")
     sources: list[Source] = Field(min_length=1)
+    augment: Augment | None = Field(None, description="Wrap seed prompts in attack templates.")
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
     publish: Publish | None = Field(None, description="Push the build to the Hub when it ends.")

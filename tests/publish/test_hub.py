@@ -119,6 +119,20 @@ def test_resume_after_injected_failure(fake_hub: FakeHub, build: Path) -> None:
         assert remote[path] == data, path
 
 
+def test_resume_after_a_failed_lfs_upload(fake_hub: FakeHub, build: Path) -> None:
+    fake_hub.fail("lfs_put", after=4, status=403)  # a 4xx: huggingface_hub does not retry it
+    with pytest.raises(SafedataError, match="failed while commit 2/4: Error while uploading"):
+        do_push(fake_hub, build, commit_files=3)
+    stored = set(fake_hub.lfs)
+    assert len(stored) == 4 and len(fake_hub.commits(REPO)) == 2  # the 4th object made it, its commit did not
+
+    fake_hub.heal()
+    puts = fake_hub.calls("lfs_put")
+    do_push(fake_hub, build, commit_files=3)
+    assert fake_hub.calls("lfs_put") - puts == 4  # the 4 objects not yet stored, nothing twice
+    assert set(fake_hub.files(REPO)) >= set(local_files(build))
+
+
 def test_changed_build_replaces_stale_shards(fake_hub: FakeHub, build: Path) -> None:
     do_push(fake_hub, build)
     safedata.build(recipe(build, shard_rows=40))  # 2 shards per variant, with new names

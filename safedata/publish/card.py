@@ -157,6 +157,8 @@ def render_card(
         if teacher
         else "No teacher model: every sample is teacher-free (template, nocot) or imported from its source."
     )
+    description = (report.get("description") or "").strip()
+    description = description or "A safety SFT dataset for reasoning models, built with safedata."
     sections = [
         block(
             "intro",
@@ -164,7 +166,7 @@ def render_card(
 
 {WARNING}
 
-{report.get("description") or "A safety SFT dataset for reasoning models, built with safedata."}
+{description}
 
 Every row has a `messages` column (user turn, then an assistant turn `<think>\\n…\\n</think>\\n\\nanswer`)
 that TRL's `SFTTrainer` trains on as-is, plus the prompt, reasoning and answer as separate columns,

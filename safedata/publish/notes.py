@@ -12,6 +12,7 @@ from typing import Any
 
 MAX_ROWS = 20
 MAX_CELL = 160
+MAX_WIDE = 6  # dicts of flat dicts with at most this many distinct inner keys become one wide table
 
 
 @dataclass
@@ -67,9 +68,10 @@ def tables(title: str, value: Any) -> list[Table]:
     if flat:
         out.append(Table(title, ["", "value"], [[str(k), cell(v)] for k, v in flat.items()]))
     nested = {k: v for k, v in value.items() if k not in flat}
-    if nested and all(isinstance(v, dict) and all(_flat(x) for x in v.values()) for v in nested.values()):
-        rows = [{"": k, **v} for k, v in nested.items()]
-        out.append(_records(title, rows))
+    flat_dicts = all(isinstance(v, dict) and all(_flat(x) for x in v.values()) for v in nested.values())
+    if nested and flat_dicts and len({k for v in nested.values() for k in v}) <= MAX_WIDE:
+        # e.g. {pattern: {detected, repaired, dropped}}: one row per pattern
+        out.append(_records(title, [{"": k, **v} for k, v in nested.items()]))
         return out
     for k, v in nested.items():
         out += tables(f"{title} › {k}", v)

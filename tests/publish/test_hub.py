@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -211,6 +214,14 @@ def test_cli_push(fake_hub: FakeHub, build: Path, run_cli, tmp_path: Path) -> No
     assert r.returncode == 0, r.stderr
     assert f"{REPO}@main: 2 commits" in r.stdout
     assert TOKEN not in r.stdout + r.stderr
+    # the pushed repo loads with datasets, one config per variant, as the card declares
+    load = f"import datasets; print(len(datasets.load_dataset('{REPO}', 'nocot', split='train')))"
+    cache = {"HF_HOME": str(tmp_path / "hf_home"), "HF_DATASETS_CACHE": str(tmp_path / "ds_cache")}
+    r = subprocess.run(
+        [sys.executable, "-c", load], env={**os.environ, **env, **cache}, capture_output=True, text=True
+    )
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert int(r.stdout.split()[-1]) == safedata.inspect.read_report(build)["final"]["variant"]["nocot"]
 
     no_token = {**env, "HF_TOKEN": "", "HF_HOME": str(tmp_path / "hf_home")}
     r = run_cli("push", str(build), "--repo", REPO, env=no_token)

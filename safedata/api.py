@@ -79,16 +79,22 @@ def build(
     result = BuildResult(out_dir=out_dir, report=report, records=records)
     publish = loaded.recipe.publish
     if publish is not None:
+        from safedata.errors import SafedataError
         from safedata.publish.hub import push
 
-        result.pushed = push(
-            out_dir,
-            publish.repo,
-            private=publish.private,
-            revision=publish.revision,
-            commit_files=publish.commit_files,
-            log=progress.log,
-        )
+        try:
+            result.pushed = push(
+                out_dir,
+                publish.repo,
+                private=publish.private,
+                revision=publish.revision,
+                commit_files=publish.commit_files,
+                log=progress.log,
+            )
+        except SafedataError as e:  # the build itself is done: say how to push without rebuilding
+            raise SafedataError(
+                f"built {out_dir}, but {e} (push again with `safedata push {out_dir} --repo {publish.repo}`)"
+            ) from None
     return result
 
 

@@ -198,6 +198,13 @@ def test_recipe_publish_section_pushes_at_the_end_of_a_build(
     assert result.pushed is not None and len(result.pushed.commits) == 3
     assert set(local_files(tmp_path / "pub")) <= set(fake_hub.files(REPO))
 
+    fake_hub.fail("preupload", status=403)
+    with pytest.raises(
+        SafedataError, match=r"^built .*pub2, but push to .* `safedata push .*pub2 --repo alice"
+    ):
+        safedata.build(recipe(tmp_path / "pub2", publish={"repo": REPO}))
+    assert (tmp_path / "pub2" / "report.html").is_file()
+
 
 def test_bad_publish_section_is_a_one_line_recipe_error() -> None:
     from safedata.errors import RecipeError

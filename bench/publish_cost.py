@@ -1,9 +1,9 @@
 """What publishing costs next to the build: report.html, a first push and an unchanged re-push.
 
-A real build of N synthetic harmful prompts (file source; variants template + nocot, so 2N rows), then, side by
-side in one run: the build's own time, writing report.html, a first push to the local fake Hub
-(tests/fixtures/fake_hub.py: real huggingface_hub client, real HTTP on 127.0.0.1, LFS "basic" transfer), and a
-re-push of the unchanged build (hashing + one tree listing, no commit).
+A real build of N synthetic harmful prompts (file source; variants template + nocot, so 2N rows), then,
+side by side in one run: the build's own time, writing report.html, a first push to the local fake Hub
+(tests/fixtures/fake_hub.py: real huggingface_hub client, real HTTP on 127.0.0.1, LFS "basic" transfer),
+and a re-push of the unchanged build (hashing + one tree listing, no commit).
 
     /work/venv/bin/python -m bench.publish_cost [N]
 """

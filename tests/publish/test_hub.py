@@ -188,21 +188,21 @@ def test_branch_revision_and_private_repo(fake_hub: FakeHub, build: Path) -> Non
 
 
 def test_recipe_publish_section_pushes_at_the_end_of_a_build(
-    fake_hub: FakeHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from huggingface_hub import constants
-
-    monkeypatch.setattr(constants, "ENDPOINT", fake_hub.url)
-    monkeypatch.setenv("HF_TOKEN", TOKEN)
-    result = safedata.build(recipe(tmp_path / "pub", publish={"repo": REPO, "commit_files": 4}))
-    assert result.pushed is not None and len(result.pushed.commits) == 3
+    fake_hub: FakeHub, tmp_path: Path, run_cli
+) -> None:  # type: ignore[no-untyped-def]
+    env = {"HF_ENDPOINT": fake_hub.url, "HF_TOKEN": TOKEN, "HF_HUB_DISABLE_XET": "1", "HF_HUB_OFFLINE": "0"}
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump(recipe(tmp_path / "pub", publish={"repo": REPO, "commit_files": 4})))
+    r = run_cli("build", str(path), "--quiet", env=env)
+    assert r.returncode == 0, r.stderr
+    assert len(fake_hub.commits(REPO)) == 1 + 3  # 8 shards in 2 commits, then the card and reports
     assert set(local_files(tmp_path / "pub")) <= set(fake_hub.files(REPO))
 
     fake_hub.fail("preupload", status=403)
-    with pytest.raises(
-        SafedataError, match=r"^built .*pub2, but push to .* `safedata push .*pub2 --repo alice"
-    ):
-        safedata.build(recipe(tmp_path / "pub2", publish={"repo": REPO}))
+    r = run_cli("build", str(path), "--out", str(tmp_path / "pub2"), "--quiet", env=env)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"built {tmp_path / 'pub2'}, but push to {REPO} failed" in r.stderr.replace("\n", "")
+    assert f"safedata push {tmp_path / 'pub2'} --repo {REPO}" in r.stderr.replace("\n", "")
     assert (tmp_path / "pub2" / "report.html").is_file()
 
 

@@ -6,9 +6,10 @@
 - Only what differs from the Hub goes up: local files are hashed (sha256 for LFS files, the git blob id
   for the rest) and compared with the repo tree, so a re-push of an unchanged build makes no commit at all.
 - Shards go up in several commits (at most `commit_files` files or `commit_bytes` bytes each), then one last
-  commit with the card, the reports, and the deletion of shards the build no longer has. After a failure the
-  same command resumes: committed files are skipped by the tree diff, and LFS objects uploaded for the failed
-  commit are skipped by the LFS batch endpoint.
+  commit with the card, the reports, and the deletion of shards the build no longer has (files named like
+  safedata's shards only: anything else in the repo is left alone). After a failure the same command
+  resumes: committed files are skipped by the tree diff, and LFS objects uploaded for the failed commit are
+  skipped by the LFS batch endpoint.
 - Token: `token=`, else HF_TOKEN or the `hf auth login` token (huggingface_hub.get_token). It is only sent
   as a header; every file is scanned for it before upload, and a file that contains it is refused.
 
@@ -36,6 +37,8 @@ from safedata.schemas.publish import REPO_ID
 EXTRA_FILES = ("build_report.json", "recipe.yaml", "report.html")
 _REPO_ID = re.compile(REPO_ID)
 _CHUNK = 8 << 20
+# Shards as writer.py names them; only these are ever deleted from the Hub (other files there are the user's).
+_SHARD = re.compile(r"^data/[^/]+/train-\d{5}-of-\d{5}\.parquet$")
 
 
 @dataclass
@@ -148,9 +151,7 @@ def push(
         changed = [f for f in local if remote.get(f.path) not in (f.sha256, f.git_oid)]
         result.unchanged = len(local) - len(changed)
         local_paths = {f.path for f in local}
-        stale = sorted(
-            p for p in remote if p.startswith("data/") and p.endswith(".parquet") and p not in local_paths
-        )
+        stale = sorted(p for p in remote if _SHARD.match(p) and p not in local_paths)
         shards = [f for f in changed if f.path.startswith("data/")]
         last = [f for f in changed if not f.path.startswith("data/")]
         batches = _batches(shards, commit_files, commit_bytes)

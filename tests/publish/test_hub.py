@@ -137,10 +137,17 @@ def test_resume_after_a_failed_lfs_upload(fake_hub: FakeHub, build: Path) -> Non
 
 
 def test_changed_build_replaces_stale_shards(fake_hub: FakeHub, build: Path) -> None:
+    from huggingface_hub import HfApi
+
     do_push(fake_hub, build)
+    mine = next(build.glob("data/nocot/*.parquet")).read_bytes()
+    HfApi(endpoint=fake_hub.url, token=TOKEN).upload_file(
+        path_or_fileobj=mine, path_in_repo="data/mine.parquet", repo_id=REPO, repo_type="dataset"
+    )
     safedata.build(recipe(build, shard_rows=40))  # 2 shards per variant, with new names
     result = do_push(fake_hub, build)
     remote = fake_hub.files(REPO)
+    assert remote.pop("data/mine.parquet") == mine  # not a safedata shard: left alone
     shards = sorted(p for p in remote if p.endswith(".parquet"))
     assert shards == sorted(p.relative_to(build).as_posix() for p in build.glob("data/*/*.parquet"))
     assert len(shards) == 4 and len(result.deleted) == 8

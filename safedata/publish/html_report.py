@@ -127,10 +127,14 @@ def _patterns(df: Any, report: dict[str, Any]) -> str:
             }
             parts.append(f"<h3>{_e(s['name'])}: counts per pattern</h3>")
             parts.append(_img(plots.grouped_bars(groups, "rows"), "pattern counts"))
+        elif isinstance(counts, dict):
+            parts.append(_none(f"{s['name']}: no pattern fired on any row."))
     rates = _pattern_rates(df) if df.height else {}
-    if rates:
+    if any(v for by in rates.values() for v in by.values()):
         parts.append("<h3>Share of final rows where a pattern fired (after repair), per variant</h3>")
         parts.append(_img(plots.grouped_bars(rates, "share of rows"), "pattern rates"))
+    elif rates:
+        parts.append(_none(f"No pattern fired on any final row ({len(rates)} patterns checked)."))
     return "\n".join(parts) or _none("No pattern labels: this build ran no filter stage.")
 
 
@@ -162,8 +166,9 @@ def _stage_notes(report: dict[str, Any]) -> str:
     parts = []
     for s in report["stages"]:
         if s.get("notes"):
+            shown = tables(s["name"], s["notes"])
             parts.append(
-                f"<h3>{_e(s['name'])}</h3>" + "".join(_table(t) for t in tables(s["name"], s["notes"]))
+                f"<h3>{_e(s['name'])}</h3>" + "".join(_table(t, t.title != s["name"]) for t in shown)
             )
     return "\n".join(parts) or _none("No stage recorded extra figures.")
 

@@ -24,6 +24,8 @@ class Table:
 
 
 def cell(value: Any) -> str:
+    if value in ({}, []):
+        return "-"
     if isinstance(value, float):
         text = f"{value:.4g}"
     elif isinstance(value, (dict, list)):
@@ -39,8 +41,8 @@ def _scalar(v: Any) -> bool:
 
 
 def _flat(v: Any) -> bool:
-    """A scalar, or a short list of scalars (shown in one cell)."""
-    return _scalar(v) or (isinstance(v, list) and all(_scalar(x) for x in v))
+    """A scalar, a list of scalars, or an empty dict (all shown in one cell)."""
+    return _scalar(v) or v == {} or (isinstance(v, list) and all(_scalar(x) for x in v))
 
 
 def _records(title: str, items: list[dict[str, Any]]) -> Table:

@@ -38,6 +38,11 @@ def test_shapes_become_tables() -> None:
     assert got["filters › deep › per_source"].rows == [["a", "[1, 2]"]]
 
 
+def test_empty_containers_show_as_a_dash() -> None:
+    [t] = tables("filters", {"rounds": [{"round": 0, "detected": {}}]})
+    assert t.title == "filters › rounds" and t.head == ["round", "detected"] and t.rows == [["0", "-"]]
+
+
 def test_long_lists_are_cut_and_counted() -> None:
     [t] = tables("dedup", [{"cluster": i} for i in range(MAX_ROWS + 5)])
     assert len(t.rows) == MAX_ROWS and t.more == 5

@@ -1,8 +1,9 @@
 """`safedata push`: upload a build folder to a Hub dataset repo with huggingface_hub.
 
-- What goes up: every variant's parquet shards (`data/<variant>/…`, one config each, as the card's YAML says),
-  the card (README.md, merged with the one on the Hub: card_merge.py), recipe.yaml (secrets were never written
-  resolved), build_report.json and report.html. Not quarantine.jsonl (raw bad input) nor caches.
+- What goes up: every variant's parquet shards (`data/<variant>/…`, one config each, as the card's YAML
+  says), the card (README.md re-rendered with the repo id, merged with the one on the Hub: card_merge.py),
+  recipe.yaml (secrets were never written resolved), build_report.json and report.html. Not quarantine.jsonl
+  (raw bad input) nor caches.
 - Only what differs from the Hub goes up: local files are hashed (sha256 for LFS files, the git blob id
   for the rest) and compared with the repo tree, so a re-push of an unchanged build makes no commit at all.
 - Shards go up in several commits (at most `commit_files` files or `commit_bytes` bytes each), then one last
@@ -146,7 +147,13 @@ def push(
         }
         step = "reading the card on the Hub"
         remote_card = _download_card(api, repo, rev) if "README.md" in remote else None
-        card = merge_card(remote_card, folder.card(repo)).encode()
+        # Sections written by hand outside the markers: the Hub's copy wins; the local one counts before a
+        # first push.
+        local_card = folder.path / "README.md"
+        ours = merge_card(
+            local_card.read_text(encoding="utf-8") if local_card.is_file() else None, folder.card(repo)
+        )
+        card = merge_card(remote_card, ours).encode()
         local = _local_files(folder, card, token)
         changed = [f for f in local if remote.get(f.path) not in (f.sha256, f.git_oid)]
         result.unchanged = len(local) - len(changed)

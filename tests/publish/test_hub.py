@@ -179,6 +179,15 @@ def test_card_on_the_hub_is_merged_not_overwritten(fake_hub: FakeHub, build: Pat
     assert do_push(fake_hub, build).commits == []  # and merging again is a no-op
 
 
+def test_local_card_edits_go_up_on_a_first_push(fake_hub: FakeHub, build: Path) -> None:
+    card = build / "README.md"
+    card.write_text(card.read_text() + "\n## Licence notes\n\nSeeds written by the safedata authors.\n")
+    do_push(fake_hub, build)
+    remote = fake_hub.files(REPO)["README.md"].decode()
+    assert remote.rstrip().endswith("## Licence notes\n\nSeeds written by the safedata authors.")
+    assert f'load_dataset("{REPO}"' in remote  # generated sections re-rendered for the repo
+
+
 def test_file_holding_the_token_is_refused_before_any_upload(fake_hub: FakeHub, build: Path) -> None:
     with (build / "recipe.yaml").open("a") as f:
         f.write(f"# token: {TOKEN}\n")

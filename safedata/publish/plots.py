@@ -1,6 +1,6 @@
 """The report's plots, each a PNG as base64 (the HTML embeds them; no files beside it).
 
-matplotlib, not plotly: static PNGs keep report.html self-contained and small (plotly embeds ~3.5 MB of
+matplotlib, not plotly: static PNGs keep report.html self-contained and small (plotly embeds megabytes of
 JavaScript per file, or loads it from a CDN, which an offline reader lacks), render the same in any browser or
 in a headless screenshot, and matplotlib is a light core dependency (imported lazily, here only).
 """

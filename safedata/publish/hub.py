@@ -132,7 +132,6 @@ def push(
     api = huggingface_hub.HfApi(endpoint=endpoint, token=token)
     rev = revision or "main"
     result = PushResult(repo=repo, revision=rev)
-    step = "connecting"
     try:
         step = "creating the repo"
         url = api.create_repo(repo, repo_type="dataset", private=private, exist_ok=True)
@@ -154,6 +153,7 @@ def push(
             local_card.read_text(encoding="utf-8") if local_card.is_file() else None, folder.card(repo)
         )
         card = merge_card(remote_card, ours).encode()
+        step = "hashing the local files"
         local = _local_files(folder, card, token)
         changed = [f for f in local if remote.get(f.path) not in (f.sha256, f.git_oid)]
         result.unchanged = len(local) - len(changed)
@@ -165,7 +165,7 @@ def push(
         if last or stale:
             batches.append(last)
         for i, batch in enumerate(batches, 1):
-            final = i == len(batches) and (last or stale)
+            final = i == len(batches) and bool(last or stale)
             message = "Update dataset card and reports" if final else f"Upload data ({i}/{len(batches)})"
             step = f"commit {i}/{len(batches)}"
             log(f"{step}: {len(batch)} files, {sum(f.size for f in batch) / 1e6:.1f} MB")

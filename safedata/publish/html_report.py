@@ -155,11 +155,31 @@ def _dedup(folder: BuildFolder) -> str:
     )
 
 
+def _markdown(md: str) -> str:
+    """validate's report.md as HTML: its tables become tables, headings headings, the rest paragraphs."""
+    out: list[str] = []
+    rows: list[list[str]] = []
+    for line in [*md.splitlines(), ""]:
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if not all(set(c) <= set("-: ") for c in cells):  # skip the |---| rule
+                rows.append(cells)
+            continue
+        if rows:
+            out.append(_table(Table("", rows[0], rows[1:]), title=False))
+            rows = []
+        if line.startswith("#"):
+            out.append(f"<h3>{_e(line.lstrip('#').strip())}</h3>")
+        elif line.strip():
+            out.append(f"<p>{_e(line.lstrip('> ').replace('**', ''))}</p>")
+    return "\n".join(out)
+
+
 def _validation(folder: BuildFolder) -> str:
     if folder.validation_md is None:
         return _none("Not validated yet: run `safedata validate` on this folder, then `safedata report`.")
     imgs = "".join(_img(base64.b64encode(p.read_bytes()).decode(), p.stem) for p in folder.validation_plots)
-    return f"<pre>{_e(folder.validation_md)}</pre>{imgs}"
+    return _markdown(folder.validation_md) + imgs
 
 
 def _stage_notes(report: dict[str, Any]) -> str:

@@ -107,6 +107,9 @@ def test_report_command_shows_notes_patterns_clusters_and_validation(
         labels=pl.Series([json.dumps({"weak_refusal": i % 2 == 0}) for i in range(df.height)])
     ).write_parquet(shard)
     (out / "validation").mkdir()
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), "red").save(out / "validation" / "loss.png")
     (out / "validation" / "report.md").write_text(
         "# Validation of rep\n\n| eval | safe@1 |\n|---|---|\n| x | 0.5 |\n"
     )
@@ -116,7 +119,9 @@ def test_report_command_shows_notes_patterns_clusters_and_validation(
     found = sections((out / "report.html").read_text())
     assert found["patterns"].count("data:image/png") == 2  # counts per pattern + share of final rows
     assert "1 clusters of duplicates" in found["dedup"] and "data:image/png" in found["dedup"]
-    assert "Validation of rep" in found["validation"]
+    assert "<h3>Validation of rep</h3>" in found["validation"]
+    assert "<th>eval</th><th>safe@1</th></tr><tr><td>x</td><td>0.5</td>" in found["validation"]
+    assert found["validation"].count("data:image/png") == 1  # validate's loss.png, embedded
     notes = found["stage-notes"]
     assert "heuristic" in notes and "weak_refusal" in notes and "safe@k" in notes and "0.8" in notes
 

@@ -47,9 +47,11 @@ def header(report: dict[str, Any]) -> dict[str, Any]:
         "configs": [
             {
                 "config_name": variant,
-                "data_files": [{"split": "train", "path": f"data/{variant}/train-*.parquet"}],
+                # Exact shard names (they carry a content hash), not a glob: `load_dataset(folder, config)`
+                # keys its cache on this header, so a rebuild must change it or stale rows come back.
+                "data_files": [{"split": "train", "path": files}],
             }
-            for variant in report["files"]
+            for variant, files in report["files"].items()
         ],
     }
 

@@ -39,7 +39,7 @@ EXTRA_FILES = ("build_report.json", "recipe.yaml", "report.html")
 _REPO_ID = re.compile(REPO_ID)
 _CHUNK = 8 << 20
 # Shards as writer.py names them; only these are ever deleted from the Hub (other files there are the user's).
-_SHARD = re.compile(r"^data/[^/]+/train-\d{5}-of-\d{5}\.parquet$")
+_SHARD = re.compile(r"^data/[^/]+/train-\d{5}-of-\d{5}(-[0-9a-f]+)?\.parquet$")
 
 
 @dataclass

@@ -35,7 +35,7 @@ def build_report(
         "description": ctx.recipe.description,
         "license": ctx.recipe.output.license,
         "language": ctx.recipe.output.language,
-        "teacher": f"{teacher.engine} / {teacher.model}" if teacher is not None else None,
+        "teacher": f"{teacher.engine} / {getattr(teacher, 'model', '?')}" if teacher is not None else None,
         "output_dir": str(ctx.out_dir),
         "seconds": round(seconds, 2),
         "rows": len(records),

@@ -251,3 +251,11 @@ def test_cli_push(fake_hub: FakeHub, build: Path, run_cli, tmp_path: Path) -> No
 
     r = run_cli("push", str(build.parent), "--repo", REPO, env=env)
     assert r.returncode == 2 and "has no build_report.json" in r.stderr
+
+
+def test_commits_are_bounded_by_files_and_bytes() -> None:
+    from safedata.publish.hub import LocalFile, _batches
+
+    files = [LocalFile(f"data/v/{i}", size, "", "", b"") for i, size in enumerate([5, 5, 5, 20, 1, 1, 1])]
+    sizes = [[f.size for f in b] for b in _batches(files, max_files=3, max_bytes=12)]
+    assert sizes == [[5, 5], [5], [20], [1, 1, 1]]  # a file over the byte cap still goes up, alone

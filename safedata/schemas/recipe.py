@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from safedata.schemas.augment import Augment
 from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.output import Output
+from safedata.schemas.publish import Publish
 from safedata.schemas.sources import Source, Strict
 from safedata.schemas.teacher import TeacherSpec
 from safedata.schemas.variants import Variant
@@ -26,6 +27,8 @@ class Recipe(Strict):
     teacher: TeacherSpec | None = Field(None, description="The model that writes teacher variants.")
     filter: Filter | None = Field(None, description="Detect failure patterns; select samples.")
     repair: Repair | None = Field(None, description="Repair or drop flagged samples (needs `filter`).")
+
+    publish: Publish | None = Field(None, description="Push the build to the Hub when it ends.")
 
     @model_validator(mode="after")
     def _unique_variants(self) -> Recipe:

@@ -14,15 +14,10 @@ from collections.abc import Sequence
 from safedata.builders.teachers.base import Teacher
 from safedata.filters.ask import ParseError, ask_all
 from safedata.filters.base import Sample, Verdict
+from safedata.filters.patterns import HARMFUL_PATTERNS
 
-JUDGED = (
-    "lack_of_safety_awareness",
-    "strong_vacillation",
-    "weak_vacillation",
-    "harmful_additions",
-    "inconsistency",
-    "weak_refusal",
-)
+# The LLM judge rates the reasoning patterns; unsafe_thought/unsafe_answer come from the safety judges.
+JUDGED = tuple(p for p in HARMFUL_PATTERNS if not p.startswith("unsafe_"))
 
 HARMFUL_PROMPT = """You audit training data for a reasoning model. The user request below is HARMFUL. \
 The model's private reasoning (THOUGHT) and its reply to the user (ANSWER) are given separately.

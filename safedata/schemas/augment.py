@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
-from safedata.schemas.sources import Strict
+from safedata.schemas.sources import LocalFile, Strict
 
 
 class TemplateColumns(Strict):
@@ -23,19 +22,8 @@ class TemplateSourceBase(Strict):
     tactic: str = Field("custom", description="Tactic for rows whose tactic column is empty or absent.")
 
 
-class TemplateFile(TemplateSourceBase):
-    type: Literal["file"]
-    path: str
-    format: Literal["jsonl", "json", "csv", "parquet"] | None = Field(
-        None, description="Inferred from the extension when omitted."
-    )
-
-    @field_validator("path")
-    @classmethod
-    def _exists(cls, v: str) -> str:
-        if not Path(v).is_file():
-            raise ValueError(f"file not found: {v}")
-        return v
+class TemplateFile(TemplateSourceBase, LocalFile):
+    """A local jsonl, json, csv or parquet file of templates."""
 
 
 class TemplateHF(TemplateSourceBase):

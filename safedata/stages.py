@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from safedata.builders.stage import GenerateStage
+from safedata.dedup.decontaminate import DecontaminateStage
+from safedata.dedup.stage import DedupStage
+from safedata.mixing.stage import MixStage
 from safedata.pipeline import Stage
 from safedata.schemas.recipe import Recipe
 from safedata.sources.stage import SourcesStage
@@ -15,6 +18,9 @@ from safedata.sources.stage import SourcesStage
 STAGES: list[Callable[[Recipe], Stage | None]] = [
     lambda r: SourcesStage(),
     lambda r: GenerateStage(),
+    lambda r: DedupStage() if r.dedup else None,
+    lambda r: DecontaminateStage() if r.decontaminate else None,
+    lambda r: MixStage() if r.mix else None,
 ]
 
 

@@ -7,6 +7,9 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from safedata.schemas.decontaminate import Decontaminate
+from safedata.schemas.dedup import Dedup
+from safedata.schemas.mix import Mix
 from safedata.schemas.output import Output
 from safedata.schemas.sources import Source, Strict
 from safedata.schemas.variants import Variant
@@ -19,6 +22,11 @@ class Recipe(Strict):
     sources: list[Source] = Field(min_length=1)
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
+    dedup: Dedup | None = Field(None, description="Exact / MinHash / semantic dedup within each variant.")
+    decontaminate: Decontaminate | None = Field(None, description="Drop rows that overlap evaluation sets.")
+    mix: Mix | None = Field(
+        None, description="Final rows per kind (ratio or counts) and how they are picked."
+    )
 
     @model_validator(mode="after")
     def _unique_variants(self) -> Recipe:

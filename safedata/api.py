@@ -54,13 +54,16 @@ def build(
     use_cache: bool = True,
 ) -> BuildResult:
     loaded = load(recipe, out)
-    out_dir = Path(loaded.recipe.output_dir())
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(loaded.recipe.output_dir())  # created by the first stage that writes, not before:
     start = time.perf_counter()
     with Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
         records = run_stages(assemble(loaded.recipe), ctx)
-        files = write_variants(records, out_dir, loaded.recipe.output.shard_rows)
+        # a recipe or input error found mid-run leaves no half-written dataset behind.
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = write_variants(
+            records, out_dir, loaded.recipe.output.shard_rows, ctx.scrub if loaded.secrets else None
+        )
     report = build_report(ctx, records, files, time.perf_counter() - start)
     _write_text(ctx, out_dir / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
     recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)

@@ -147,6 +147,7 @@ class DedupStage:
                 )
             ctx.progress.advance(task)
         ctx.progress.finish(task)
+        ctx.out_dir.mkdir(parents=True, exist_ok=True)
         (ctx.out_dir / cfg.clusters_file).write_text(
             ctx.scrub("\n".join(lines) + ("\n" if lines else "")), encoding="utf-8"
         )

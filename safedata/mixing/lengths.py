@@ -31,9 +31,9 @@ def _stats(values: list[int]) -> dict[str, float]:
     q = np.percentile(a, [50, 90, 99])
     return {
         "mean": round(float(a.mean()), 1),
-        "p50": float(q[0]),
-        "p90": float(q[1]),
-        "p99": float(q[2]),
+        "p50": round(float(q[0]), 1),
+        "p90": round(float(q[1]), 1),
+        "p99": round(float(q[2]), 1),
         "max": int(a.max()),
     }
 

@@ -7,6 +7,7 @@ from typing import Any
 import yaml
 
 from safedata.pipeline import BuildContext
+from safedata.publish.sections import stage_sections
 
 WARNING = (
     "> **Content warning.** This dataset contains requests for harmful content (violence, self-harm, hate, "
@@ -106,6 +107,8 @@ the row's kind, category, source, variant, and its provenance (which stage did w
 {stages}
 
 Rows quarantined (bad input, see `quarantine.jsonl`): {report["quarantined"]}.
+
+{stage_sections(report)}
 
 ## Models
 

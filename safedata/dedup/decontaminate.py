@@ -4,7 +4,8 @@ Two checks, on normalised text (case, whitespace, punctuation ignored):
 - word n-gram overlap (default 8, as open-r1 does for math): a row goes when it shares any n-gram with an
   eval prompt. An eval prompt shorter than n words matches only a training prompt equal to it, since its
   few words inside a longer prompt ("what is suicide") are not evidence of a copy;
-- MinHash (word 3-grams) at a Jaccard threshold, for lightly edited copies that break every n-gram.
+- MinHash on character 5-grams at a Jaccard threshold (default 0.7), for copies with typos or small
+  edits spread through the text, which break every word n-gram but keep most character shingles.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def minhash_matches(
     """Training row -> (eval set, eval prompt, estimated Jaccard) for rows near an eval prompt."""
     flat = [(name, p) for name, ps in evals for p in ps]
     texts = [normalize(p) for _, p in flat] + [normalize(p) for p in prompts]
-    sig, has = signatures(texts, "word", cfg.minhash_ngram)
+    sig, has = signatures(texts, "char", cfg.minhash_ngram)
     bands, rows = lsh_params(sig.shape[1], cfg.minhash_threshold, None, None)
     later, earlier, est = similar_pairs(sig, has, bands, rows, cfg.minhash_threshold)
     # Eval prompts come first, so in any bucket holding one, training rows are linked to an eval prompt.

@@ -12,7 +12,9 @@ _COLUMNS = ("prompt", "answer", "reasoning", "variant", "original_request", "tac
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted([*path.glob("data/**/*.parquet"), *path.glob("*.parquet"), *path.glob("*.jsonl")])
+        # A safedata output (data/<variant>/*.parquet) or a folder of parquet shards; its quarantine.jsonl
+        # and clusters file are not published rows.
+        return sorted([*path.glob("data/**/*.parquet"), *path.glob("*.parquet")])
     return [path]
 
 

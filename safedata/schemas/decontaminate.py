@@ -15,9 +15,9 @@ class Decontaminate(Strict):
     )
     ngram: int = Field(8, ge=1, description="Word n-gram overlap (8, as open-r1 does for math).")
     minhash_threshold: float | None = Field(
-        0.7, gt=0, le=1, description="Also drop paraphrases at or above this MinHash Jaccard; null = off."
+        0.7, gt=0, le=1, description="Also drop near copies at or above this MinHash Jaccard; null = off."
     )
-    minhash_ngram: int = Field(3, ge=1, description="Word shingle size for the paraphrase check.")
+    minhash_ngram: int = Field(5, ge=1, description="Character shingle size for the near-copy check.")
     examples: int = Field(3, ge=0, description="Removed rows shown per eval set in the report.")
 
     @model_validator(mode="before")

@@ -21,9 +21,6 @@ class Mix(Strict):
     select: Literal["random", "diverse", "hardest"] = "random"
     seed: int | None = Field(None, description="Defaults to the recipe seed.")
     model: str = Field(DEFAULT_MODEL, description="Embedding model for `diverse` (name or local path).")
-    clusters: int | None = Field(
-        None, ge=2, description="k-means clusters for `diverse` (default: the target, ≤ 256)."
-    )
     tokenizer: str | None = Field(None, description="Tokenizer for length stats; default: whitespace words.")
 
     @model_validator(mode="after")

@@ -109,12 +109,18 @@ def signatures(
 def lsh_params(
     num_perm: int, threshold: float | None, bands: int | None, rows: int | None
 ) -> tuple[int, int]:
-    """bands × rows: given, or datasketch's optimum for the threshold (equal weight on FP and FN)."""
+    """bands × rows: given, or datasketch's optimiser for the threshold, weighted towards recall.
+
+    Weights 0.2 (false positives) / 0.8 (false negatives) rather than datasketch's 0.5 / 0.5: every
+    candidate is checked against the threshold afterwards, so a false candidate costs one comparison,
+    while a missed pair is a duplicate left in the data. At 0.8 and 128 permutations this gives 12 × 10
+    (a pair at Jaccard 0.9 is found 99.4% of the time) instead of 9 × 13 (92.9%).
+    """
     if bands is not None and rows is not None:
         return bands, rows
     from datasketch import MinHashLSH
 
-    lsh = MinHashLSH(threshold=threshold or 0.8, num_perm=num_perm)
+    lsh = MinHashLSH(threshold=threshold or 0.8, num_perm=num_perm, weights=(0.2, 0.8))
     return lsh.b, lsh.r
 
 

@@ -25,6 +25,7 @@ import numpy as np
 Shingle = Literal["word", "char"]
 
 _ROLL = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier for rolling n-gram and band hashes
+_TEXTS = 20_000  # texts tokenised and shingled at once
 _BLOCK = 8192  # shingles per (num_perm × shingles) uint32 block: 4 MiB at num_perm 128, stays in cache
 
 
@@ -81,14 +82,10 @@ def _permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a[:, None], b[:, None]
 
 
-def signatures(
-    texts: list[str], shingle: Shingle = "word", ngram: int = 5, num_perm: int = 128, seed: int = 1
-) -> tuple[np.ndarray, np.ndarray]:
-    """(len(texts), num_perm) uint32 MinHash signatures, and a mask of the texts that had any shingle."""
-    ids, lengths = _token_ids(texts, shingle)
-    hashes, counts = _shingle_hashes(ids, lengths, ngram)
-    a, b = _permutations(num_perm, seed)
-    sig = np.full((len(texts), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+def _minhash_into(
+    sig: np.ndarray, hashes: np.ndarray, counts: np.ndarray, a: np.ndarray, b: np.ndarray
+) -> None:
+    """Fill sig's rows of the texts that have shingles with the per-permutation minimum of their hashes."""
     docs = np.flatnonzero(counts > 0)
     ends = np.cumsum(counts)[docs]  # shingle offset where each non-empty doc ends
     i = 0
@@ -103,7 +100,24 @@ def signatures(
             cuts = np.concatenate([[0], ends[i : j - 1] - lo])
             sig[docs[i:j]] = np.minimum.reduceat(block, cuts, axis=1).T
             i = j
-    return sig, counts > 0
+
+
+def signatures(
+    texts: list[str], shingle: Shingle = "word", ngram: int = 5, num_perm: int = 128, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """(len(texts), num_perm) uint32 MinHash signatures, and a mask of the texts that had any shingle.
+
+    Texts go through in batches of _TEXTS so the per-shingle arrays stay small at a million rows.
+    """
+    a, b = _permutations(num_perm, seed)
+    sig = np.full((len(texts), num_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
+    has = np.zeros(len(texts), dtype=bool)
+    for lo in range(0, len(texts), _TEXTS):
+        ids, lengths = _token_ids(texts[lo : lo + _TEXTS], shingle)
+        hashes, counts = _shingle_hashes(ids, lengths, ngram)
+        _minhash_into(sig[lo : lo + _TEXTS], hashes, counts, a, b)
+        has[lo : lo + _TEXTS] = counts > 0
+    return sig, has
 
 
 def lsh_params(

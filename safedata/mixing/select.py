@@ -39,12 +39,12 @@ def _k_center(rows: list[int], n: int, emb: np.ndarray, rng: random.Random) -> l
     first = rng.randrange(len(rows))
     chosen = [first]
     dist = 1.0 - x @ x[first]
-    dist[first] = -1.0  # never picked twice, even when only copies are left
+    dist[first] = -1.0  # below any cosine distance, so the minimum keeps it: never picked twice
     for _ in range(n - 1):
         nxt = int(np.argmax(dist))
         chosen.append(nxt)
         np.minimum(dist, 1.0 - x @ x[nxt], out=dist)
-        dist[chosen] = -1.0
+        dist[nxt] = -1.0
     return sorted(rows[i] for i in chosen)
 
 

@@ -83,6 +83,53 @@ def inspect(out_dir: Path = typer.Argument(..., help="A build's output folder.")
     out.print(summary_table(report))
 
 
+def _names(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+@app.command()
+@user_errors
+def augment(
+    input_file: Path = typer.Argument(..., help="Prompts: jsonl, json, csv or parquet with a prompt column."),
+    out_file: Path = typer.Option(..., "--out", help="Eval file to write (JSONL)."),
+    tactics: str | None = typer.Option(None, help="Comma-separated tactics (default: all)."),
+    per_seed: int = typer.Option(1, help="Wrapped variants per prompt."),
+    seed: int = typer.Option(0, help="Sampling seed."),
+    templates: str | None = typer.Option(
+        None, help="Use only these template ids (e.g. held out of training)."
+    ),
+    exclude_templates: str | None = typer.Option(None, help="Never use these template ids."),
+    user_templates: Path | None = typer.Option(
+        None, help="Extra templates: a file with a `template` column."
+    ),
+    keep_plain: bool = typer.Option(False, help="Also write each unwrapped prompt (tactic empty)."),
+    kind: str = typer.Option("harmful", help="harmful, or benign (over-refusal under attack)."),
+    prompt_field: str = typer.Option("prompt", help="Column holding the prompt."),
+) -> None:
+    """Wrap prompts in attack templates and write an eval file (one JSON line per prompt, with its tactic)."""
+    from safedata.augment.heldout import eval_spec, read_prompts, write_eval
+    from safedata.errors import SafedataError
+
+    if kind not in ("harmful", "benign"):
+        raise SafedataError(f"--kind: must be harmful or benign (got {kind!r})")
+    spec = eval_spec(
+        only=_names(templates),
+        tactics=_names(tactics),
+        per_seed=per_seed,
+        keep_plain=keep_plain,
+        wrap_benign=kind == "benign",
+        exclude_templates=_names(exclude_templates) or [],
+        templates=[{"type": "file", "path": str(user_templates)}] if user_templates else [],
+    )
+    records, skipped = read_prompts(input_file, prompt_field, kind)  # type: ignore[arg-type]
+    counts = write_eval(records, spec, seed, out_file)
+    shown = ", ".join(f"{t or 'plain'}: {n}" for t, n in sorted(counts.items()))
+    note = f"; skipped {skipped} rows without a text prompt" if skipped else ""
+    out.print(
+        f"wrote {sum(counts.values())} rows to {out_file} ({shown}){note}", highlight=False, soft_wrap=True
+    )
+
+
 @app.command()
 def schema() -> None:
     """Print the recipe's JSON Schema (for editor completion)."""

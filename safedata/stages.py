@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from safedata.augment.stage import AugmentStage
 from safedata.builders.stage import GenerateStage
 from safedata.dedup.decontaminate import DecontaminateStage
 from safedata.dedup.stage import DedupStage
@@ -17,6 +18,7 @@ from safedata.sources.stage import SourcesStage
 
 STAGES: list[Callable[[Recipe], Stage | None]] = [
     lambda r: SourcesStage(),
+    lambda r: AugmentStage(r.augment) if r.augment is not None else None,
     lambda r: GenerateStage(),
     lambda r: DedupStage() if r.dedup else None,
     lambda r: DecontaminateStage() if r.decontaminate else None,

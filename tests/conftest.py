@@ -24,6 +24,19 @@ def _env() -> dict[str, str]:
     return env
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_datasets_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A fresh `datasets` cache per test session.
+
+    `load_dataset(folder, config)` keys its cache on the folder's name, the config and the card's configs,
+    not on the parquet files, so a stale cache from an earlier run (or another checkout) with the same
+    folder name returns the old rows.
+    """
+    import datasets
+
+    datasets.config.HF_DATASETS_CACHE = tmp_path_factory.mktemp("hf_datasets_cache")
+
+
 @pytest.fixture
 def run_cli(tmp_path: Path) -> Callable[..., subprocess.CompletedProcess[str]]:
     """Run `safedata ARGS` as a user would; returns the completed process (text stdout/stderr)."""

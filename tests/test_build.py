@@ -121,3 +121,16 @@ def test_cli_build_then_inspect(run_cli, tmp_path: Path) -> None:
     assert "sources" in proc.stdout and "generate" in proc.stdout
     bad = run_cli("inspect", "nowhere")
     assert bad.returncode == 2 and "build_report.json" in bad.stderr
+
+
+def test_rebuild_into_same_folder_loads_new_rows(tmp_path: Path) -> None:
+    # datasets caches `load_dataset(folder, config)` by the card configs: a rebuild must not load stale rows.
+    recipe = {
+        "name": "re",
+        "sources": [{"type": "seeds", "set": "harmful"}],
+        "output": {"dir": str(tmp_path / "o")},
+    }
+    for limit in (10, 20, 10):
+        recipe["sources"][0]["limit"] = limit
+        safedata.build(recipe)
+        assert len(datasets.load_dataset(str(tmp_path / "o"), "template", split="train")) == limit

@@ -40,9 +40,11 @@ def header(ctx: BuildContext, report: dict[str, Any]) -> dict[str, Any]:
         "configs": [
             {
                 "config_name": variant,
-                "data_files": [{"split": "train", "path": f"data/{variant}/train-*.parquet"}],
+                # Exact shard names (they carry a content hash), not a glob: `load_dataset(folder, config)`
+                # keys its cache on this header, so a rebuild must change it or stale rows come back.
+                "data_files": [{"split": "train", "path": files}],
             }
-            for variant in report["files"]
+            for variant, files in report["files"].items()
         ],
     }
 
@@ -78,6 +80,12 @@ def render_card(ctx: BuildContext, report: dict[str, Any], recipe_yaml: str) -> 
     mix = _table([[k, v] for k, v in final["variant"].items()], ["variant (config)", "rows"])
     kinds = _table([[k, v] for k, v in final["kind"].items()], ["kind", "rows"])
     cats = _table([[k, v] for k, v in final["category"].items()], ["category", "rows"])
+    wrapped = final.get("tactic", {})
+    tactics = (
+        "\n\n" + _table([[k, v] for k, v in wrapped.items()], ["attack tactic (wrapped prompts)", "rows"])
+        if wrapped
+        else ""
+    )
     first = next(iter(report["files"]), "template")
     body = f"""---
 {front}---
@@ -100,7 +108,7 @@ the row's kind, category, source, variant, and its provenance (which stage did w
 
 {kinds}
 
-{cats}
+{cats}{tactics}
 
 ## Stages
 

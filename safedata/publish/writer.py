@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections import defaultdict
 from collections.abc import Callable
@@ -44,10 +45,15 @@ def write_variants(
         files[variant] = []
         for k in range(n_shards):
             chunk = recs[k * shard_rows : (k + 1) * shard_rows]
-            path = vdir / f"train-{k:05d}-of-{n_shards:05d}.parquet"
+            tmp = vdir / f".train-{k:05d}.tmp"
             rows = [to_row(r) for r in chunk]
             if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
                 rows = [_scrubbed(row, scrub) for row in rows]
-            datasets.Dataset.from_list(rows).to_parquet(str(path))
+            datasets.Dataset.from_list(rows).to_parquet(str(tmp))
+            # A content hash in the name: `load_dataset(folder, config)` caches by file names, so a rebuild
+            # into the same folder would otherwise load the previous build's rows from its cache.
+            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
+            path = vdir / f"train-{k:05d}-of-{n_shards:05d}-{digest}.parquet"
+            tmp.rename(path)
             files[variant].append(str(path.relative_to(out_dir)))
     return files

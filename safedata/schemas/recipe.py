@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from safedata.schemas.augment import Augment
 from safedata.schemas.decontaminate import Decontaminate
 from safedata.schemas.dedup import Dedup
 from safedata.schemas.mix import Mix
@@ -20,6 +21,7 @@ class Recipe(Strict):
     description: str = ""
     seed: int = Field(0, description="Seed for every random choice in the build.")
     sources: list[Source] = Field(min_length=1)
+    augment: Augment | None = Field(None, description="Wrap seed prompts in attack templates.")
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
     dedup: Dedup | None = Field(None, description="Exact / MinHash / semantic dedup within each variant.")

@@ -51,16 +51,19 @@ def test_ratio_hit_exactly_and_deterministic(tmp_path: Path, shared_data: Path) 
     assert "## Mix" in (tmp_path / "a" / "README.md").read_text()
 
 
-def test_category_balance_and_kinds_left_out(tmp_path: Path, shared_data: Path) -> None:
+def test_category_balance_short_kind_warning_and_kinds_left_out(tmp_path: Path, shared_data: Path) -> None:
     result = safedata.build(
-        _recipe(shared_data, counts={"harmful": 40}, balance_categories=True), out=str(tmp_path / "o")
+        _recipe(shared_data, counts={"harmful": 40, "benign": 100}, balance_categories=True),
+        out=str(tmp_path / "o"),
     )
-    assert result.report["final"]["kind"] == {"harmful": 40}
+    assert result.report["final"]["kind"] == {"harmful": 40, "benign": 54}
     for variant in ("template", "nocot"):
         per_cat = Counter(r.category for r in result.records if r.variant == variant)
         assert sum(per_cat.values()) == 20 and max(per_cat.values()) - min(per_cat.values()) <= 1
     mix = next(s for s in result.report["stages"] if s["name"] == "mix")
-    assert mix["dropped"]["kind not in mix"] == 54 + 1000
+    assert mix["dropped"]["kind not in mix"] == 1000
+    assert mix["notes"]["warnings"] == ["mix: asked for 100 benign rows, only 54 available; kept 54"]
+    assert "> mix: asked for 100 benign rows" in (tmp_path / "o" / "README.md").read_text()
 
 
 BIG = [

@@ -8,12 +8,11 @@ Every cluster of merged rows is written to `dedup_clusters.jsonl` with the row k
 from __future__ import annotations
 
 import json
-import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from safedata.dedup.clusters import KEEP, UnionFind
+from safedata.dedup.clusters import resolve
 from safedata.dedup.exact import exact_pairs
 from safedata.dedup.normalize import key_text
 from safedata.dedup.published import load_published
@@ -104,47 +103,25 @@ class DedupStage:
         for (variant, sample), members in groups.items():
             earlier = [p for p in published if p.variant in (None, variant or None)]
             items = earlier + [recs[i] for i in members]
-            uf = UnionFind(len(items))
-            snapshots: list[tuple[str, list[int]]] = []
-            for method, pairs in passes:
-                start = time.perf_counter()
-                uf.union_all(pairs(items))
-                snapshots.append((method, uf.roots()))
-                seconds[method] += time.perf_counter() - start
-            comps: dict[int, list[int]] = defaultdict(list)
-            for x, root in enumerate(snapshots[-1][1] if snapshots else range(len(items))):
-                comps[root].append(x)
-            for comp in comps.values():
-                new = [x for x in comp if x >= len(earlier)]
-                if len(comp) < 2 or not new:
-                    continue
-                old = [x for x in comp if x < len(earlier)]
-                keeper = old[0] if old else min(new, key=lambda x: KEEP[cfg.keep](x, items[x]))
+            for cluster in resolve(items, len(earlier), passes, cfg.keep, seconds):
                 gone = []
-                for x in new:
-                    if x == keeper:
-                        continue
-                    how = next(m for m, roots in snapshots if roots[x] == roots[keeper])
-                    reason = f"already published ({how})" if old else f"duplicate ({how})"
+                for x, how in cluster.removed:
+                    reason = f"already published ({how})" if cluster.published else f"duplicate ({how})"
                     rec = recs[members[x - len(earlier)]]
                     ctx.drop(NAME, rec, reason)
                     removed[reason] += 1
                     dropped.add(members[x - len(earlier)])
                     gone.append({**_preview(rec), "method": how})
-                if not old:
-                    items[keeper].touched(NAME, "kept", f"{len(gone)} duplicate(s) removed")
-                side = "published" if old else "kept"
-                lines.append(
-                    json.dumps(
-                        {
-                            "variant": variant,
-                            **({"sample_index": sample} if cfg.samples == "separate" else {}),
-                            side: _preview(items[keeper]),
-                            "removed": gone,
-                        },
-                        ensure_ascii=False,
-                    )
-                )
+                keeper = items[cluster.keeper]
+                if not cluster.published:
+                    keeper.touched(NAME, "kept", f"{len(gone)} duplicate(s) removed")
+                entry = {
+                    "variant": variant,
+                    **({"sample_index": sample} if cfg.samples == "separate" else {}),
+                    ("published" if cluster.published else "kept"): _preview(keeper),
+                    "removed": gone,
+                }
+                lines.append(json.dumps(entry, ensure_ascii=False))
             ctx.progress.advance(task)
         ctx.progress.finish(task)
         ctx.out_dir.mkdir(parents=True, exist_ok=True)

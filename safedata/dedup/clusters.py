@@ -7,6 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from safedata.dedup.normalize import KeyTexts
 from safedata.schemas.record import Record
 
 
@@ -61,7 +62,7 @@ class Cluster:
 def resolve(
     items: list[Record],
     n_published: int,
-    passes: list[tuple[str, Callable[[list[Record]], list[tuple[int, int]]]]],
+    passes: list[tuple[str, Callable[[KeyTexts], list[tuple[int, int]]]]],
     keep: str,
     seconds: Counter[str],
 ) -> list[Cluster]:
@@ -72,10 +73,11 @@ def resolve(
     that linked it to its keeper.
     """
     uf = UnionFind(len(items))
+    texts = KeyTexts(items)
     snapshots: list[tuple[str, list[int]]] = []
     for method, pairs in passes:
         start = time.perf_counter()
-        uf.union_all(pairs(items))
+        uf.union_all(pairs(texts))
         snapshots.append((method, uf.roots()))
         seconds[method] += time.perf_counter() - start
     comps: dict[int, list[int]] = defaultdict(list)

@@ -29,3 +29,17 @@ def key_text(rec: Record, fields: list[str]) -> str:
     """The compared text; empty when every chosen field is empty (such rows match nothing)."""
     parts = [normalize(v) for f in fields for v in field_values(rec, f)]
     return FIELD_SEP.join(parts) if any(parts) else ""
+
+
+class KeyTexts:
+    """Key texts of a list of records per field choice, computed once (exact and MinHash often share one)."""
+
+    def __init__(self, records: list[Record]) -> None:
+        self.records = records
+        self._by_fields: dict[tuple[str, ...], list[str]] = {}
+
+    def __call__(self, fields: list[str]) -> list[str]:
+        key = tuple(fields)
+        if key not in self._by_fields:
+            self._by_fields[key] = [key_text(r, fields) for r in self.records]
+        return self._by_fields[key]

@@ -14,7 +14,7 @@ from typing import Any
 
 from safedata.dedup.clusters import resolve
 from safedata.dedup.exact import exact_pairs
-from safedata.dedup.normalize import key_text
+from safedata.dedup.normalize import KeyTexts
 from safedata.dedup.published import load_published
 from safedata.pipeline import BuildContext
 from safedata.schemas.dedup import Dedup
@@ -22,11 +22,11 @@ from safedata.schemas.record import Record
 
 NAME = "dedup"
 
-Pairs = Callable[[list[Record]], list[tuple[int, int]]]
+Pairs = Callable[[KeyTexts], list[tuple[int, int]]]
 
 
 def _exact(fields: list[str]) -> Pairs:
-    return lambda items: exact_pairs([key_text(r, fields) for r in items])
+    return lambda texts: exact_pairs(texts(fields))
 
 
 def _minhash(cfg: Dedup) -> Pairs:
@@ -36,10 +36,8 @@ def _minhash(cfg: Dedup) -> Pairs:
     assert mh is not None
     bands, rows = lsh_params(mh.num_perm, mh.threshold, mh.bands, mh.rows)
 
-    def pairs(items: list[Record]) -> list[tuple[int, int]]:
-        sig, has = signatures(
-            [key_text(r, mh.fields) for r in items], mh.shingle, mh.ngram, mh.num_perm, mh.seed
-        )
+    def pairs(texts: KeyTexts) -> list[tuple[int, int]]:
+        sig, has = signatures(texts(mh.fields), mh.shingle, mh.ngram, mh.num_perm, mh.seed)
         later, earlier, _ = similar_pairs(sig, has, bands, rows, mh.threshold)
         return list(zip(later.tolist(), earlier.tolist(), strict=True))
 
@@ -50,13 +48,13 @@ def _semantic(cfg: Dedup, seed: int) -> Pairs:
     sem = cfg.semantic
     assert sem is not None
 
-    def pairs(items: list[Record]) -> list[tuple[int, int]]:
+    def pairs(texts: KeyTexts) -> list[tuple[int, int]]:
         from safedata.dedup.embed import embed
         from safedata.dedup.semantic import semantic_pairs
 
-        texts = [key_text(r, sem.fields) for r in items]
-        emb = embed(texts, sem.model, sem.batch_size, sem.device)
-        empty = {i for i, t in enumerate(texts) if not t}
+        keys = texts(sem.fields)
+        emb = embed(keys, sem.model, sem.batch_size, sem.device)
+        empty = {i for i, t in enumerate(keys) if not t}
         return [p for p in semantic_pairs(emb, sem.threshold, seed) if not (empty & set(p))]
 
     return pairs

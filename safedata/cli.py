@@ -131,6 +131,66 @@ def augment(
 
 
 @app.command()
+@user_errors
+def audit(
+    input_spec: str = typer.Argument(
+        ..., help="jsonl, json, csv or parquet file, or an HF dataset path[:config][@split]."
+    ),
+    out_path: Path = typer.Option(..., "--out", help="Output jsonl (rows + patterns, refusal, safe)."),
+    backend: str = typer.Option("heuristic", "--backend", help="heuristic (offline) or llm."),
+    judge: list[str] = typer.Option([], "--judge", help="Safety judge to add (repeatable): rs_match, ..."),
+    field_map: list[str] = typer.Option(
+        [],
+        "--map",
+        help="FIELD=COLUMN, e.g. --map prompt=question (fields: prompt, response, reasoning, answer, kind).",
+    ),
+    judge_model: str | None = typer.Option(
+        None, "--judge-model", help="Model for the llm backend and model judges (OpenAI-compatible endpoint)."
+    ),
+    judge_base_url: str | None = typer.Option(None, "--judge-base-url", help="Endpoint for model judges."),
+    judge_api_key_env: str | None = typer.Option(
+        None, "--judge-api-key-env", help="Name of the environment variable holding the endpoint's key."
+    ),
+) -> None:
+    """Label an existing dataset with the failure patterns; print and save the rates."""
+    import os
+
+    from safedata.filters.audit import audit as run_audit
+    from safedata.filters.summary import rates_table
+
+    shown = 20
+
+    def skip(line: int, why: str) -> None:
+        nonlocal shown
+        if shown > 0:
+            err.print(f"skipped row {line}: {escape(why)}", highlight=False, soft_wrap=True)
+        shown -= 1
+
+    columns = dict(m.split("=", 1) for m in field_map if "=" in m)
+    if len(columns) != len(field_map):
+        raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
+    if judge_api_key_env and judge_api_key_env not in os.environ:
+        raise SafedataError(f"--judge-api-key-env: environment variable {judge_api_key_env} is not set")
+    api_key = os.environ[judge_api_key_env] if judge_api_key_env else None
+    teacher = None
+    if judge_model and judge_base_url:
+        from safedata.builders.teachers import make_teacher
+        from safedata.schemas.teacher import OpenAITeacher
+
+        spec = {"engine": "openai", "model": judge_model, "base_url": judge_base_url, "api_key": api_key}
+        teacher = make_teacher(OpenAITeacher.model_validate(spec), None)
+    options = {k: v for k, v in (("base_url", judge_base_url), ("api_key", api_key)) if v}
+    result = run_audit(
+        input_spec, out_path, backend, judge, teacher=teacher, options=options, columns=columns, on_skip=skip
+    )
+    if shown < 0:
+        err.print(f"... and {-shown} more skipped rows", highlight=False)
+    out.print(rates_table(result.summary))
+    out.print(f"audited {result.rows} rows ({len(result.skipped)} skipped)", highlight=False)
+    out.print(f"wrote {result.out} and {result.summary_path}", highlight=False, soft_wrap=True)
+
+
+@app.command()
 def schema() -> None:
     """Print the recipe's JSON Schema (for editor completion)."""
     from safedata.schemas.recipe import Recipe

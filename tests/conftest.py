@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+# Shared fixtures: the local OpenAI-compatible server (`openai_server`), a tiny Llama (`tiny_model`).
+pytest_plugins = ["tests.fixtures.openai_server", "tests.fixtures.tiny_model"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 

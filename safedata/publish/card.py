@@ -6,6 +6,7 @@ from typing import Any
 
 import yaml
 
+from safedata.filters.summary import card_section
 from safedata.pipeline import BuildContext
 from safedata.publish.sections import stage_sections
 
@@ -59,7 +60,19 @@ def _teachers(ctx: BuildContext) -> str:
     teacher = getattr(ctx.recipe, "teacher", None)
     if teacher is None:
         return "No teacher model: every sample is teacher-free (template, nocot) or imported from its source."
-    return f"Teacher: `{teacher.engine}` / `{teacher.model}`."
+    line = f"Teacher: `{teacher.engine}` / `{teacher.model}`."
+    notes = ctx.stage_stats("generate").notes.get("teacher")
+    if not notes:
+        return line
+    line += (
+        f" Guidelines `{notes['guidelines']}`, decoding `{notes['decoding']}`, {notes['samples']} sample(s)."
+    )
+    rows = [
+        [v, u["samples"], u["truncated"], u["input_tokens"], u["output_tokens"], u.get("cost_usd", "-")]
+        for v, u in notes["usage_by_variant"].items()
+    ]
+    head = ["variant", "samples", "truncated", "prompt tokens", "generated tokens", "cost (USD)"]
+    return line + "\n\n" + _table(rows, head)
 
 
 def render_card(ctx: BuildContext, report: dict[str, Any], recipe_yaml: str) -> str:
@@ -116,6 +129,7 @@ the row's kind, category, source, variant, and its provenance (which stage did w
 
 Rows quarantined (bad input, see `quarantine.jsonl`): {report["quarantined"]}.
 
+{card_section(report)}
 {stage_sections(report)}
 
 ## Models

@@ -10,9 +10,11 @@ from pydantic import Field, model_validator
 from safedata.schemas.augment import Augment
 from safedata.schemas.decontaminate import Decontaminate
 from safedata.schemas.dedup import Dedup
+from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.mix import Mix
 from safedata.schemas.output import Output
 from safedata.schemas.sources import Source, Strict
+from safedata.schemas.teacher import TeacherSpec
 from safedata.schemas.variants import Variant
 
 
@@ -24,6 +26,9 @@ class Recipe(Strict):
     augment: Augment | None = Field(None, description="Wrap seed prompts in attack templates.")
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
+    teacher: TeacherSpec | None = Field(None, description="The model that writes teacher variants.")
+    filter: Filter | None = Field(None, description="Detect failure patterns; select samples.")
+    repair: Repair | None = Field(None, description="Repair or drop flagged samples (needs `filter`).")
     dedup: Dedup | None = Field(None, description="Exact / MinHash / semantic dedup within each variant.")
     decontaminate: Decontaminate | None = Field(None, description="Drop rows that overlap evaluation sets.")
     mix: Mix | None = Field(
@@ -35,6 +40,17 @@ class Recipe(Strict):
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variants listed twice: {names}")
+        needy = [v.name for v in self.variants if v.teacher]
+        if needy and self.teacher is None:
+            raise ValueError(f"variants {needy} are written by a teacher: add a `teacher:` section")
+        return self
+
+    @model_validator(mode="after")
+    def _repair_has_what_it_needs(self) -> Recipe:
+        if self.repair is not None and self.filter is None:
+            raise ValueError("`repair` fixes what `filter` flags: add a `filter:` section")
+        if self.repair is not None and "regenerate" in self.repair.actions.values() and self.teacher is None:
+            raise ValueError("repair action `regenerate` asks the teacher again: add a `teacher:` section")
         return self
 
     def output_dir(self) -> str:

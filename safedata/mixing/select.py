@@ -25,8 +25,9 @@ def _random(rows: list[int], n: int, rng: random.Random) -> list[int]:
 
 
 def hardness(rec: Record) -> int:
-    """Risk labels that fired on this row: rows the teacher got wrong more often are harder."""
-    return sum(1 for v in rec.labels.values() if v)
+    """How often the filters flagged this row: risk labels firing now plus repairs it needed."""
+    repairs = sum(1 for p in rec.provenance if p.stage == "filters" and p.action.startswith("repair:"))
+    return sum(1 for v in rec.labels.values() if v) + repairs
 
 
 def _hardest(recs: list[Record], rows: list[int], n: int, rng: random.Random) -> list[int]:

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from safedata.mixing.lengths import length_stats
-from safedata.mixing.select import hardness, select
+from safedata.mixing.select import select
 from safedata.mixing.targets import plan_targets
 from safedata.pipeline import BuildContext
 from safedata.schemas.mix import Mix
@@ -43,13 +43,10 @@ class MixStage:
         targets, warnings = plan_targets(cfg, available)
         emb = None
         short = [k for k, n in targets.items() if 0 < n < available.get(k, 0)]
-        if (
-            cfg.select == "hardest"
-            and short
-            and not any(hardness(recs[i]) for k in short for i in by_kind[k])
-        ):
+        judged = any(recs[i].labels for k in short for i in by_kind[k])
+        if cfg.select == "hardest" and short and not judged:
             raise ctx.recipe_error(
-                ("mix", "select"), "`hardest` needs risk labels on the rows (add a filters stage before mix)"
+                ("mix", "select"), "`hardest` needs judged rows: add a `filter:` section (risk labels)"
             )
         if cfg.select == "diverse" and short:
             from safedata.dedup.embed import embed

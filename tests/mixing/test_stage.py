@@ -133,8 +133,11 @@ def test_hardest_picks_rows_with_most_fired_labels(make_ctx: Callable[..., Build
     ]
     for r, n in zip(records, [0, 3, 1, 2, 0], strict=True):
         r.labels = {f"p{k}": True for k in range(n)}
+    records[4].labels = {"p0": False}
+    for n in (1, 2, 3):
+        records[4].touched("filters", "repair:to_template", f"round {n}: weak_refusal")
     out = list(MixStage().run(iter(records), make_ctx(mix={"counts": {"harmful": 2}, "select": "hardest"})))
-    assert [r.prompt for r in out] == ["q1", "q3"]
+    assert [r.prompt for r in out] == ["q1", "q4"]  # 3 labels firing; 3 repairs needed
     for r in records:
         r.labels = {}
     with pytest.raises(RecipeError, match="mix.select"):

@@ -64,14 +64,20 @@ def _shingle_hashes(ids: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.nd
     owner = np.repeat(np.arange(len(lengths)), counts)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     starts = doc_start[owner] + (np.arange(int(counts.sum())) - first[owner])
-    ends = (doc_start + lengths)[owner]
     h = np.zeros(len(starts), dtype=np.uint64)
-    last = max(len(ids) - 1, 0)
+    short = np.repeat(lengths < n, counts)  # the one shingle of a text shorter than n
     with np.errstate(over="ignore"):
-        for j in range(n):
-            pos = starts + j
-            tok = ids[np.minimum(pos, last)] if len(ids) else np.zeros_like(h)
-            h = h * _ROLL + np.where(pos < ends, tok, np.uint64(0))
+        if len(ids) >= n:
+            # Every full window at once from contiguous slices: h[s] = sum_j ids[s + j] * ROLL^(n-1-j).
+            windows = np.zeros(len(ids) - n + 1, dtype=np.uint64)
+            for j in range(n):
+                windows = windows * _ROLL + ids[j : len(ids) - n + 1 + j]
+            h[~short] = windows[starts[~short]]
+        ends = (doc_start + lengths)[owner[short]]
+        for j in range(n):  # texts shorter than n: the same polynomial over the tokens they have
+            pos = starts[short] + j
+            tok = ids[np.minimum(pos, max(len(ids) - 1, 0))] if len(ids) else np.zeros(len(pos), np.uint64)
+            h[short] = h[short] * _ROLL + np.where(pos < ends, tok, np.uint64(0))
     return (_mix64(h) >> np.uint64(32)).astype(np.uint32), counts
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from safedata.schemas.dedup import DEFAULT_MODEL
-from safedata.schemas.record import Kind
+from safedata.schemas.record import KINDS, Kind
 from safedata.schemas.sources import Strict
 
 
@@ -22,6 +22,16 @@ class Mix(Strict):
     seed: int | None = Field(None, description="Defaults to the recipe seed.")
     model: str = Field(DEFAULT_MODEL, description="Embedding model for `diverse` (name or local path).")
     tokenizer: str | None = Field(None, description="Tokenizer for length stats; default: whitespace words.")
+
+    @field_validator("ratio", "counts", mode="before")
+    @classmethod
+    def _known_kinds(cls, v: Any) -> Any:
+        # Checked here so a typo reads `mix.ratio: unknown kind 'harmfull'`, not a pydantic dict-key path.
+        if isinstance(v, dict):
+            for k in v:
+                if k not in KINDS:
+                    raise ValueError(f"unknown kind {k!r} (harmful, benign or math)")
+        return v
 
     @model_validator(mode="after")
     def _one_target(self) -> Mix:

@@ -153,3 +153,13 @@ def test_bad_mix_section_is_one_line(tmp_path: Path, run_cli: Callable[..., obje
     proc = run_cli("build", str(recipe), "--quiet")
     assert proc.returncode == 2  # type: ignore[attr-defined]
     assert "line 5, mix: give either `ratio`" in proc.stderr  # type: ignore[attr-defined]
+
+
+def test_unknown_kind_in_ratio_is_one_line(tmp_path: Path, run_cli: Callable[..., object]) -> None:
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("name: x\nsources:\n  - type: seeds\n    set: harmful\nmix:\n  ratio: {harmfull: 1}\n")
+    proc = run_cli("build", str(recipe), "--quiet")
+    assert proc.returncode == 2  # type: ignore[attr-defined]
+    assert proc.stderr.strip() == (  # type: ignore[attr-defined]
+        "error: line 6, mix.ratio: unknown kind 'harmfull' (harmful, benign or math)"
+    )

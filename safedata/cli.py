@@ -191,6 +191,34 @@ def audit(
 
 
 @app.command()
+@user_errors
+def push(
+    out_dir: Path = typer.Argument(..., help="A build's output folder."),
+    repo: str = typer.Option(..., "--repo", help="Hub dataset repo, `user/name` (created if missing)."),
+    private: bool = typer.Option(False, "--private", help="Create the repo private."),
+    revision: str | None = typer.Option(None, "--revision", help="Branch to push to (default main)."),
+    commit_files: int = typer.Option(100, "--commit-files", min=1, help="Files per commit."),
+) -> None:
+    """Upload a build to the Hugging Face Hub (token: HF_TOKEN or `hf auth login`); re-run to resume."""
+    from safedata.publish.hub import push as push_build
+
+    r = push_build(
+        out_dir, repo, private=private, revision=revision, commit_files=commit_files, log=err.print
+    )
+    what = f"{len(r.uploaded)} files uploaded, {len(r.deleted)} deleted, {r.unchanged} unchanged"
+    out.print(f"{r.repo}@{r.revision}: {len(r.commits)} commits; {what}", highlight=False)
+
+
+@app.command()
+@user_errors
+def report(out_dir: Path = typer.Argument(..., help="A build's output folder.")) -> None:
+    """Write OUT_DIR/report.html: plots and examples in one self-contained page."""
+    from safedata.publish.html_report import write_html_report
+
+    out.print(f"wrote {write_html_report(out_dir)}", highlight=False)
+
+
+@app.command()
 def schema() -> None:
     """Print the recipe's JSON Schema (for editor completion)."""
     from safedata.schemas.recipe import Recipe

@@ -13,6 +13,7 @@ from safedata.schemas.dedup import Dedup
 from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.mix import Mix
 from safedata.schemas.output import Output
+from safedata.schemas.publish import Publish
 from safedata.schemas.sources import Source, Strict
 from safedata.schemas.teacher import TeacherSpec
 from safedata.schemas.variants import Variant
@@ -34,6 +35,8 @@ class Recipe(Strict):
     mix: Mix | None = Field(
         None, description="Final rows per kind (ratio or counts) and how they are picked."
     )
+
+    publish: Publish | None = Field(None, description="Push the build to the Hub when it ends.")
 
     @model_validator(mode="after")
     def _unique_variants(self) -> Recipe:

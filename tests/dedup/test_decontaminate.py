@@ -62,7 +62,7 @@ def test_planted_eval_prompts_are_removed_and_reported(tmp_path: Path, shared_da
     assert {x["eval"] for x in sets["gsm8k-test"]["examples"]} == {verbatim[:300], edited_src[:300]}
     assert stage["dropped"] == {"overlaps gsm8k-test": 2, "overlaps strongreject": 1}
     card = (tmp_path / "out" / "README.md").read_text()
-    assert "## Decontamination" in card and "strongreject" in card
+    assert "### decontaminate" in card and "decontaminate › eval_sets › strongreject" in card
 
 
 def test_eval_set_without_prompts_is_a_recipe_error(tmp_path: Path, shared_data: Path, run_cli) -> None:

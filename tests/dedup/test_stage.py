@@ -124,7 +124,7 @@ def test_incremental_against_an_earlier_output(tmp_path: Path) -> None:
     )
     dedup = next(s for s in new.report["stages"] if s["name"] == "dedup")
     assert dedup["dropped"] == {"already published (exact)": 2}
-    assert "Deduplication" in (tmp_path / "v2" / "README.md").read_text()
+    assert "| dedup | 8 | 6 | already published (exact): 2 |" in (tmp_path / "v2" / "README.md").read_text()
 
 
 def test_against_missing_folder_is_a_recipe_error(tmp_path: Path, run_cli: Callable[..., object]) -> None:

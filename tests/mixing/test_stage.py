@@ -48,7 +48,7 @@ def test_ratio_hit_exactly_and_deterministic(tmp_path: Path, shared_data: Path) 
     mix = next(s for s in a.report["stages"] if s["name"] == "mix")
     assert mix["notes"]["lengths"]["unit"] == "whitespace words"
     assert set(mix["notes"]["lengths"]) == {"unit", "harmful", "math", "benign"}
-    assert "## Mix" in (tmp_path / "a" / "README.md").read_text()
+    assert "**mix › lengths › math**" in (tmp_path / "a" / "README.md").read_text()
 
 
 def test_category_balance_short_kind_warning_and_kinds_left_out(tmp_path: Path, shared_data: Path) -> None:
@@ -63,7 +63,7 @@ def test_category_balance_short_kind_warning_and_kinds_left_out(tmp_path: Path, 
     mix = next(s for s in result.report["stages"] if s["name"] == "mix")
     assert mix["dropped"]["kind not in mix"] == 1000
     assert mix["notes"]["warnings"] == ["mix: asked for 100 benign rows, only 54 available; kept 54"]
-    assert "> mix: asked for 100 benign rows" in (tmp_path / "o" / "README.md").read_text()
+    assert "mix: asked for 100 benign rows, only 54 available" in (tmp_path / "o" / "README.md").read_text()
 
 
 BIG = [

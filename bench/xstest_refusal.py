@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from safedata.filters.refusal import DEFLECTION_CUES, REFUSAL_CUES, answers_anyway, is_refusal, opening
+from safedata.filters.refusal import ALL_CUES, answers_anyway, is_refusal, opening
 from safedata.filters.rs_match import rs_refusal
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "xstest" / "model_completions"
@@ -47,7 +47,7 @@ def load(folder: Path) -> dict[str, tuple[list[str], np.ndarray]]:
 
 def cue_matrix(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """rows x cues: does cue i fire in the opening of text j; and the rows whose opening answers anyway."""
-    cues = [re.compile(c, re.IGNORECASE | re.MULTILINE) for c in REFUSAL_CUES + DEFLECTION_CUES]
+    cues = [re.compile(c, re.IGNORECASE | re.MULTILINE) for c in ALL_CUES]
     heads = [opening(t) for t in texts]
     m = np.array([[bool(c.search(h)) for c in cues] for h in heads])
     return m, np.array([answers_anyway(h) for h in heads])
@@ -98,7 +98,7 @@ def main() -> None:
     print(f"\n{len(g)} completions scored by both detectors in {elapsed:.2f} s")
     if args.lofo:
         mats = {n: (*cue_matrix(t), gold) for n, (t, gold) in files.items()}
-        n_cues = len(REFUSAL_CUES) + len(DEFLECTION_CUES)
+        n_cues = len(ALL_CUES)
         print(f"\n| held-out file | cues kept (of {n_cues}) | held-out acc: selected | all cues |")
         print("|---|---|---|---|")
         total = np.zeros(2)

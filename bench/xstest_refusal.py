@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from safedata.filters.refusal import ALL_CUES, answers_anyway, is_refusal, opening
+from safedata.filters.refusal import ALL_CUES, LECTURE_CUES, answers_anyway, is_refusal, opening
 from safedata.filters.rs_match import rs_refusal
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "xstest" / "model_completions"
@@ -53,8 +53,13 @@ def cue_matrix(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return m, np.array([answers_anyway(h) for h in heads])
 
 
+# Lecture cues still count in an opening that corrects a premise (as in refusal_cue).
+_LECTURE_COLS = np.array([c in LECTURE_CUES for c in ALL_CUES])
+
+
 def predict(m: np.ndarray, excluded: np.ndarray, keep: np.ndarray) -> np.ndarray:
-    return m[:, keep].any(axis=1) & ~excluded
+    allowed = ~excluded[:, None] | _LECTURE_COLS[None, :]
+    return (m & allowed)[:, keep].any(axis=1)
 
 
 def select(m: np.ndarray, excluded: np.ndarray, gold: np.ndarray) -> np.ndarray:

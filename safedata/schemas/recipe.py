@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from safedata.schemas.output import Output
 from safedata.schemas.sources import Source, Strict
+from safedata.schemas.validate import ValidateSection
 from safedata.schemas.variants import Variant
 
 
@@ -19,6 +20,9 @@ class Recipe(Strict):
     sources: list[Source] = Field(min_length=1)
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
+    validate_: ValidateSection | None = Field(
+        None, alias="validate", description="`safedata validate` defaults"
+    )
 
     @model_validator(mode="after")
     def _unique_variants(self) -> Recipe:

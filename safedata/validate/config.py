@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
 
 
 @dataclass
@@ -30,8 +32,8 @@ class ValidateConfig:
     grad_ckpt: bool = False
     compile: bool = False
     # packed: one padding-free row per micro-batch (per-document mask); padded: length-sorted rows, plain
-    # causal attention with no mask (flash kernels), measured faster on an H100 (bench/RESULTS.md).
-    batching: str = "padded"
+    # causal attention, no mask. On an H100 packed gave more real tokens/s (bench/RESULTS.md).
+    batching: str = "packed"
     attn: str = "sdpa"  # sdpa | flex_attention | eager; packed rows get a per-document mask either way
     lora: bool = False
     lora_r: int = 16
@@ -50,3 +52,35 @@ class ValidateConfig:
     static_cache: bool = False
     skip_base_eval: bool = False
     save_model: bool = False
+
+
+def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
+    """Defaults, then the build recipe's `validate:` block (if any), then command-line flags."""
+    import yaml
+
+    from safedata.errors import SafedataError
+
+    cfg = ValidateConfig()
+    recipe = out_dir / "recipe.yaml"
+    block = (
+        (yaml.safe_load(recipe.read_text(encoding="utf-8")) or {}).get("validate")
+        if recipe.is_file()
+        else None
+    )
+    if block:
+        from pydantic import ValidationError
+
+        from safedata.schemas.validate import ValidateSection
+
+        try:
+            section = ValidateSection.model_validate(block)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in ("validate", *err["loc"]))
+            raise SafedataError(f"{recipe}, {where}: {err['msg']}") from None
+        values = section.model_dump()
+        values["evals"] = [
+            EvalSet(name=f.pop("name") or Path(f["path"]).stem, **f) for f in values.pop("evals")
+        ]
+        cfg = replace(cfg, **values)
+    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})

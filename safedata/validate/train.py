@@ -26,6 +26,7 @@ class TrainLog:
     supervised: int = 0
     seconds: float = 0.0
     dropped_examples: int = 0  # examples of a last step too small to give every rank a micro-batch
+    shard: list[int] = field(default_factory=list)  # hash of each example this rank trained on
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -98,6 +99,7 @@ def train(
             step_loss += loss.detach()
             log.tokens += mb.tokens
             log.supervised += mb.n_supervised
+        log.shard += [hash(tuple(e.ids)) for g in groups[d.rank :: d.world] for e in g]
         if d.world > 1:
             torch.distributed.all_reduce(step_loss)
         grad_norm = torch.nn.utils.clip_grad_norm_(params, 1.0)

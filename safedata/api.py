@@ -13,6 +13,7 @@ import yaml
 from safedata.pipeline import BuildContext, run_stages
 from safedata.progress import Progress
 from safedata.publish.card import render_card
+from safedata.publish.hub import PushResult
 from safedata.publish.report import build_report
 from safedata.publish.writer import write_variants
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
@@ -25,6 +26,7 @@ class BuildResult:
     out_dir: Path
     report: dict[str, Any]
     records: list[Record]
+    pushed: PushResult | None = None  # set when the recipe has a `publish:` section
 
     @property
     def rows(self) -> int:
@@ -54,21 +56,46 @@ def build(
     use_cache: bool = True,
 ) -> BuildResult:
     loaded = load(recipe, out)
-    out_dir = Path(loaded.recipe.output_dir())
-    out_dir.mkdir(parents=True, exist_ok=True)
+    out_dir = Path(loaded.recipe.output_dir())  # created by the first stage that writes, not before:
     start = time.perf_counter()
     with Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
         records = run_stages(assemble(loaded.recipe), ctx)
-        files = write_variants(records, out_dir, loaded.recipe.output.shard_rows)
+        # a recipe or input error found mid-run leaves no half-written dataset behind.
+        out_dir.mkdir(parents=True, exist_ok=True)
+        files = write_variants(
+            records, out_dir, loaded.recipe.output.shard_rows, ctx.scrub if loaded.secrets else None
+        )
     report = build_report(ctx, records, files, time.perf_counter() - start)
     _write_text(ctx, out_dir / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
     recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
     _write_text(ctx, out_dir / "recipe.yaml", recipe_yaml)
-    _write_text(ctx, out_dir / "README.md", render_card(ctx, report, recipe_yaml))
+    _write_text(ctx, out_dir / "README.md", render_card(report, recipe_yaml))
     lines = [json.dumps(q, ensure_ascii=False, default=str) for q in ctx.quarantined]
     _write_text(ctx, out_dir / "quarantine.jsonl", "\n".join(lines) + ("\n" if lines else ""))
-    return BuildResult(out_dir=out_dir, report=report, records=records)
+    from safedata.publish.html_report import write_html_report
+
+    write_html_report(out_dir)
+    result = BuildResult(out_dir=out_dir, report=report, records=records)
+    publish = loaded.recipe.publish
+    if publish is not None:
+        from safedata.errors import SafedataError
+        from safedata.publish.hub import push
+
+        try:
+            result.pushed = push(
+                out_dir,
+                publish.repo,
+                private=publish.private,
+                revision=publish.revision,
+                commit_files=publish.commit_files,
+                log=progress.log,
+            )
+        except SafedataError as e:  # the build itself is done: say how to push without rebuilding
+            raise SafedataError(
+                f"built {out_dir}, but {e} (push again with `safedata push {out_dir} --repo {publish.repo}`)"
+            ) from None
+    return result
 
 
 def _write_text(ctx: BuildContext, path: Path, text: str) -> None:

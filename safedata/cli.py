@@ -83,6 +83,141 @@ def inspect(out_dir: Path = typer.Argument(..., help="A build's output folder.")
     out.print(summary_table(report))
 
 
+def _names(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+@app.command()
+@user_errors
+def augment(
+    input_file: Path = typer.Argument(..., help="Prompts: jsonl, json, csv or parquet with a prompt column."),
+    out_file: Path = typer.Option(..., "--out", help="Eval file to write (JSONL)."),
+    tactics: str | None = typer.Option(None, help="Comma-separated tactics (default: all)."),
+    per_seed: int = typer.Option(1, help="Wrapped variants per prompt."),
+    seed: int = typer.Option(0, help="Sampling seed."),
+    templates: str | None = typer.Option(
+        None, help="Use only these template ids (e.g. held out of training)."
+    ),
+    exclude_templates: str | None = typer.Option(None, help="Never use these template ids."),
+    user_templates: Path | None = typer.Option(
+        None, help="Extra templates: a file with a `template` column."
+    ),
+    keep_plain: bool = typer.Option(False, help="Also write each unwrapped prompt (tactic empty)."),
+    kind: str = typer.Option("harmful", help="harmful, or benign (over-refusal under attack)."),
+    prompt_field: str = typer.Option("prompt", help="Column holding the prompt."),
+) -> None:
+    """Wrap prompts in attack templates and write an eval file (one JSON line per prompt, with its tactic)."""
+    from safedata.augment.heldout import eval_spec, read_prompts, write_eval
+    from safedata.errors import SafedataError
+
+    if kind not in ("harmful", "benign"):
+        raise SafedataError(f"--kind: must be harmful or benign (got {kind!r})")
+    spec = eval_spec(
+        only=_names(templates),
+        tactics=_names(tactics),
+        per_seed=per_seed,
+        keep_plain=keep_plain,
+        wrap_benign=kind == "benign",
+        exclude_templates=_names(exclude_templates) or [],
+        templates=[{"type": "file", "path": str(user_templates)}] if user_templates else [],
+    )
+    records, skipped = read_prompts(input_file, prompt_field, kind)  # type: ignore[arg-type]
+    counts = write_eval(records, spec, seed, out_file)
+    shown = ", ".join(f"{t or 'plain'}: {n}" for t, n in sorted(counts.items()))
+    note = f"; skipped {skipped} rows without a text prompt" if skipped else ""
+    out.print(
+        f"wrote {sum(counts.values())} rows to {out_file} ({shown}){note}", highlight=False, soft_wrap=True
+    )
+
+
+@app.command()
+@user_errors
+def audit(
+    input_spec: str = typer.Argument(
+        ..., help="jsonl, json, csv or parquet file, or an HF dataset path[:config][@split]."
+    ),
+    out_path: Path = typer.Option(..., "--out", help="Output jsonl (rows + patterns, refusal, safe)."),
+    backend: str = typer.Option("heuristic", "--backend", help="heuristic (offline) or llm."),
+    judge: list[str] = typer.Option([], "--judge", help="Safety judge to add (repeatable): rs_match, ..."),
+    field_map: list[str] = typer.Option(
+        [],
+        "--map",
+        help="FIELD=COLUMN, e.g. --map prompt=question (fields: prompt, response, reasoning, answer, kind).",
+    ),
+    judge_model: str | None = typer.Option(
+        None, "--judge-model", help="Model for the llm backend and model judges (OpenAI-compatible endpoint)."
+    ),
+    judge_base_url: str | None = typer.Option(None, "--judge-base-url", help="Endpoint for model judges."),
+    judge_api_key_env: str | None = typer.Option(
+        None, "--judge-api-key-env", help="Name of the environment variable holding the endpoint's key."
+    ),
+) -> None:
+    """Label an existing dataset with the failure patterns; print and save the rates."""
+    import os
+
+    from safedata.filters.audit import audit as run_audit
+    from safedata.filters.summary import rates_table
+
+    shown = 20
+
+    def skip(line: int, why: str) -> None:
+        nonlocal shown
+        if shown > 0:
+            err.print(f"skipped row {line}: {escape(why)}", highlight=False, soft_wrap=True)
+        shown -= 1
+
+    columns = dict(m.split("=", 1) for m in field_map if "=" in m)
+    if len(columns) != len(field_map):
+        raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
+    if judge_api_key_env and judge_api_key_env not in os.environ:
+        raise SafedataError(f"--judge-api-key-env: environment variable {judge_api_key_env} is not set")
+    api_key = os.environ[judge_api_key_env] if judge_api_key_env else None
+    teacher = None
+    if judge_model and judge_base_url:
+        from safedata.builders.teachers import make_teacher
+        from safedata.schemas.teacher import OpenAITeacher
+
+        spec = {"engine": "openai", "model": judge_model, "base_url": judge_base_url, "api_key": api_key}
+        teacher = make_teacher(OpenAITeacher.model_validate(spec), None)
+    options = {k: v for k, v in (("base_url", judge_base_url), ("api_key", api_key)) if v}
+    result = run_audit(
+        input_spec, out_path, backend, judge, teacher=teacher, options=options, columns=columns, on_skip=skip
+    )
+    if shown < 0:
+        err.print(f"... and {-shown} more skipped rows", highlight=False)
+    out.print(rates_table(result.summary))
+    out.print(f"audited {result.rows} rows ({len(result.skipped)} skipped)", highlight=False)
+    out.print(f"wrote {result.out} and {result.summary_path}", highlight=False, soft_wrap=True)
+
+
+@app.command()
+@user_errors
+def push(
+    out_dir: Path = typer.Argument(..., help="A build's output folder."),
+    repo: str = typer.Option(..., "--repo", help="Hub dataset repo, `user/name` (created if missing)."),
+    private: bool = typer.Option(False, "--private", help="Create the repo private."),
+    revision: str | None = typer.Option(None, "--revision", help="Branch to push to (default main)."),
+    commit_files: int = typer.Option(100, "--commit-files", min=1, help="Files per commit."),
+) -> None:
+    """Upload a build to the Hugging Face Hub (token: HF_TOKEN or `hf auth login`); re-run to resume."""
+    from safedata.publish.hub import push as push_build
+
+    r = push_build(
+        out_dir, repo, private=private, revision=revision, commit_files=commit_files, log=err.print
+    )
+    what = f"{len(r.uploaded)} files uploaded, {len(r.deleted)} deleted, {r.unchanged} unchanged"
+    out.print(f"{r.repo}@{r.revision}: {len(r.commits)} commits; {what}", highlight=False)
+
+
+@app.command()
+@user_errors
+def report(out_dir: Path = typer.Argument(..., help="A build's output folder.")) -> None:
+    """Write OUT_DIR/report.html: plots and examples in one self-contained page."""
+    from safedata.publish.html_report import write_html_report
+
+    out.print(f"wrote {write_html_report(out_dir)}", highlight=False)
+
+
 @app.command()
 @user_errors
 def validate(

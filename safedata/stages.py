@@ -7,14 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from safedata.augment.stage import AugmentStage
 from safedata.builders.stage import GenerateStage
+from safedata.filters.stage import FiltersStage
 from safedata.pipeline import Stage
 from safedata.schemas.recipe import Recipe
 from safedata.sources.stage import SourcesStage
 
 STAGES: list[Callable[[Recipe], Stage | None]] = [
     lambda r: SourcesStage(),
+    lambda r: AugmentStage(r.augment) if r.augment is not None else None,
     lambda r: GenerateStage(),
+    lambda r: FiltersStage(r.filter, r.repair) if r.filter else None,
 ]
 
 

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+# Shared fixtures: the local OpenAI-compatible server (`openai_server`), a tiny Llama (`tiny_model`).
+pytest_plugins = ["tests.fixtures.openai_server", "tests.fixtures.tiny_model"]
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
 
@@ -21,6 +24,19 @@ def _env() -> dict[str, str]:
     env.setdefault("HF_HUB_OFFLINE", "1")
     env.setdefault("HF_DATASETS_OFFLINE", "1")
     return env
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_datasets_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A fresh `datasets` cache per test session.
+
+    `load_dataset(folder, config)` keys its cache on the folder's name, the config and the card's configs,
+    not on the parquet files, so a stale cache from an earlier run (or another checkout) with the same
+    folder name returns the old rows.
+    """
+    import datasets
+
+    datasets.config.HF_DATASETS_CACHE = tmp_path_factory.mktemp("hf_datasets_cache")
 
 
 @pytest.fixture

@@ -1,11 +1,16 @@
-"""The generate stage: rows with a trace pass through as `imported`; the rest get each variant."""
+"""The generate stage: rows with a trace pass through as `imported`; the rest get each variant.
+
+Teacher-free variants stream out one row at a time; teacher variants are collected and sent together, so
+the engine can keep its full concurrency busy (see builders/teacher_cot.py).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 from safedata.builders import OFFLINE_BUILDERS
-from safedata.pipeline import BuildContext
+from safedata.builders.teacher_cot import Job, estimate, teacher_samples
+from safedata.pipeline import BuildContext, run_stages
 from safedata.schemas.record import Record
 
 NAME = "generate"
@@ -15,19 +20,42 @@ class GenerateStage:
     name = NAME
 
     def plan(self, ctx: BuildContext) -> str:
-        names = ", ".join(v.name for v in ctx.recipe.variants)
-        return f"variants [{names}] for rows without a trace; rows with one pass through as `imported`"
+        names = ", ".join(v.name + (" (teacher)" if v.teacher else "") for v in ctx.recipe.variants)
+        line = f"variants [{names}] for rows without a trace; rows with one pass through as `imported`"
+        if ctx.recipe.teacher is None:
+            return line
+        from safedata.stages import assemble  # the stages before this one give the rows a teacher will see
+
+        before = []
+        for stage in assemble(ctx.recipe):
+            if stage.name == NAME:
+                break
+            before.append(stage)
+        jobs = [job for rec in run_stages(before, ctx) for job in self._teacher_jobs(rec, ctx)]
+        return f"{line}; {estimate(jobs, ctx.recipe.teacher)}"
+
+    @staticmethod
+    def _teacher_jobs(rec: Record, ctx: BuildContext) -> list[Job]:
+        if rec.has_trace:
+            return []
+        return [(rec, v.name) for v in ctx.recipe.variants if v.teacher and rec.kind in (v.kinds or [])]
 
     def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
         seed = ctx.recipe.seed
+        jobs: list[Job] = []
         for rec in records:
             if rec.has_trace:
                 rec.variant = "imported"
                 yield rec.with_id().touched(NAME, "imported")
                 continue
-            variants = [v for v in ctx.recipe.variants if rec.kind in v.kinds]
+            variants = [v for v in ctx.recipe.variants if rec.kind in (v.kinds or [])]
             if not variants:
                 ctx.drop(NAME, rec, f"{rec.kind} row without a trace and no variant for it")
                 continue
             for v in variants:
-                yield OFFLINE_BUILDERS[v.name](rec, seed)
+                if v.teacher:
+                    jobs.append((rec, v.name))
+                else:
+                    yield OFFLINE_BUILDERS[v.name](rec, seed)
+        if jobs:
+            yield from teacher_samples(jobs, ctx)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 
+from safedata.augment.tactics import tactic
 from safedata.categories import BY_NAME, CATEGORIES, canonical
 from safedata.schemas.record import Record
 
@@ -64,8 +65,15 @@ def template_refusal(record: Record, seed: int = 0) -> str:
 
 def build_template(record: Record, seed: int) -> Record:
     r = record.model_copy(deep=True, update={"variant": "template"})
-    r.reasoning = template_reasoning(record, seed)
-    r.answer = template_refusal(record, seed)
+    if record.attack is None:
+        r.reasoning = template_reasoning(record, seed)
+        r.answer = template_refusal(record, seed)
+    else:
+        # A wrapped prompt: check the core request, name the tactic, and decline the framing too.
+        move = tactic(record.attack.tactic)
+        core = record.model_copy(update={"prompt": record.attack.original_request})
+        r.reasoning = template_reasoning(core, seed, framing=move.framing)
+        r.answer = f"{template_refusal(core, seed)} {move.answer_note}"
     detail = f"category {resolve_category(record)}"
     if canonical(record.category) is None:
         detail += f" (label {record.category!r} not recognised; used {FALLBACK})"

@@ -1,4 +1,9 @@
-"""The dataset card (README.md): Hub YAML header, what was built and how, and a content warning."""
+"""The dataset card (README.md): Hub YAML header, what was built and how, and a content warning.
+
+Rendered from build_report.json and the recipe alone, so `safedata push` can re-render it with the repo id.
+Every generated section sits between `<!-- safedata:begin NAME -->` and `<!-- safedata:end NAME -->`; anything
+outside those markers is the user's and survives a re-push (see card_merge.py).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,18 @@ from typing import Any
 
 import yaml
 
-from safedata.pipeline import BuildContext
+from safedata.filters.summary import card_section as filters_section
+from safedata.publish.notes import Table, tables
 
 WARNING = (
     "> **Content warning.** This dataset contains requests for harmful content (violence, self-harm, hate, "
     "sexual content involving minors, crime) paired with refusals. It exists to train models to refuse "
     "them. Do not use the prompts for any other purpose."
 )
+
+
+def block(name: str, text: str) -> str:
+    return f"<!-- safedata:begin {name} -->\n{text.strip()}\n<!-- safedata:end {name} -->"
 
 
 def _size_category(n: int) -> str:
@@ -27,104 +37,185 @@ def _size_category(n: int) -> str:
     return "1M<n<10M"
 
 
-def header(ctx: BuildContext, report: dict[str, Any]) -> dict[str, Any]:
-    out = ctx.recipe.output
+def header(report: dict[str, Any]) -> dict[str, Any]:
     return {
-        "license": out.license,
-        "language": out.language,
+        "license": report.get("license", "apache-2.0"),
+        "language": report.get("language", ["en"]),
         "task_categories": ["text-generation"],
         "tags": ["safety", "reasoning", "sft", "chain-of-thought", "refusal", "safedata"],
         "size_categories": [_size_category(report["rows"])],
-        "pretty_name": ctx.recipe.name,
+        "pretty_name": report["recipe"],
         "configs": [
             {
                 "config_name": variant,
-                "data_files": [{"split": "train", "path": f"data/{variant}/train-*.parquet"}],
+                # Exact shard names (they carry a content hash), not a glob: `load_dataset(folder, config)`
+                # keys its cache on this header, so a rebuild must change it or stale rows come back.
+                "data_files": [{"split": "train", "path": files}],
             }
-            for variant in report["files"]
+            for variant, files in report["files"].items()
         ],
     }
 
 
-def _table(rows: list[list[Any]], head: list[str]) -> str:
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+def _esc(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def md_table(t: Table) -> str:
+    lines = ["| " + " | ".join(_esc(h) for h in t.head) + " |", "|" + "---|" * len(t.head)]
+    lines += ["| " + " | ".join(_esc(c) for c in row) + " |" for row in t.rows]
+    if t.more:
+        lines.append(f"\n({t.more} more rows in build_report.json)")
     return "\n".join(lines)
 
 
-def _teachers(ctx: BuildContext) -> str:
-    teacher = getattr(ctx.recipe, "teacher", None)
-    if teacher is None:
-        return "No teacher model: every sample is teacher-free (template, nocot) or imported from its source."
-    return f"Teacher: `{teacher.engine}` / `{teacher.model}`."
+def _counts(counts: dict[str, int], label: str) -> str:
+    total = sum(counts.values()) or 1
+    rows = [[k, str(v), f"{100 * v / total:.1f} %"] for k, v in counts.items()]
+    return md_table(Table("", [label, "rows", "share"], rows))
 
 
-def render_card(ctx: BuildContext, report: dict[str, Any], recipe_yaml: str) -> str:
-    front = yaml.safe_dump(header(ctx, report), sort_keys=False, allow_unicode=True)
-    stages = _table(
+def _notes(report: dict[str, Any]) -> str:
+    parts = []
+    for s in report["stages"]:
+        if s.get("notes"):
+            body = "\n\n".join(
+                (f"**{t.title}**\n\n" if t.title != s["name"] else "") + md_table(t)
+                for t in tables(s["name"], s["notes"])
+            )
+            parts.append(f"### {s['name']}\n\n{body}")
+    return "\n\n".join(parts)
+
+
+def _stages(report: dict[str, Any]) -> str:
+    rows = [
         [
-            [
-                s["name"],
-                s["rows_in"],
-                s["rows_out"],
-                ", ".join(f"{k}: {v}" for k, v in s["dropped"].items()) or "-",
-            ]
-            for s in report["stages"]
-        ],
-        ["stage", "rows in", "rows out", "dropped"],
+            s["name"],
+            str(s["rows_in"]),
+            str(s["rows_out"]),
+            ", ".join(f"{k}: {v}" for k, v in s["dropped"].items()) or "-",
+        ]
+        for s in report["stages"]
+    ]
+    text = md_table(Table("", ["stage", "rows in", "rows out", "dropped"], rows))
+    text += f"\n\nRows quarantined (bad input, see `quarantine.jsonl`): {report['quarantined']}."
+    notes = _notes(report)
+    return f"## Stages\n\n{text}" + (f"\n\nWhat each stage measured:\n\n{notes}" if notes else "")
+
+
+def _validation(markdown: str) -> str:
+    # validate writes its own markdown report; its headings move under this section's.
+    body = "\n".join(
+        "###" + line[1:] if line.startswith("# ") else line for line in markdown.strip().splitlines()
     )
-    final = report["final"]
-    mix = _table([[k, v] for k, v in final["variant"].items()], ["variant (config)", "rows"])
-    kinds = _table([[k, v] for k, v in final["kind"].items()], ["kind", "rows"])
-    cats = _table([[k, v] for k, v in final["category"].items()], ["category", "rows"])
+    intro = "A model fine-tuned on this dataset, against its base model (`safedata validate`)."
+    return f"## Validation\n\n{intro}\n\n{body}"
+
+
+def _usage(report: dict[str, Any], repo: str | None) -> str:
     first = next(iter(report["files"]), "template")
-    body = f"""---
-{front}---
+    where = repo or "path/to/this/folder"
+    configs = ", ".join(f"`{v}`" for v in report["files"]) or "none"
+    return f"""## Usage
 
-# {ctx.recipe.name}
-
-{WARNING}
-
-{ctx.recipe.description or "A safety SFT dataset for reasoning models, built with safedata."}
-
-Every row has a `messages` column (user turn, then an assistant turn `<think>\\n…\\n</think>\\n\\nanswer`)
-that TRL's `SFTTrainer` trains on as-is, plus the prompt, reasoning and answer as separate columns,
-the row's kind, category, source, variant, and its provenance (which stage did what).
-
-## Variants
-
-{mix}
-
-## Composition
-
-{kinds}
-
-{cats}
-
-## Stages
-
-{stages}
-
-Rows quarantined (bad input, see `quarantine.jsonl`): {report["quarantined"]}.
-
-## Models
-
-{_teachers(ctx)}
-
-## Usage
+Configs (one per variant): {configs}.
 
 ```python
 from datasets import load_dataset
-ds = load_dataset("path/or/repo", "{first}", split="train")
-# TRL: SFTTrainer(model=..., train_dataset=ds)  # trains on the `messages` column
+ds = load_dataset("{where}", "{first}", split="train")
 ```
 
-## Recipe
+Fine-tune with TRL (the `messages` column is a chat: user turn, then `<think>…</think>` and the answer):
+
+```python
+from trl import SFTConfig, SFTTrainer
+trainer = SFTTrainer(
+    model="your/base-model",
+    train_dataset=ds,
+    args=SFTConfig(output_dir="sft", assistant_only_loss=True),
+)
+trainer.train()
+```"""
+
+
+def _teacher_usage(report: dict[str, Any]) -> str:
+    """Tokens and cost per variant, from the generate stage's notes (empty when no teacher ran)."""
+    stage = next((s for s in report["stages"] if s["name"] == "generate"), None)
+    notes = (stage or {}).get("notes", {}).get("teacher")
+    if not notes:
+        return ""
+    line = (
+        f"Guidelines `{notes['guidelines']}`, decoding `{notes['decoding']}`, {notes['samples']} sample(s)."
+    )
+    rows = [
+        [
+            v,
+            str(u["samples"]),
+            str(u["truncated"]),
+            str(u["input_tokens"]),
+            str(u["output_tokens"]),
+            str(u.get("cost_usd", "-")),
+        ]
+        for v, u in notes["usage_by_variant"].items()
+    ]
+    head = ["variant", "samples", "truncated", "prompt tokens", "generated tokens", "cost (USD)"]
+    return line + "\n\n" + md_table(Table("", head, rows))
+
+
+def render_card(
+    report: dict[str, Any],
+    recipe_yaml: str,
+    *,
+    repo: str | None = None,
+    validation: str | None = None,
+) -> str:
+    front = yaml.safe_dump(header(report), sort_keys=False, allow_unicode=True)
+    final = report["final"]
+    axes = {
+        "kind": "kind",
+        "category": "category",
+        "tactic": "attack tactic (wrapped prompts)",
+        "source": "source",
+    }
+    composition = "\n\n".join(_counts(final[axis], label) for axis, label in axes.items() if final.get(axis))
+    teacher = report.get("teacher")
+    models = (
+        f"Teacher: `{teacher}`."
+        if teacher
+        else "No teacher model: every sample is teacher-free (template, nocot) or imported from its source."
+    )
+    description = (report.get("description") or "").strip()
+    description = description or "A safety SFT dataset for reasoning models, built with safedata."
+    sections = [
+        block(
+            "intro",
+            f"""# {report["recipe"]}
+
+{WARNING}
+
+{description}
+
+Every row has a `messages` column (user turn, then an assistant turn `<think>\\n…\\n</think>\\n\\nanswer`)
+that TRL's `SFTTrainer` trains on as-is, plus the prompt, reasoning and answer as separate columns,
+the row's kind, category, source, variant, pattern labels, judgements and provenance (which stage did
+what).""",
+        ),
+        block("variants", "## Variants\n\n" + _counts(final["variant"], "variant (config)")),
+        block("composition", f"## Composition\n\n{report['rows']} rows in all.\n\n{composition}"),
+        block("stages", _stages(report)),
+        *([block("filters", f)] if (f := filters_section(report)) else []),
+        *([block("validation", _validation(validation))] if validation else []),
+        block("models", f"## Models\n\n{models}\n\n{_teacher_usage(report)}"),
+        block("usage", _usage(report, repo)),
+        block(
+            "recipe",
+            f"""## Recipe
 
 Secrets given as `${{ENV}}` are shown unresolved.
 
 ```yaml
 {recipe_yaml.strip()}
-```
-"""
-    return body
+```""",
+        ),
+    ]
+    return f"---\n{front}---\n\n" + "\n\n".join(sections) + "\n"

@@ -29,8 +29,13 @@ def composition(records: list[Record]) -> dict[str, dict[str, int]]:
 def build_report(
     ctx: BuildContext, records: list[Record], files: dict[str, list[str]], seconds: float
 ) -> dict[str, Any]:
+    teacher = getattr(ctx.recipe, "teacher", None)  # the teacher section comes with the generation stage
     return {
         "recipe": ctx.recipe.name,
+        "description": ctx.recipe.description,
+        "license": ctx.recipe.output.license,
+        "language": ctx.recipe.output.language,
+        "teacher": f"{teacher.engine} / {getattr(teacher, 'model', '?')}" if teacher is not None else None,
         "output_dir": str(ctx.out_dir),
         "seconds": round(seconds, 2),
         "rows": len(records),

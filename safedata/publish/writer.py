@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from safedata.publish.columns import to_row
 from safedata.schemas.record import Record
 
 
-def write_variants(records: list[Record], out_dir: Path, shard_rows: int) -> dict[str, list[str]]:
+def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(v, scrub) for v in value]
+    if isinstance(value, dict):
+        return {k: _scrubbed(v, scrub) for k, v in value.items()}
+    return value
+
+
+def write_variants(
+    records: list[Record], out_dir: Path, shard_rows: int, scrub: Callable[[str], str] | None = None
+) -> dict[str, list[str]]:
     """Replace data/ with one config per variant; return variant -> shard paths (relative)."""
     import datasets
 
@@ -23,14 +38,22 @@ def write_variants(records: list[Record], out_dir: Path, shard_rows: int) -> dic
     if data_dir.exists():
         shutil.rmtree(data_dir)  # a rebuild must not leave shards of variants that are gone
     files: dict[str, list[str]] = {}
-    for variant, rows in sorted(by_variant.items()):
+    for variant, recs in sorted(by_variant.items()):
         vdir = data_dir / variant
         vdir.mkdir(parents=True)
-        n_shards = max(1, -(-len(rows) // shard_rows))
+        n_shards = max(1, -(-len(recs) // shard_rows))
         files[variant] = []
         for k in range(n_shards):
-            chunk = rows[k * shard_rows : (k + 1) * shard_rows]
-            path = vdir / f"train-{k:05d}-of-{n_shards:05d}.parquet"
-            datasets.Dataset.from_list([to_row(r) for r in chunk]).to_parquet(str(path))
+            chunk = recs[k * shard_rows : (k + 1) * shard_rows]
+            tmp = vdir / f".train-{k:05d}.tmp"
+            rows = [to_row(r) for r in chunk]
+            if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
+                rows = [_scrubbed(row, scrub) for row in rows]
+            datasets.Dataset.from_list(rows).to_parquet(str(tmp))
+            # A content hash in the name: `load_dataset(folder, config)` caches by file names, so a rebuild
+            # into the same folder would otherwise load the previous build's rows from its cache.
+            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
+            path = vdir / f"train-{k:05d}-of-{n_shards:05d}-{digest}.parquet"
+            tmp.rename(path)
             files[variant].append(str(path.relative_to(out_dir)))
     return files

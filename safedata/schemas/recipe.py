@@ -7,8 +7,12 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
+from safedata.schemas.augment import Augment
+from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.output import Output
+from safedata.schemas.publish import Publish
 from safedata.schemas.sources import Source, Strict
+from safedata.schemas.teacher import TeacherSpec
 from safedata.schemas.validate import ValidateSection
 from safedata.schemas.variants import Variant
 
@@ -18,8 +22,14 @@ class Recipe(Strict):
     description: str = ""
     seed: int = Field(0, description="Seed for every random choice in the build.")
     sources: list[Source] = Field(min_length=1)
+    augment: Augment | None = Field(None, description="Wrap seed prompts in attack templates.")
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
+    teacher: TeacherSpec | None = Field(None, description="The model that writes teacher variants.")
+    filter: Filter | None = Field(None, description="Detect failure patterns; select samples.")
+    repair: Repair | None = Field(None, description="Repair or drop flagged samples (needs `filter`).")
+
+    publish: Publish | None = Field(None, description="Push the build to the Hub when it ends.")
     validate_: ValidateSection | None = Field(
         None, alias="validate", description="`safedata validate` defaults"
     )
@@ -29,6 +39,17 @@ class Recipe(Strict):
         names = [v.name for v in self.variants]
         if len(set(names)) != len(names):
             raise ValueError(f"variants listed twice: {names}")
+        needy = [v.name for v in self.variants if v.teacher]
+        if needy and self.teacher is None:
+            raise ValueError(f"variants {needy} are written by a teacher: add a `teacher:` section")
+        return self
+
+    @model_validator(mode="after")
+    def _repair_has_what_it_needs(self) -> Recipe:
+        if self.repair is not None and self.filter is None:
+            raise ValueError("`repair` fixes what `filter` flags: add a `filter:` section")
+        if self.repair is not None and "regenerate" in self.repair.actions.values() and self.teacher is None:
+            raise ValueError("repair action `regenerate` asks the teacher again: add a `teacher:` section")
         return self
 
     def output_dir(self) -> str:

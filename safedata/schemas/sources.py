@@ -55,7 +55,9 @@ class SourceBase(Strict):
     max_prompt_chars: int = Field(20_000, ge=1, description="Longer prompts are quarantined.")
 
 
-class FileSource(SourceBase):
+class LocalFile(Strict):
+    """A local data file: shared by prompt sources and user template files."""
+
     type: Literal["file"]
     path: str
     format: Literal["jsonl", "json", "csv", "parquet"] | None = Field(
@@ -69,6 +71,8 @@ class FileSource(SourceBase):
             raise ValueError(f"file not found: {v}")
         return v
 
+
+class FileSource(SourceBase, LocalFile):
     @model_validator(mode="after")
     def _format_known(self) -> FileSource:
         if self.format is None:

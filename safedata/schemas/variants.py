@@ -10,13 +10,20 @@ from safedata.schemas.sources import Strict
 
 # Variants that need no teacher; `imported` is implicit for rows that already carry a trace.
 TEACHER_FREE = ("template", "nocot")
+# Variants only a teacher can write. `template` is both: teacher-free by default, `teacher: true` to ask one.
+TEACHER_ONLY = ("long", "short")
+ALL_KINDS: list[Literal["harmful", "benign", "math"]] = ["harmful", "benign", "math"]
 
 
 class Variant(Strict):
-    name: Literal["template", "nocot"]
-    kinds: list[Literal["harmful", "benign", "math"]] = Field(
-        default_factory=lambda: ["harmful"],
-        description="Which kinds of rows get this variant (teacher-free ones refuse, so harmful only).",
+    name: Literal["template", "nocot", "long", "short"]
+    teacher: bool | None = Field(
+        None, description="`template` only: have the teacher fill the template (default: teacher-free)."
+    )
+    kinds: list[Literal["harmful", "benign", "math"]] | None = Field(
+        None,
+        description="Which kinds of rows get this variant. Default: harmful for teacher-free variants "
+        "(they refuse), every kind for teacher variants.",
     )
 
     @model_validator(mode="before")
@@ -26,7 +33,14 @@ class Variant(Strict):
         return {"name": v} if isinstance(v, str) else v
 
     @model_validator(mode="after")
-    def _refusals_only_for_harmful(self) -> Variant:
-        if self.name in TEACHER_FREE and self.kinds != ["harmful"]:
+    def _defaults(self) -> Variant:
+        if self.name in TEACHER_ONLY and self.teacher is False:
+            raise ValueError(f"the `{self.name}` variant is written by a teacher; drop `teacher: false`")
+        if self.name == "nocot" and self.teacher:
+            raise ValueError("the `nocot` variant needs no teacher")
+        self.teacher = self.name in TEACHER_ONLY or bool(self.teacher)
+        if self.kinds is None:
+            self.kinds = list(ALL_KINDS) if self.teacher else ["harmful"]
+        if not self.teacher and self.kinds != ["harmful"]:
             raise ValueError(f"the `{self.name}` variant writes refusals, so it applies to harmful rows only")
         return self

@@ -1,0 +1,31 @@
+"""Teacher engines behind one interface (`base.Teacher`). Registry: engine name -> its class.
+
+Engines are imported only when a recipe names them: distilabel, torch and vllm stay out of light builds.
+"""
+
+from __future__ import annotations
+
+import importlib
+import warnings
+from pathlib import Path
+from typing import Any
+
+from safedata.builders.teachers.base import Teacher, TeacherReply, TeacherRequest
+
+ENGINES: dict[str, str] = {
+    "openai": "safedata.builders.teachers.openai_api:OpenAIEngine",
+    "transformers": "safedata.builders.teachers.transformers_local:TransformersEngine",
+    "vllm": "safedata.builders.teachers.vllm_local:VLLMEngine",
+}
+
+
+def make_teacher(spec: Any, cache_dir: Path | None) -> Teacher:
+    """The engine for a `teacher:` spec; replies cached in `cache_dir/requests.sqlite` (None: no cache)."""
+    module, cls = ENGINES[spec.engine].split(":")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # distilabel 1.5.3 trips a harmless pydantic warning on import
+        engine = getattr(importlib.import_module(module), cls)
+    return engine(spec, cache_dir)
+
+
+__all__ = ["ENGINES", "Teacher", "TeacherReply", "TeacherRequest", "make_teacher"]

@@ -22,14 +22,22 @@ class TeacherRequest:
     messages: tuple[tuple[str, str], ...]  # (role, content) pairs
     params: tuple[tuple[str, Any], ...] = ()  # sampling params, sorted
     prefill: str = ""  # assistant-turn prefix the model must continue (ZeroThink / LessThink)
+    sample: int = 0  # which of K samples: part of the key (K draws are K requests), never sent
 
     @classmethod
-    def chat(cls, messages: Sequence[dict[str, str]], prefill: str = "", **params: Any) -> TeacherRequest:
+    def chat(
+        cls, messages: Sequence[dict[str, str]], prefill: str = "", sample: int = 0, **params: Any
+    ) -> TeacherRequest:
         return cls(
             messages=tuple((m["role"], m["content"]) for m in messages),
             params=tuple(sorted((k, v) for k, v in params.items() if v is not None)),
             prefill=prefill,
+            sample=sample,
         )
+
+    @property
+    def sampling(self) -> dict[str, Any]:
+        return dict(self.params)
 
     def as_messages(self) -> list[dict[str, str]]:
         return [{"role": r, "content": c} for r, c in self.messages]
@@ -42,6 +50,7 @@ class TeacherRequest:
             "messages": self.messages,
             "params": self.params,
             "prefill": self.prefill,
+            "sample": self.sample,
             "template_version": PROMPT_TEMPLATE_VERSION,
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
@@ -57,6 +66,7 @@ class TeacherReply:
     output_tokens: int = 0
     cached: bool = False
     error: str | None = None  # error class when the request failed for good
+    finish_reason: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property

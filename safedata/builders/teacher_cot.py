@@ -1,0 +1,129 @@
+"""Teacher variants (`long`, `short`, teacher-filled `template`): K samples per prompt from the recipe's
+teacher, with its guidelines and decoding strategy; token usage and cost go into the report."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from safedata.builders.decoding import PREFILLS, run_decoding
+from safedata.builders.teacher_prompts import user_message
+from safedata.builders.teachers import TeacherRequest, make_teacher
+from safedata.builders.teachers.cache import cache_path
+from safedata.errors import SafedataError
+from safedata.pipeline import BuildContext
+from safedata.schemas.record import Record, Usage
+from safedata.schemas.teacher import OpenAITeacher, TeacherBase
+
+NAME = "generate"
+Job = tuple[Record, str]  # (prompt row, variant name)
+
+
+def make_requests(jobs: list[Job], spec: TeacherBase) -> tuple[list[TeacherRequest], list[tuple[int, int]]]:
+    """One request per job and sample; `owners[j] = (job index, sample index)`."""
+    requests, owners = [], []
+    params = spec.sampling.params()
+    for j, (rec, variant) in enumerate(jobs):
+        text = user_message(
+            rec.prompt, variant, spec.guidelines, rec.kind == "harmful", spec.short_thought_words
+        )
+        for k in range(spec.samples):
+            requests.append(
+                TeacherRequest.chat(
+                    [{"role": "user", "content": text}], prefill=PREFILLS[spec.decoding], sample=k, **params
+                )
+            )
+            owners.append((j, k))
+    return requests, owners
+
+
+def estimate(jobs: list[Job], spec: TeacherBase) -> str:
+    """For --dry-run: requests to send and, with a price, the most they can cost (replies at max_tokens)."""
+    requests, _ = make_requests(jobs, spec)
+    rounds = spec.morethink.rounds + 1 if spec.decoding == "morethink" else 1
+    line = f"{len(requests)} teacher requests ({spec.engine} {spec.model}"
+    line += f", up to {len(requests) * rounds} with MoreThink rounds)" if rounds > 1 else ")"
+    if spec.price is not None:
+        prompt_tokens = sum(sum(len(c) for _, c in r.messages) // 4 for r in requests) * rounds
+        out_tokens = len(requests) * rounds * (spec.sampling.max_tokens or 8192)
+        line += f"; cost at most ${spec.price.cost(prompt_tokens, out_tokens):,.2f}"
+        line += f" (~{prompt_tokens:,} prompt tokens, <= {out_tokens:,} generated)"
+    return line
+
+
+def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
+    spec = ctx.recipe.teacher
+    assert spec is not None, "the recipe validator requires a teacher for teacher variants"
+    teacher = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+    requests, owners = make_requests(jobs, spec)
+    task = ctx.progress.add("teacher", total=len(requests) if spec.decoding != "morethink" else None)
+    book = getattr(teacher, "book", None)
+
+    def progress(i: int, reply: Any) -> None:
+        ctx.progress.advance(task, info=book.stats.line() if book else "")
+
+    replies = run_decoding(teacher, requests, spec.decoding, spec.morethink, progress)
+    ctx.progress.finish(task)
+    if replies and not any(r.ok for r in replies):
+        # Nothing came back at all: a wrong URL, key or model, not a flaky request. Say so instead of
+        # writing a dataset without any teacher rows. (Failures are cached, so the next run retries.)
+        errors = Counter(r.error for r in replies).most_common(1)[0][0]
+        where = f" at {spec.base_url}" if isinstance(spec, OpenAITeacher) else ""
+        raise SafedataError(
+            f"all {len(replies)} teacher requests failed (mostly {errors}); check the teacher{where}: "
+            "its URL, API key and model name"
+        )
+
+    usage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (j, k), reply in zip(owners, replies, strict=True):
+        rec, variant = jobs[j]
+        if not reply.ok:
+            ctx.drop(NAME, rec, f"teacher request failed ({reply.error}); sent again on the next run")
+            continue
+        u = usage[variant]
+        u["samples"] += 1
+        u["truncated"] += reply.truncated
+        u["input_tokens"] += reply.input_tokens
+        u["output_tokens"] += reply.output_tokens
+        out = rec.model_copy(deep=True, update={"variant": variant, "sample_index": k})
+        out.reasoning, out.answer, out.truncated = reply.reasoning, reply.answer, reply.truncated
+        out.teacher = teacher.info
+        out.usage = Usage(
+            input_tokens=reply.input_tokens, output_tokens=reply.output_tokens, cached=reply.cached
+        )
+        detail = f"{spec.engine} {spec.model}; guidelines {spec.guidelines}; decoding {spec.decoding}"
+        yield out.with_id().touched(NAME, variant, detail)
+    ctx.stage_stats(NAME).notes["teacher"] = teacher_notes(spec, usage, book)
+
+
+def teacher_notes(spec: TeacherBase, usage: dict[str, dict[str, float]], book: Any) -> dict[str, Any]:
+    by_variant = {}
+    for variant, u in sorted(usage.items()):
+        row = {k: int(v) for k, v in u.items()}
+        if spec.price is not None:
+            row["cost_usd"] = round(spec.price.cost(row["input_tokens"], row["output_tokens"]), 4)
+        by_variant[variant] = row
+    notes: dict[str, Any] = {
+        "engine": spec.engine,
+        "model": spec.model,
+        "guidelines": spec.guidelines,
+        "decoding": spec.decoding,
+        "samples": spec.samples,
+        "usage_by_variant": by_variant,
+    }
+    if spec.price is not None:
+        notes["cost_usd"] = round(sum(v.get("cost_usd", 0.0) for v in by_variant.values()), 4)
+    if book is not None:
+        s = book.stats
+        notes["this_run"] = {
+            "sent": s.sent,
+            "cached": s.cached,
+            "failed": s.failed,
+            "retries": s.retries,
+            "input_tokens": s.input_tokens,
+            "output_tokens": s.output_tokens,
+        }
+        if spec.price is not None:
+            notes["this_run"]["cost_usd"] = round(spec.price.cost(s.input_tokens, s.output_tokens), 4)
+    return notes

@@ -1,0 +1,93 @@
+"""What every engine does around the model call: look a request up in the cache, record its reply (raw,
+usage, status) the moment it arrives, parse it, and keep the counters the progress bar and report show."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from safedata.builders.teachers.base import TeacherReply, TeacherRequest
+from safedata.builders.teachers.cache import RequestCache
+from safedata.builders.teachers.parse import parse_raw
+
+
+@dataclass
+class EngineStats:
+    sent: int = 0  # requests that reached the model (retries not counted)
+    done: int = 0  # replies available: fresh or cached
+    cached: int = 0
+    failed: int = 0  # failed for good in this run (stored as errors; retried next run)
+    retries: int = 0
+    in_flight: int = 0
+    input_tokens: int = 0  # fresh requests only: what this run paid for
+    output_tokens: int = 0
+    started: float = field(default_factory=time.perf_counter)
+
+    def tokens_per_s(self) -> float:
+        elapsed = time.perf_counter() - self.started
+        return self.output_tokens / elapsed if elapsed > 0 else 0.0
+
+    def line(self) -> str:
+        return (
+            f"done {self.done} · in flight {self.in_flight} · failed {self.failed} · cached {self.cached}"
+            f" · {self.tokens_per_s():,.0f} tok/s"
+        )
+
+
+class ReplyBook:
+    def __init__(self, engine: str, model: str, cache: RequestCache | None) -> None:
+        self.engine, self.model, self.cache = engine, model, cache
+        self.stats = EngineStats()
+
+    def key(self, req: TeacherRequest) -> str:
+        return req.key(self.engine, self.model)
+
+    def lookup(self, req: TeacherRequest) -> TeacherReply | None:
+        """A finished reply from an earlier run, or None (absent, or failed before: send it again)."""
+        return self.lookup_many([req])[0]
+
+    def lookup_many(self, reqs: list[TeacherRequest]) -> list[TeacherReply | None]:
+        if self.cache is None:
+            return [None] * len(reqs)
+        keys = [self.key(r) for r in reqs]
+        hits = self.cache.get_many(keys)
+        out: list[TeacherReply | None] = []
+        for req, key in zip(reqs, keys, strict=True):
+            hit = hits.get(key)
+            if hit is None or not hit.ok or hit.raw is None:
+                out.append(None)
+                continue
+            reply = self._parsed(req, hit.raw, hit.input_tokens, hit.output_tokens)
+            reply.cached = True
+            self.stats.cached += 1
+            self.stats.done += 1
+            out.append(reply)
+        return out
+
+    def flush(self) -> None:
+        """Every reply recorded so far is on disk (engines call this before returning)."""
+        if self.cache is not None:
+            self.cache.flush()
+
+    def record(self, req: TeacherRequest, raw: dict[str, Any], usage: tuple[int, int]) -> TeacherReply:
+        if self.cache is not None:
+            self.cache.put_ok(self.key(req), self.engine, self.model, raw, usage)
+        self.stats.done += 1
+        self.stats.input_tokens += usage[0]
+        self.stats.output_tokens += usage[1]
+        return self._parsed(req, raw, *usage)
+
+    def record_error(self, req: TeacherRequest, error: str) -> TeacherReply:
+        if self.cache is not None:
+            self.cache.put_error(self.key(req), self.engine, self.model, error)
+        self.stats.failed += 1
+        return TeacherReply(error=error)
+
+    @staticmethod
+    def _parsed(
+        req: TeacherRequest, raw: dict[str, Any], input_tokens: int, output_tokens: int
+    ) -> TeacherReply:
+        reply = parse_raw(raw, req.prefill)
+        reply.input_tokens, reply.output_tokens = input_tokens, output_tokens
+        return reply

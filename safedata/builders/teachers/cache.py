@@ -1,0 +1,147 @@
+"""Request cache: one sqlite file (WAL) under `<out_dir>/cache/`, the source of truth for resume.
+
+Why sqlite: a reply is committed milliseconds after it arrives, so a SIGKILL loses at most those last
+milliseconds (sent again by the next run, nothing else); lookups by key are indexed; many engines and stages
+can share one file; it ships with Python. Writes go through one writer thread that commits whatever has
+queued up in one transaction (group commit): at 256 in flight, committing each reply on the event loop
+cost ~0.5 ms of loop time per reply and cut throughput by a third (bench/RESULTS.md). A row holds the raw
+reply (never the parsed one, so a new parser reuses paid responses), its usage, and its status; failed
+requests are kept with their error class and sent again on the next run. No secret is ever written: the
+key hashes the request payload, which carries no credentials.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import queue
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS requests (
+    key TEXT PRIMARY KEY,
+    engine TEXT NOT NULL,
+    model TEXT NOT NULL,
+    status TEXT NOT NULL,          -- ok | error
+    raw TEXT,                      -- JSON: what the server sent (content, reasoning, finish_reason)
+    input_tokens INTEGER DEFAULT 0,
+    output_tokens INTEGER DEFAULT 0,
+    error TEXT,                    -- error class, for failed requests
+    attempts INTEGER DEFAULT 0,
+    updated REAL
+)
+"""
+
+_UPSERT = (
+    "INSERT INTO requests (key, engine, model, status, raw, input_tokens, output_tokens, error, attempts,"
+    " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET status=excluded.status,"
+    " raw=excluded.raw, input_tokens=excluded.input_tokens, output_tokens=excluded.output_tokens,"
+    " error=excluded.error, attempts=requests.attempts+1, updated=excluded.updated"
+)
+
+
+@dataclass
+class CachedReply:
+    status: str
+    raw: dict[str, Any] | None
+    input_tokens: int
+    output_tokens: int
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class RequestCache:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=60)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL survives a killed process (only a power cut can lose the last commits) and is fast.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(_SCHEMA)
+        self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
+        self._writer = threading.Thread(target=self._write_loop, daemon=True, name="request-cache")
+        self._writer.start()
+        atexit.register(self.flush)  # a normal exit (e.g. a distilabel step process) writes what is queued
+
+    def _write_loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows = [b for b in batch if b is not None]
+            if rows:
+                with self._lock:
+                    self._db.execute("BEGIN")
+                    self._db.executemany(_UPSERT, rows)
+                    self._db.execute("COMMIT")
+            for _ in batch:
+                self._queue.task_done()
+            if None in batch:
+                return
+
+    def flush(self) -> None:
+        """Wait until every queued reply is committed."""
+        self._queue.join()
+
+    def get_many(self, keys: list[str]) -> dict[str, CachedReply]:
+        """One query per 500 keys instead of one per key: resuming a large build starts at once."""
+        self.flush()
+        out: dict[str, CachedReply] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            with self._lock:
+                rows = self._db.execute(
+                    "SELECT key, status, raw, input_tokens, output_tokens, error FROM requests"
+                    f" WHERE key IN ({marks})",
+                    chunk,
+                ).fetchall()
+            for key, status, raw, n_in, n_out, error in rows:
+                out[key] = CachedReply(status, json.loads(raw) if raw else None, n_in, n_out, error)
+        return out
+
+    def put_ok(self, key: str, engine: str, model: str, raw: dict[str, Any], usage: tuple[int, int]) -> None:
+        self._put(key, engine, model, "ok", json.dumps(raw, ensure_ascii=False), usage, None)
+
+    def put_error(self, key: str, engine: str, model: str, error: str) -> None:
+        self._put(key, engine, model, "error", None, (0, 0), error)
+
+    def _put(
+        self,
+        key: str,
+        engine: str,
+        model: str,
+        status: str,
+        raw: str | None,
+        usage: tuple[int, int],
+        error: str | None,
+    ) -> None:
+        self._queue.put((key, engine, model, status, raw, usage[0], usage[1], error, time.time()))
+
+    def counts(self) -> dict[str, int]:
+        self.flush()
+        with self._lock:
+            return dict(self._db.execute("SELECT status, COUNT(*) FROM requests GROUP BY status").fetchall())
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._writer.join()
+        with self._lock:
+            self._db.close()
+
+
+def cache_path(out_dir: Path) -> Path:
+    return out_dir / "cache" / "requests.sqlite"

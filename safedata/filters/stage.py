@@ -1,0 +1,240 @@
+"""The filters stage: judge every sample, score Safe@K, repair flagged samples round by round, then select.
+
+Counts per pattern per round (detected, repaired, dropped) go to the stage notes, hence build_report.json and
+the card; every label, repair and drop is also in the row's provenance.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from typing import Any
+
+from safedata.builders.teachers import Teacher, make_teacher
+from safedata.builders.teachers.cache import cache_path
+from safedata.builders.template_cot import template_reasoning, template_refusal
+from safedata.filters.base import Detector, Sample
+from safedata.filters.judging import run_detectors
+from safedata.filters.regenerate import regenerate
+from safedata.filters.registry import JudgeConfig, make_detector
+from safedata.filters.safe_at_k import group_key, safe_at_k_report
+from safedata.pipeline import BuildContext
+from safedata.schemas.filter import Filter, Repair
+from safedata.schemas.record import Record
+from safedata.schemas.teacher import TeacherSpec
+
+NAME = "filters"
+
+
+def flagged(record: Record, counted: list[str]) -> list[str]:
+    """Counted patterns that fired, plus `judge_failed` when a judge gave no usable verdict."""
+    fired = [p for p in counted if record.labels.get(p)]
+    return fired + (["judge_failed"] if record.judgements.get("failed") else [])
+
+
+class FiltersStage:
+    name = NAME
+
+    def __init__(self, spec: Filter, repair: Repair | None) -> None:
+        self.spec, self.repair = spec, repair
+        self._teacher: Teacher | None = None  # the recipe's teacher, made on the first regeneration
+
+    def plan(self, ctx: BuildContext) -> str:
+        judges = "".join(f" + {j.name}" for j in self.spec.judges)
+        fix = f"; repair up to {self.repair.rounds} rounds" if self.repair else ""
+        return f"judge thought and answer ({self.spec.backend}{judges}){fix}; select {self.spec.selection}"
+
+    def detectors(self, ctx: BuildContext) -> list[Detector]:
+        engines: dict[str, Teacher] = {}
+
+        def engine(spec: TeacherSpec | None) -> Teacher | None:
+            if spec is None:
+                return None
+            key = spec.model_dump_json()
+            if key not in engines:
+                engines[key] = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+            return engines[key]
+
+        out = [make_detector(self.spec.backend, JudgeConfig(teacher=engine(self.spec.teacher)))]
+        for j in self.spec.judges:
+            options: dict[str, Any] = {
+                k: v for k, v in (("model", j.model), ("base_url", j.base_url), ("api_key", j.api_key)) if v
+            }
+            if j.native:
+                options["native"] = True
+            config = JudgeConfig(engine(j.teacher or self.spec.teacher), tuple(j.parts), options)
+            out.append(make_detector(j.name, config))
+        return out
+
+    def judge(self, records: list[Record], detectors: list[Detector], ctx: BuildContext, round_: int) -> None:
+        task = ctx.progress.add(f"judge r{round_}", total=len(records))
+        for start in range(0, len(records), 256):
+            batch = records[start : start + 256]
+            for rec, judged in zip(
+                batch, run_detectors([Sample.of(r) for r in batch], detectors), strict=True
+            ):
+                rec.labels = judged.labels
+                rec.judgements = {**judged.judgements, "failed": judged.failed}
+                fired = ", ".join(p for p, v in judged.labels.items() if v) or "none"
+                rec.touched(NAME, "judged", f"round {round_}: {fired}")
+            ctx.progress.advance(task, len(batch))
+        ctx.progress.finish(task)
+
+    def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
+        rows = list(records)
+        judged = [r for r in rows if r.has_trace]
+        detectors = self.detectors(ctx)
+        self.judge(judged, detectors, ctx, 0)
+        notes = ctx.stage_stats(NAME).notes
+        notes["safe_at_k"] = safe_at_k_report(judged)
+        counted = list(self.spec.patterns)
+        rounds: list[dict[str, Any]] = [{"round": 0, "detected": _count(judged, counted)}]
+        initially = {id(r): set(flagged(r, counted)) for r in judged}
+        kept = {id(r) for r in rows}
+        if self.repair is not None:
+            self.repair_rounds(judged, detectors, counted, kept, rounds, ctx)
+        notes["rounds"] = rounds
+        notes["patterns"] = _pattern_totals(judged, initially, kept, counted, rounds)
+        survivors = [r for r in rows if id(r) in kept]
+        yield from self.select(survivors, counted, ctx)
+
+    def repair_rounds(
+        self,
+        judged: list[Record],
+        detectors: list[Detector],
+        counted: list[str],
+        kept: set[int],
+        rounds: list[dict[str, Any]],
+        ctx: BuildContext,
+    ) -> None:
+        assert self.repair is not None
+        seed = ctx.recipe.seed
+        for n in range(1, self.repair.rounds + 1):
+            todo = [r for r in judged if id(r) in kept and flagged(r, counted)]
+            if not todo:
+                break
+            stats: dict[str, Counter[str]] = {
+                "regenerated": Counter(),
+                "templated": Counter(),
+                "dropped": Counter(),
+            }
+            changed, again = [], []
+            for rec in todo:
+                fired = flagged(rec, counted)
+                action = self.action(rec, fired)
+                if action == "drop":
+                    kept.discard(id(rec))
+                    stats["dropped"].update(fired)
+                    ctx.drop(NAME, rec, f"repair: {fired[0]}")
+                    rec.touched(NAME, "repair:drop", f"round {n}: {', '.join(fired)}")
+                elif action == "to_template":
+                    rec.reasoning = template_reasoning(rec, seed)
+                    rec.answer = template_refusal(rec, seed)
+                    stats["templated"].update(fired)
+                    rec.touched(NAME, "repair:to_template", f"round {n}: {', '.join(fired)}")
+                    changed.append(rec)
+                else:
+                    again.append(rec)
+            for rec in self.regenerate(again, n, ctx):
+                stats["regenerated"].update(flagged(rec, counted))
+                rec.touched(NAME, "repair:regenerate", f"round {n}: guidelines {rec.teacher.guidelines}")  # type: ignore[union-attr]
+                changed.append(rec)
+            self.judge(changed, detectors, ctx, n)
+            rounds.append(
+                {"round": n, **{k: dict(v) for k, v in stats.items()}, "detected": _count(changed, counted)}
+            )
+        templated = [
+            rec
+            for rec in judged
+            if id(rec) in kept and flagged(rec, counted) and self.exhaust(rec, counted, kept, ctx)
+        ]
+        self.judge(templated, detectors, ctx, self.repair.rounds + 1)
+
+    def regenerate(self, records: list[Record], round_: int, ctx: BuildContext) -> list[Record]:
+        spec = ctx.recipe.teacher
+        if not records or spec is None:  # the recipe validator requires a teacher for `regenerate`
+            return []
+        if self._teacher is None:
+            self._teacher = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+        return regenerate(records, self._teacher, spec, round_)
+
+    def action(self, rec: Record, fired: list[str]) -> str:
+        """The strongest action asked for any fired pattern: drop, then to_template, then regenerate."""
+        assert self.repair is not None
+        actions = {self.repair.actions.get(p, "drop") for p in fired}
+        for a in ("drop", "to_template", "regenerate"):
+            if a in actions:
+                return "drop" if a == "to_template" and rec.kind != "harmful" else a
+        return "drop"
+
+    def exhaust(self, rec: Record, counted: list[str], kept: set[int], ctx: BuildContext) -> bool:
+        """Apply `repair.exhausted` to a row still flagged after the last round; True if it was templated."""
+        assert self.repair is not None
+        fired = flagged(rec, counted)
+        if self.repair.exhausted == "keep":
+            return False
+        if self.repair.exhausted == "to_template" and rec.kind == "harmful":
+            rec.reasoning = template_reasoning(rec, ctx.recipe.seed)
+            rec.answer = template_refusal(rec, ctx.recipe.seed)
+            rec.touched(NAME, "repair:to_template", f"rounds exhausted: {', '.join(fired)}")
+            return True
+        kept.discard(id(rec))
+        ctx.drop(NAME, rec, f"still flagged after repair: {fired[0]}")
+        rec.touched(NAME, "repair:drop", f"rounds exhausted: {', '.join(fired)}")
+        return False
+
+    def select(self, rows: list[Record], counted: list[str], ctx: BuildContext) -> Iterator[Record]:
+        mode = self.spec.selection
+        if mode == "keep_all_with_labels":
+            yield from rows
+            return
+        if mode == "keep_safe":
+            for r in rows:
+                bad = flagged(r, counted) if r.has_trace else []
+                if bad:
+                    ctx.drop(NAME, r, f"keep_safe: {bad[0]}")
+                    continue
+                yield r
+            return
+        groups: dict[tuple[str, str, str], list[Record]] = defaultdict(list)
+        for r in rows:
+            groups[group_key(r)].append(r)
+        for group in groups.values():
+            if not all(not flagged(r, counted) for r in group):
+                for r in group:
+                    ctx.drop(NAME, r, "all_safe_then_pick_one: not every sample of the prompt is safe")
+                continue
+            first, *rest = sorted(group, key=lambda r: r.sample_index)
+            for _ in rest:
+                ctx.drop(NAME, first, "all_safe_then_pick_one: another safe sample of the prompt was kept")
+            yield first.touched(NAME, "selected", f"1 of {len(group)} safe samples")
+
+
+def _count(records: list[Record], counted: list[str]) -> dict[str, int]:
+    c: Counter[str] = Counter()
+    for r in records:
+        c.update(flagged(r, counted))
+    return dict(c)
+
+
+def _pattern_totals(
+    judged: list[Record],
+    initially: dict[int, set[str]],
+    kept: set[int],
+    counted: list[str],
+    rounds: list[dict[str, Any]],
+) -> dict[str, dict[str, int]]:
+    """Per pattern: rows it fired on first, rows repaired (kept and clear of it now), rows dropped."""
+    out: dict[str, dict[str, int]] = {}
+    for p in [*counted, "judge_failed"]:
+        first = [r for r in judged if p in initially[id(r)]]
+        if not first:
+            continue
+        out[p] = {
+            "detected": len(first),
+            "repaired": sum(
+                1 for r in first if id(r) in kept and p not in flagged(r, counted) and len(rounds) > 1
+            ),
+            "dropped": sum(1 for r in first if id(r) not in kept),
+        }
+    return out

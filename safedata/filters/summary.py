@@ -1,0 +1,59 @@
+"""Pattern rates as tables: a rich table for `safedata audit`, markdown for the dataset card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def rates_table(summary: dict[str, Any]) -> Table:
+    table = Table(title=f"patterns ({summary['rows']} rows, safe: {summary['safe_rate']})")
+    for col in ("pattern", "rows judged", "fired", "rate"):
+        table.add_column(col, justify="left" if col == "pattern" else "right")
+    for name, p in summary["patterns"].items():
+        table.add_row(name, str(p["rows"]), str(p["fired"]), f"{p['rate']:.1%}")
+    return table
+
+
+def card_section(report: dict[str, Any]) -> str:
+    """Card markdown: Safe@K and counts per pattern (detected, repaired, dropped); empty without filters."""
+    stage = next((s for s in report["stages"] if s["name"] == "filters"), None)
+    if stage is None or "notes" not in stage:
+        return ""
+    notes = stage["notes"]
+    k = notes["safe_at_k"]["overall"]
+    lines = [
+        "## Filters",
+        "",
+        f"Harmful samples judged before repair: Safe@1 {k['safe@1']}, Safe@K {k['safe@k']}, "
+        f"ConsSafe@K {k['conssafe@k']} over {k['prompts']} prompts.",
+        "",
+        "| pattern | detected | repaired | dropped |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {p} | {c['detected']} | {c['repaired']} | {c['dropped']} |" for p, c in notes["patterns"].items()
+    ]
+    if not notes["patterns"]:
+        lines.append("| (none fired) | 0 | 0 | 0 |")
+    if len(notes["rounds"]) > 1:
+        lines += ["", "Per repair round (round 0 is the first judgement):", ""]
+        lines += [
+            "| round | pattern | detected | regenerated | templated | dropped |",
+            "|---|---|---|---|---|---|",
+        ]
+        for r in notes["rounds"]:
+            names = sorted(
+                {p for key in ("detected", "regenerated", "templated", "dropped") for p in r.get(key, {})}
+            )
+            lines += [
+                f"| {r['round']} | {p} | "
+                + " | ".join(
+                    str(r.get(key, {}).get(p, 0))
+                    for key in ("detected", "regenerated", "templated", "dropped")
+                )
+                + " |"
+                for p in names
+            ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,104 @@
+"""Recipe models for `teacher:` — which model writes the chains of thought, and how it is asked."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, model_validator
+
+from safedata.schemas.sources import Strict
+
+GUIDELINES = ("default", "realsafe", "improved")
+DECODINGS = ("normal", "zerothink", "lessthink", "morethink")
+
+
+class Sampling(Strict):
+    """Sent with every request; part of the cache key."""
+
+    temperature: float | None = Field(0.6, ge=0)
+    top_p: float | None = Field(0.95, gt=0, le=1)
+    max_tokens: int | None = Field(8192, ge=1, description="Cap on generated tokens (thought + answer).")
+    seed: int | None = Field(None, description="Sampling seed, where the engine honours one.")
+
+    def params(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class MoreThink(Strict):
+    """MoreThink: each time the model closes its thought, reopen it with a cue and let it go on."""
+
+    rounds: int = Field(2, ge=1, description="How many times a closed thought is reopened.")
+    cues: list[str] = Field(
+        default_factory=lambda: ["Wait,", "Hmm, let me double-check.", "But"], min_length=1
+    )
+    thought_tokens: int = Field(
+        4096, ge=1, description="Stop reopening once the thought is this long (words)."
+    )
+
+
+class Price(Strict):
+    input_per_million: float = Field(0.0, ge=0, description="Price per million prompt tokens.")
+    output_per_million: float = Field(0.0, ge=0, description="Price per million generated tokens.")
+
+    def cost(self, input_tokens: int, output_tokens: int) -> float:
+        return (input_tokens * self.input_per_million + output_tokens * self.output_per_million) / 1e6
+
+
+class TeacherBase(Strict):
+    model: str = Field(description="Model name (API), or a local path / hub id (in-process engines).")
+    sampling: Sampling = Field(default_factory=Sampling)
+    guidelines: Literal["default", "realsafe", "improved"] = Field(
+        "default", description="Safety guidelines added to harmful prompts."
+    )
+    decoding: Literal["normal", "zerothink", "lessthink", "morethink"] = "normal"
+    morethink: MoreThink = Field(default_factory=MoreThink)
+    samples: int = Field(1, ge=1, le=64, description="Samples per prompt and variant (Safe@K).")
+    short_thought_words: int | None = Field(
+        None, ge=1, description="`short` variant: ask for a thought of at most this many words."
+    )
+    price: Price | None = None
+    # How many prompts one engine call receives; bigger keeps more in flight and saves progress less often.
+    batch_size: int = Field(512, ge=1)
+
+
+class OpenAITeacher(TeacherBase):
+    engine: Literal["openai"]
+    base_url: str = Field(description="OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1.")
+    api_key: str | None = Field(None, description="Use `${ENV_VAR}`; never stored in the output.")
+    max_concurrency: int = Field(64, ge=1, le=4096, description="Requests kept in flight.")
+    requests_per_minute: int | None = Field(None, ge=1)
+    tokens_per_minute: int | None = Field(None, ge=1, description="Estimated from max_tokens per request.")
+    timeout_s: float = Field(600.0, gt=0, description="Per request.")
+    max_retries: int = Field(5, ge=0)
+    backoff_s: float = Field(1.0, ge=0, description="First retry wait; doubles each time (capped at 60 s).")
+    prefill: Literal["continue_final_message", "completions"] = Field(
+        "continue_final_message",
+        description="How decoding strategies pre-fill the assistant turn: vLLM/SGLang's "
+        "`continue_final_message`, or `/v1/completions` with the chat template applied locally (needs "
+        "`tokenizer`).",
+    )
+    tokenizer: str | None = Field(None, description="Local tokenizer path for `prefill: completions`.")
+
+    @model_validator(mode="after")
+    def _tokenizer_for_completions(self) -> OpenAITeacher:
+        if self.prefill == "completions" and not self.tokenizer:
+            raise ValueError("`prefill: completions` applies the chat template locally: set `tokenizer`")
+        return self
+
+
+class VLLMTeacher(TeacherBase):
+    engine: Literal["vllm"]
+    tensor_parallel_size: int = Field(1, ge=1)
+    max_model_len: int | None = Field(None, ge=1)
+    gpu_memory_utilization: float = Field(0.9, gt=0, le=1)
+    dtype: str = "auto"
+
+
+class TransformersTeacher(TeacherBase):
+    engine: Literal["transformers"]
+    device: str = Field("cpu", description="cpu, cuda, cuda:1, mps, ...")
+    dtype: str = Field("float32", description="float32 | bfloat16 | float16")
+    generation_batch_size: int = Field(8, ge=1, description="Prompts per `generate` call.")
+
+
+TeacherSpec = Annotated[OpenAITeacher | VLLMTeacher | TransformersTeacher, Field(discriminator="engine")]

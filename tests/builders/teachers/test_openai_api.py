@@ -1,0 +1,183 @@
+"""The `openai` engine against the local OpenAI-compatible server: parsing, faults, retries, cache."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from safedata.builders.teachers import TeacherRequest, make_teacher
+from safedata.builders.teachers.cache import RequestCache
+from safedata.schemas.teacher import OpenAITeacher
+from tests.fixtures.openai_server import STYLES, FakeOpenAIServer
+
+
+def spec(server: FakeOpenAIServer, **kw: object) -> OpenAITeacher:
+    base = {"engine": "openai", "model": "fake-r1", "base_url": server.base_url, "backoff_s": 0.01}
+    return OpenAITeacher.model_validate({**base, **kw})
+
+
+def requests(n: int, **params: object) -> list[TeacherRequest]:
+    return [TeacherRequest.chat([{"role": "user", "content": f"question {i}"}], **params) for i in range(n)]
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_each_reasoning_style_parses_to_the_same_thought(openai_server: FakeOpenAIServer, style: str) -> None:
+    openai_server.config.style = style
+    replies = make_teacher(spec(openai_server), None).generate(requests(3))
+    for i, r in enumerate(replies):
+        assert r.ok and not r.truncated
+        assert r.reasoning.startswith(f"The user asks: question {i}.")
+        assert "<think>" not in r.reasoning and "</think>" not in r.answer
+        assert r.answer == f"Here is my answer to: question {i}"
+        assert r.output_tokens > 0
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_a_thought_cut_by_the_length_limit_is_truncated(openai_server: FakeOpenAIServer, style: str) -> None:
+    openai_server.config.style = style
+    openai_server.config.faults.append("truncate")
+    (reply,) = make_teacher(spec(openai_server), None).generate(requests(1))
+    assert reply.ok and reply.truncated and reply.answer == ""
+    assert reply.reasoning.startswith("The user asks")
+
+
+def test_faults_are_retried_and_no_row_is_lost(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    openai_server.config.faults.extend(["429", "500", "empty", "noise", "500", "429"])
+    teacher = make_teacher(spec(openai_server, max_retries=3), tmp_path)
+    replies = teacher.generate(requests(8))
+    assert all(r.ok for r in replies) and len(replies) == 8
+    assert [r.answer for r in replies] == [f"Here is my answer to: question {i}" for i in range(8)]
+    assert len(openai_server.requests) == 8 + 6  # each fault cost exactly one extra request
+    assert teacher.book.stats.retries == 6
+
+
+def test_retries_are_bounded_and_failures_recorded_then_retried(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    broken = {"on": True}
+    openai_server.config.fault_for = lambda b: "500" if broken["on"] and "0" in str(b["messages"]) else None
+    teacher = make_teacher(spec(openai_server, max_retries=2), tmp_path)
+    (bad, good) = teacher.generate(requests(2))
+    assert not bad.ok and bad.error == "HTTP500"
+    assert good.ok
+    assert max(openai_server.counts().values()) == 3
+    assert RequestCache(tmp_path / "requests.sqlite").counts() == {"ok": 1, "error": 1}
+
+    openai_server.reset()
+    broken["on"] = False
+    again = make_teacher(spec(openai_server, max_retries=2), tmp_path).generate(requests(2))
+    assert all(r.ok for r in again)
+    assert len(openai_server.requests) == 1  # only the failed one is sent again
+    assert again[1].cached and not again[0].cached
+
+
+def test_a_client_error_is_not_retried(openai_server: FakeOpenAIServer) -> None:
+    teacher = make_teacher(
+        spec(openai_server, max_retries=4, base_url=openai_server.base_url + "/nope"), None
+    )
+    (reply,) = teacher.generate(requests(1))
+    assert reply.error == "HTTP404"
+    assert len(openai_server.requests) == 0  # 404 from the router: nothing retried
+
+
+def test_a_hanging_request_times_out_and_is_retried(openai_server: FakeOpenAIServer) -> None:
+    openai_server.config.faults.append("hang")
+    openai_server.config.hang_s = 1.5
+    t0 = time.perf_counter()
+    (reply,) = make_teacher(spec(openai_server, timeout_s=0.5, max_retries=1), None).generate(requests(1))
+    assert reply.ok
+    assert time.perf_counter() - t0 < 3
+    assert len(openai_server.requests) == 2
+
+
+def test_retry_after_is_honoured_over_the_backoff(openai_server: FakeOpenAIServer) -> None:
+    openai_server.config.faults.append("429")
+    openai_server.config.retry_after_s = 0.4
+    (reply,) = make_teacher(spec(openai_server, backoff_s=5.0), None).generate(requests(1))
+    assert reply.ok
+    first, second = openai_server.requests
+    assert 0.35 <= second["t"] - first["t"] < 2.0
+
+
+def test_concurrency_stays_at_the_limit(openai_server: FakeOpenAIServer) -> None:
+    openai_server.config.latency_ms = 50
+    openai_server.config.latency_dist = "exp"
+    replies = make_teacher(spec(openai_server, max_concurrency=16), None).generate(requests(120))
+    assert all(r.ok for r in replies)
+    assert openai_server.peak_in_flight == 16
+
+
+def test_a_second_run_sends_nothing_and_no_cache_sends_all(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    seen: list[int] = []
+    make_teacher(spec(openai_server), tmp_path).generate(requests(5), on_reply=lambda i, r: seen.append(i))
+    assert sorted(seen) == list(range(5))
+    openai_server.reset()
+    replies = make_teacher(spec(openai_server), tmp_path).generate(requests(5))
+    assert all(r.cached for r in replies) and openai_server.requests == []
+    make_teacher(spec(openai_server), None).generate(requests(5))
+    assert len(openai_server.requests) == 5
+
+
+def test_samples_and_prefill_are_distinct_requests(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    msgs = [{"role": "user", "content": "hi"}]
+    reqs = [TeacherRequest.chat(msgs, sample=k) for k in range(3)]
+    reqs.append(TeacherRequest.chat(msgs, prefill="<think>\n\n</think>\n\n"))
+    replies = make_teacher(spec(openai_server), tmp_path).generate(reqs)
+    assert len(openai_server.requests) == 4
+    last = openai_server.requests[-1]["body"]
+    assert last["continue_final_message"] is True and last["messages"][-1]["role"] == "assistant"
+    assert replies[-1].reasoning == "" and replies[-1].answer == "Here is my answer to: hi"
+
+
+def test_the_api_key_never_reaches_the_cache(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    make_teacher(spec(openai_server, api_key="sk-secret-123"), tmp_path).generate(requests(2))
+    assert b"sk-secret-123" not in (tmp_path / "requests.sqlite").read_bytes()
+
+
+def test_runs_inside_a_distilabel_pipeline(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    import distilabel.utils.logging as dl_logging
+    from distilabel.pipeline import Pipeline
+    from distilabel.steps import LoadDataFromDicts
+    from distilabel.steps.tasks import TextGeneration
+
+    from safedata.builders.teachers.openai_api import R1OpenAILLM
+
+    openai_server.config.style = "reasoning_content"
+    dl_logging._SILENT_LOGGERS.append("httpx2")
+    with Pipeline(name=f"safedata-test-{time.time_ns()}", cache_dir=tmp_path / "dl") as pipeline:
+        load = LoadDataFromDicts(data=[{"instruction": f"question {i}"} for i in range(6)], batch_size=6)
+        gen = TextGeneration(
+            llm=R1OpenAILLM(model="fake-r1", base_url=openai_server.base_url, max_concurrency=4),
+            input_batch_size=6,
+        )
+        load >> gen
+    distiset = pipeline.run(use_cache=False)
+    rows = distiset["default"]["train"]
+    assert len(rows) == 6
+    for row in rows:
+        n = row["instruction"].split()[-1]
+        assert row["generation"].startswith(f"<think>\nThe user asks: question {n}.")  # thought kept
+
+
+def test_requests_per_minute_spaces_the_requests(openai_server: FakeOpenAIServer) -> None:
+    replies = make_teacher(spec(openai_server, requests_per_minute=600), None).generate(requests(4))
+    assert all(r.ok for r in replies)
+    times = sorted(r["t"] for r in openai_server.requests)
+    assert times[-1] - times[0] >= 0.25  # 600/min = one every 0.1 s: 4 requests span >= 0.3 s
+
+
+def test_prefill_through_the_completions_endpoint(openai_server: FakeOpenAIServer, tiny_model: Path) -> None:
+    zero = "<think>\n\n</think>\n\n"
+    teacher = make_teacher(spec(openai_server, prefill="completions", tokenizer=str(tiny_model)), None)
+    (reply,) = teacher.generate([TeacherRequest.chat([{"role": "user", "content": "hi"}], prefill=zero)])
+    (sent,) = openai_server.requests
+    assert sent["path"] == "/v1/completions"
+    assert (
+        sent["body"]["prompt"]
+        == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
+    )
+    assert reply.ok and reply.reasoning == "" and reply.answer.startswith("Here is my answer")

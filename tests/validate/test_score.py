@@ -50,7 +50,7 @@ def test_safe_at_k_arithmetic() -> None:
     got = safety_at_k(safe)
     assert got["safe@1"] == pytest.approx((1 + 0.75 + 0.25 + 0) / 4)
     assert got["safe@k"] == pytest.approx(1 / 4)
-    assert got["conssafe@k"] == pytest.approx(2 / 4)  # 4/4 and 3/4 are majorities; 1/4 and 0/4 are not
+    assert got["conssafe@k"] == pytest.approx(2 / 4)  # at least half safe: 4/4 and 3/4; not 1/4, 0/4
 
 
 def test_metrics_per_kind_and_tactic() -> None:

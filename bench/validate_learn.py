@@ -31,6 +31,7 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=1e-3)
     ap.add_argument("--limit", type=int, default=64)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--variants", nargs="*", default=[])
     a = ap.parse_args()
     rows = [r for r in read_build(a.out_dir, []) if r["kind"] == "harmful"]
     tok = scratch.train_tokenizer(
@@ -40,7 +41,7 @@ def main() -> None:
     prompts = sorted({r["prompt"] for r in rows if is_heldout(r["prompt"], 0.1)})[: a.limit]
     cfg = ValidateConfig(lr=a.lr, batch_size=16, grad_accum=2, max_length=2048)
     results: dict[str, Any] = {"size": a.size, "budget_tokens": a.budget, "heldout_prompts": len(prompts)}
-    for variant in sorted({r["variant"] for r in rows}):
+    for variant in a.variants or sorted({r["variant"] for r in rows}):
         mine = [r for r in rows if r["variant"] == variant]
         train_ex = [encode(r["messages"], tok, 2048) for r in mine if not is_heldout(r["prompt"], 0.1)]
         held_ex = [encode(r["messages"], tok, 2048) for r in mine if is_heldout(r["prompt"], 0.1)]

@@ -9,7 +9,10 @@ from collections.abc import Callable
 
 from safedata.augment.stage import AugmentStage
 from safedata.builders.stage import GenerateStage
+from safedata.dedup.decontaminate import DecontaminateStage
+from safedata.dedup.stage import DedupStage
 from safedata.filters.stage import FiltersStage
+from safedata.mixing.stage import MixStage
 from safedata.pipeline import Stage
 from safedata.schemas.recipe import Recipe
 from safedata.sources.stage import SourcesStage
@@ -19,6 +22,9 @@ STAGES: list[Callable[[Recipe], Stage | None]] = [
     lambda r: AugmentStage(r.augment) if r.augment is not None else None,
     lambda r: GenerateStage(),
     lambda r: FiltersStage(r.filter, r.repair) if r.filter else None,
+    lambda r: DedupStage() if r.dedup else None,
+    lambda r: DecontaminateStage() if r.decontaminate else None,
+    lambda r: MixStage() if r.mix else None,
 ]
 
 

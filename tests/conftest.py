@@ -7,6 +7,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,3 +63,18 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip("../shared/data is not present on this machine")
     return SHARED_DATA
+
+
+@pytest.fixture
+def make_ctx(tmp_path: Path) -> Callable[..., Any]:
+    """A real BuildContext for running one stage on hand-made records; sections are recipe sections."""
+    from safedata.api import load
+    from safedata.pipeline import BuildContext
+    from safedata.progress import Progress
+
+    def make(**sections: Any) -> BuildContext:
+        recipe = {"name": "t", "sources": [{"type": "seeds", "set": "harmful"}], **sections}
+        loaded = load(recipe, str(tmp_path / "out"))
+        return BuildContext(loaded=loaded, out_dir=tmp_path / "out", progress=Progress(False))
+
+    return make

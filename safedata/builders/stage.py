@@ -23,7 +23,7 @@ class GenerateStage:
         names = ", ".join(v.name + (" (teacher)" if v.teacher else "") for v in ctx.recipe.variants)
         line = f"variants [{names}] for rows without a trace; rows with one pass through as `imported`"
         if ctx.recipe.teacher is None:
-            return line
+            return f"{line}; no teacher requests (teacher-free variants)"
         from safedata.stages import assemble  # the stages before this one give the rows a teacher will see
 
         before = []

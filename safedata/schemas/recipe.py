@@ -8,7 +8,10 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from safedata.schemas.augment import Augment
+from safedata.schemas.decontaminate import Decontaminate
+from safedata.schemas.dedup import Dedup
 from safedata.schemas.filter import Filter, Repair
+from safedata.schemas.mix import Mix
 from safedata.schemas.output import Output
 from safedata.schemas.publish import Publish
 from safedata.schemas.sources import Source, Strict
@@ -28,6 +31,11 @@ class Recipe(Strict):
     teacher: TeacherSpec | None = Field(None, description="The model that writes teacher variants.")
     filter: Filter | None = Field(None, description="Detect failure patterns; select samples.")
     repair: Repair | None = Field(None, description="Repair or drop flagged samples (needs `filter`).")
+    dedup: Dedup | None = Field(None, description="Exact / MinHash / semantic dedup within each variant.")
+    decontaminate: Decontaminate | None = Field(None, description="Drop rows that overlap evaluation sets.")
+    mix: Mix | None = Field(
+        None, description="Final rows per kind (ratio or counts) and how they are picked."
+    )
 
     publish: Publish | None = Field(None, description="Push the build to the Hub when it ends.")
     validate_: ValidateSection | None = Field(

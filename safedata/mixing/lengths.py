@@ -1,0 +1,52 @@
+"""Length distributions per kind for the report: whitespace words, or tokens when a tokenizer is set."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from safedata.errors import SafedataError
+from safedata.schemas.record import Record
+
+
+def counter(tokenizer: str | None) -> tuple[str, Callable[[list[str]], list[int]]]:
+    """(unit name, batch length function)."""
+    if tokenizer is None:
+        return "whitespace words", lambda texts: [len(t.split()) for t in texts]
+    try:
+        from transformers import AutoTokenizer
+
+        tok = AutoTokenizer.from_pretrained(tokenizer)
+    except Exception as e:  # missing package, bad path, hub errors: one line for the user
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise SafedataError(f"cannot load tokenizer {tokenizer!r}: {first}") from None
+    return f"tokens ({tokenizer})", lambda texts: [len(ids) for ids in tok(texts)["input_ids"]]
+
+
+def _stats(values: list[int]) -> dict[str, float]:
+    a = np.asarray(values or [0])
+    q = np.percentile(a, [50, 90, 99])
+    return {
+        "mean": round(float(a.mean()), 1),
+        "p50": round(float(q[0]), 1),
+        "p90": round(float(q[1]), 1),
+        "p99": round(float(q[2]), 1),
+        "max": int(a.max()),
+    }
+
+
+def length_stats(records: list[Record], tokenizer: str | None) -> dict[str, Any]:
+    unit, count = counter(tokenizer)
+    by_kind: dict[str, list[Record]] = defaultdict(list)
+    for r in records:
+        by_kind[r.kind].append(r)
+    out: dict[str, Any] = {"unit": unit}
+    for kind, rs in sorted(by_kind.items()):
+        out[kind] = {
+            "prompt": _stats(count([r.prompt for r in rs])),
+            "response": _stats(count([r.assistant_content() for r in rs])),
+        }
+    return out

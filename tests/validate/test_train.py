@@ -65,3 +65,21 @@ def test_validate_cli_bad_input_is_one_line(build_dir: Path, run_cli) -> None:  
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "KIND=PATH" in proc.stderr
     proc = run_cli("validate", str(build_dir), "--variant", "nope")
     assert proc.returncode == 2 and "not in the build" in proc.stderr
+
+
+def test_recipe_validate_block_sets_defaults_and_flags_win(tmp_path: Path) -> None:
+    import pytest
+
+    from safedata.errors import SafedataError
+    from safedata.validate.config import resolve
+
+    (tmp_path / "recipe.yaml").write_text(
+        "name: x\nvalidate:\n  lr: 0.001\n  samples: 4\n"
+        "  evals:\n    - {kind: benign, path: xs.csv, where: {label: safe}}\n"
+    )
+    cfg = resolve(tmp_path, {"samples": 2, "lr": None})
+    assert cfg.lr == 0.001 and cfg.samples == 2
+    assert cfg.evals[0].name == "xs" and cfg.evals[0].where == {"label": "safe"}
+    (tmp_path / "recipe.yaml").write_text("name: x\nvalidate:\n  lrr: 1\n")
+    with pytest.raises(SafedataError, match="validate.lrr"):
+        resolve(tmp_path, {})

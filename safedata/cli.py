@@ -219,6 +219,52 @@ def report(out_dir: Path = typer.Argument(..., help="A build's output folder."))
 
 
 @app.command()
+@user_errors
+def validate(
+    out_dir: Path = typer.Argument(..., help="A build's output folder."),
+    base_model: str | None = typer.Option(None, help="Hub id, local folder, or scratch:<size>."),
+    lr: float | None = typer.Option(None),
+    epochs: float | None = typer.Option(None),
+    max_length: int | None = typer.Option(None),
+    batch_size: int | None = typer.Option(None, help="Examples per micro-batch per device."),
+    grad_accum: int | None = typer.Option(None),
+    batching: str | None = typer.Option(None, help="packed | padded"),
+    lora: bool | None = typer.Option(None, "--lora/--full"),
+    grad_ckpt: bool | None = typer.Option(None, "--grad-ckpt/--no-grad-ckpt"),
+    max_steps: int | None = typer.Option(None, help="Stop after N optimizer steps."),
+    variant: list[str] | None = typer.Option(None, "--variant", help="Train on this variant (repeatable)."),
+    eval_: list[str] | None = typer.Option(
+        None, "--eval", help="KIND=PATH[?col=value]: an eval set file (repeatable); default: held-out rows."
+    ),
+    limit: int | None = typer.Option(None, help="Prompts per eval set."),
+    samples: int | None = typer.Option(None, help="K samples per prompt (Safe@K, ConsSafe@K)."),
+    temperature: float | None = typer.Option(None),
+    top_p: float | None = typer.Option(None),
+    max_new_tokens: int | None = typer.Option(None),
+    seed: int | None = typer.Option(None),
+    out_path: Path | None = typer.Option(None, "--out", help="Report folder (default OUT_DIR/validation)."),
+) -> None:
+    """Fine-tune a model on a build and report safety, over-refusal and math before and after."""
+    from safedata.validate.config import resolve
+    from safedata.validate.evalsets import parse_spec
+    from safedata.validate.report import markdown
+    from safedata.validate.run import validate as run_validate
+
+    overrides = {
+        "base_model": base_model, "lr": lr, "epochs": epochs, "max_length": max_length,
+        "batch_size": batch_size, "grad_accum": grad_accum, "batching": batching, "lora": lora,
+        "grad_ckpt": grad_ckpt, "max_steps": max_steps, "variants": variant or None, "limit": limit,
+        "samples": samples, "temperature": temperature, "top_p": top_p, "max_new_tokens": max_new_tokens,
+        "seed": seed, "evals": [parse_spec(e) for e in eval_] if eval_ else None,
+    }  # fmt: skip
+    cfg = resolve(out_dir, overrides)
+    result = run_validate(out_dir, cfg, out_path, log=lambda msg: err.print(escape(msg), highlight=False))
+    if "files" in result:  # rank 0 only
+        out.print(markdown(result), highlight=False, soft_wrap=True)
+        out.print(f"wrote {', '.join(result['files'])}", highlight=False, soft_wrap=True)
+
+
+@app.command()
 def schema() -> None:
     """Print the recipe's JSON Schema (for editor completion)."""
     from safedata.schemas.recipe import Recipe

@@ -16,6 +16,7 @@ from safedata.schemas.output import Output
 from safedata.schemas.publish import Publish
 from safedata.schemas.sources import Source, Strict
 from safedata.schemas.teacher import TeacherSpec
+from safedata.schemas.validate import ValidateSection
 from safedata.schemas.variants import Variant
 
 
@@ -37,6 +38,9 @@ class Recipe(Strict):
     )
 
     publish: Publish | None = Field(None, description="Push the build to the Hub when it ends.")
+    validate_: ValidateSection | None = Field(
+        None, alias="validate", description="`safedata validate` defaults"
+    )
 
     @model_validator(mode="after")
     def _unique_variants(self) -> Recipe:

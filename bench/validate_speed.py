@@ -1,0 +1,190 @@
+"""GPU speed of `safedata validate`, Qwen2.5-0.5B shape: SFT tokens/s + MFU, eval generation tokens/s.
+
+Run on a GPU node, from a checkout, on a build's output folder (real packed data):
+    python bench/validate_speed.py OUT_DIR [--sft] [--gen] [--json FILE]
+Every SFT variant runs the real training loop (safedata.validate.train.train) except `naive`, the baseline
+(HF forward with labels: full logits over the 152k vocabulary, loss on every position's logits).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from safedata.validate import scratch
+from safedata.validate.config import ValidateConfig
+from safedata.validate.data import encode, pack, read_build, schedule
+from safedata.validate.dist import setup
+from safedata.validate.generate import generate
+from safedata.validate.train import train
+
+PEAK_BF16 = 989e12  # H100 SXM dense bf16
+JSON: Path | None = None
+
+
+def save(results: dict[str, Any]) -> None:
+    """Written after every variant, so a run cut off by a time limit keeps what it measured."""
+    if JSON is not None:
+        JSON.write_text(json.dumps(results, indent=2))
+
+
+def flops(model: Any, groups: list[list[Any]], pad_id: int, mode: str) -> tuple[float, float]:
+    """(nominal, executed) training FLOPs of the micro-batches: 6·N per token plus causal attention.
+
+    nominal counts the vocabulary projection on every token (the convention of the 27 % baseline);
+    executed counts it only on supervised tokens, as loss.py runs it.
+    """
+    cfg = model.config
+    n_all = sum(p.numel() for p in model.parameters())
+    n_head = cfg.vocab_size * cfg.hidden_size
+    attn_dim = cfg.num_attention_heads * (cfg.hidden_size // cfg.num_attention_heads)
+    nominal = executed = 0.0
+    for g in groups:
+        mb = pack(g, pad_id, mode)
+        tokens = mb.tokens
+        ctx = sum(len(e.ids) * (len(e.ids) + 1) / 2 for e in g)
+        attn = 12 * cfg.num_hidden_layers * attn_dim * ctx
+        nominal += 6 * n_all * tokens + attn
+        executed += 6 * (n_all - n_head) * tokens + 6 * n_head * mb.n_supervised + attn
+    return nominal, executed
+
+
+def naive_steps(model: Any, steps: list[list[list[Any]]], pad_id: int, mode: str) -> list[float]:
+    """Baseline: HF computes full logits and its own shifted loss; same packed rows, bf16 autocast, AdamW."""
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-5, fused=True)
+    times = []
+    start = time.perf_counter()
+    for groups in steps:
+        for g in groups:
+            mb = pack(g, pad_id, mode).tensors("cuda")
+            with torch.autocast("cuda", dtype=torch.bfloat16):
+                out = model(**mb, use_cache=False)
+            (out.loss / len(groups)).backward()
+        opt.step()
+        opt.zero_grad(set_to_none=True)
+        torch.cuda.synchronize()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, only: list[str]) -> Any:
+    rows = read_build(out_dir, [])
+    t0 = time.perf_counter()
+    tok = scratch.train_tokenizer((m["content"] for r in rows for m in r["messages"]), 151936)
+    results["tokenizer_s"] = round(time.perf_counter() - t0, 1)
+    examples = [encode(r["messages"], tok, 4096) for r in rows]
+    lens = [len(e.ids) for e in examples]
+    results["data"] = {
+        "examples": len(examples),
+        "mean_tokens": sum(lens) / len(lens),
+        "max_tokens": max(lens),
+    }
+    d = setup()
+    variants = [  # (name, config, naive baseline?, micro-batch examples)
+        ("naive-packed", {"batching": "packed"}, True, 32),
+        ("chunked-ce-packed", {"batching": "packed"}, False, 32),
+        ("naive-padded", {"batching": "padded"}, True, 64),
+        ("chunked-ce-padded", {"batching": "padded"}, False, 32),
+        ("chunked-ce-padded", {"batching": "padded"}, False, 64),
+        ("chunked-ce-padded", {"batching": "padded"}, False, 128),
+        ("chunked-ce-padded-compile", {"batching": "padded", "compile": True}, False, 128),
+    ]
+    if only:
+        variants = [v for v in variants if f"{v[0]}-bs{v[3]}" in only]
+    for name, kw, naive, bs in variants:
+        key = f"{name}-bs{bs}"
+        cfg = ValidateConfig(lr=1e-5, batch_size=bs, grad_accum=2, max_steps=n_steps, epochs=1, **kw)
+        try:
+            torch.cuda.empty_cache()
+            torch.cuda.reset_peak_memory_stats()
+            model = scratch.build_model("qwen2-0.5b", tok, 0)
+            model.config._attn_implementation = cfg.attn
+            model.cuda()
+            steps = schedule(examples, bs, cfg.grad_accum, 1, 1.0, cfg.seed)[:n_steps]
+            if naive:
+                times = naive_steps(model, steps, tok.pad_token_id, cfg.batching)
+            else:
+                log = train(model, examples, cfg, d, tok.pad_token_id)
+                times = [s["time"] for s in log.steps]
+            timed = steps[warm:]
+            tokens = sum(pack(g, tok.pad_token_id, cfg.batching).tokens for s in timed for g in s)
+            secs = times[-1] - times[warm - 1]
+            nominal, executed = flops(model, [g for s in timed for g in s], tok.pad_token_id, cfg.batching)
+            results["sft"][key] = {
+                "tokens_per_s": round(tokens / secs),
+                "mfu_nominal": round(nominal / secs / PEAK_BF16, 3),
+                "mfu_executed": round(executed / secs / PEAK_BF16, 3),
+                "tokens_per_microbatch": round(tokens / sum(len(s) for s in timed)),
+                "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 1),
+                "first_step_s": round(times[0], 1),
+            }
+        except Exception as e:  # one variant failing (memory, compile) must not lose the others
+            results["sft"][key] = {"error": f"{type(e).__name__}: {str(e)[:300]}"}
+        print(key, results["sft"][key], flush=True)
+        save(results)
+        model = None
+    return tok, rows
+
+
+def bench_gen(tok: Any, rows: list[dict[str, Any]], results: dict[str, Any], new_tokens: int) -> None:
+    model = scratch.build_model("qwen2-0.5b", tok, 0).to("cuda", torch.bfloat16)
+    model.config._attn_implementation = "sdpa"
+    # Random weights rarely emit EOS, so every sequence decodes the full budget: the steady-state rate.
+    prompts = [r["prompt"] for r in rows][:1024]
+    for bs, cache in ((64, None), (256, None), (512, None), (1024, None), (512, "static"), (1024, "static")):
+        key = f"hf-generate-{cache or 'dynamic'}-bs{bs}"
+        try:
+            _, st = generate(
+                model, tok, prompts[:bs], samples=1, max_new_tokens=new_tokens, temperature=0.0,
+                top_p=1.0, batch_size=bs, device="cuda", cache=cache,
+            )  # fmt: skip
+            results["gen"][key] = {
+                "tokens_per_s": round(st.tokens_per_s),
+                "new_tokens": st.new_tokens,
+                "seconds": round(st.seconds, 2),
+            }
+        except Exception as e:
+            results["gen"][key] = {"error": f"{type(e).__name__}: {str(e)[:300]}"}
+        print(key, results["gen"][key], flush=True)
+        save(results)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out_dir", type=Path)
+    ap.add_argument("--sft", action="store_true")
+    ap.add_argument("--gen", action="store_true")
+    ap.add_argument("--steps", type=int, default=8)
+    ap.add_argument("--warm", type=int, default=3)
+    ap.add_argument("--new-tokens", type=int, default=128)
+    ap.add_argument("--json", type=Path)
+    ap.add_argument("--only", nargs="*", default=[], help="SFT variants to run, e.g. chunked-ce-sdpa-bs64")
+    a = ap.parse_args()
+    global JSON
+    JSON = a.json
+    results: dict[str, Any] = {
+        "device": torch.cuda.get_device_name(),
+        "torch": torch.__version__,
+        "sft": {},
+        "gen": {},
+    }
+    import transformers
+
+    results["transformers"] = transformers.__version__
+    tok, rows = bench_sft(a.out_dir, results, a.steps, a.warm, a.only) if a.sft else (None, None)
+    if a.gen:
+        if tok is None:
+            rows = read_build(a.out_dir, [])
+            tok = scratch.train_tokenizer((m["content"] for r in rows for m in r["messages"]), 151936)
+        bench_gen(tok, rows, results, a.new_tokens)
+    save(results)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

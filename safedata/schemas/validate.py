@@ -1,0 +1,36 @@
+"""Recipe model for the optional `validate:` block (defaults for `safedata validate`; CLI flags win)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from safedata.schemas.sources import Strict
+
+
+class EvalFile(Strict):
+    kind: Literal["harmful", "benign", "math"]
+    path: str
+    name: str | None = None  # default: the file stem
+    limit: int | None = Field(None, ge=1)
+    where: dict[str, str] = Field(default_factory=dict, description="keep rows whose column equals the value")
+
+
+class ValidateSection(Strict):
+    base_model: str = Field("scratch:qwen2-60m", description="hub id, local folder, or scratch:<size>")
+    lr: float = Field(5e-6, gt=0)
+    epochs: float = Field(1.0, gt=0)
+    max_length: int = Field(4096, ge=16)
+    batch_size: int = Field(8, ge=1, description="examples per micro-batch per device")
+    grad_accum: int = Field(8, ge=1)
+    batching: Literal["packed", "padded"] = "packed"
+    lora: bool = False
+    grad_ckpt: bool = False
+    variants: list[str] = Field(default_factory=list)
+    evals: list[EvalFile] = Field(default_factory=list, description="empty: the build's held-out prompts")
+    limit: int | None = Field(50, ge=1)
+    samples: int = Field(1, ge=1)
+    temperature: float = Field(0.0, ge=0)
+    top_p: float = Field(1.0, gt=0, le=1)
+    max_new_tokens: int = Field(512, ge=1)

@@ -1,0 +1,86 @@
+"""Settings of one validation run. A plain dataclass so a GPU node needs no pydantic to run it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class EvalSet:
+    """Prompts to generate on; `kind` picks the metric: safety, over-refusal or math accuracy."""
+
+    name: str
+    kind: str
+    path: str | None = None  # None: the prompts held out of the build itself
+    limit: int | None = None
+    where: dict[str, str] = field(default_factory=dict)  # keep rows whose column equals the value
+
+
+@dataclass
+class ValidateConfig:
+    # Defaults follow LRM-Safety-Study's SFT recipe (lr 5e-6, 1 epoch, max length 4096, batch 64).
+    base_model: str = "scratch:qwen2-60m"
+    lr: float = 5e-6
+    epochs: float = 1.0
+    max_length: int = 4096
+    batch_size: int = 8  # examples per micro-batch per device, packed into one padding-free row
+    grad_accum: int = 8  # effective batch = batch_size * grad_accum * world size
+    warmup_ratio: float = 0.03
+    weight_decay: float = 0.0
+    grad_ckpt: bool = False
+    compile: bool = False
+    # packed: one padding-free row per micro-batch (per-document mask); padded: length-sorted rows, plain
+    # causal attention, no mask. On an H100 packed gave more real tokens/s (bench/RESULTS.md).
+    batching: str = "packed"
+    attn: str = "sdpa"  # sdpa | flex_attention | eager; packed rows get a per-document mask either way
+    lora: bool = False
+    lora_r: int = 16
+    seed: int = 0
+    variants: list[str] = field(default_factory=list)  # empty: every variant in the build
+    max_steps: int | None = None
+    # Evaluation.
+    evals: list[EvalSet] = field(default_factory=list)  # empty: held-out prompts of the build
+    heldout: float = 0.1  # share of each kind's prompts kept out of training for the default evals
+    limit: int | None = 50  # prompts per eval set
+    samples: int = 1  # K samples per prompt (Safe@K, ConsSafe@K)
+    temperature: float = 0.0
+    top_p: float = 1.0
+    max_new_tokens: int = 512
+    gen_batch_size: int = 256
+    static_cache: bool = False
+    skip_base_eval: bool = False
+    save_model: bool = False
+
+
+def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
+    """Defaults, then the build recipe's `validate:` block (if any), then command-line flags."""
+    import yaml
+
+    from safedata.errors import SafedataError
+
+    cfg = ValidateConfig()
+    recipe = out_dir / "recipe.yaml"
+    block = (
+        (yaml.safe_load(recipe.read_text(encoding="utf-8")) or {}).get("validate")
+        if recipe.is_file()
+        else None
+    )
+    if block:
+        from pydantic import ValidationError
+
+        from safedata.schemas.validate import ValidateSection
+
+        try:
+            section = ValidateSection.model_validate(block)
+        except ValidationError as e:
+            err = e.errors()[0]
+            where = ".".join(str(p) for p in ("validate", *err["loc"]))
+            raise SafedataError(f"{recipe}, {where}: {err['msg']}") from None
+        values = section.model_dump()
+        values["evals"] = [
+            EvalSet(name=f.pop("name") or Path(f["path"]).stem, **f) for f in values.pop("evals")
+        ]
+        cfg = replace(cfg, **values)
+    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,146 @@
+"""Training data: the build's parquet rows -> token ids with assistant-only labels -> packed micro-batches."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from safedata.errors import SafedataError
+
+IGNORE = -100
+
+
+def read_build(out_dir: Path, variants: list[str]) -> list[dict[str, Any]]:
+    """Every row of data/<variant>/*.parquet (pyarrow only: GPU nodes may lack polars and datasets)."""
+    import pyarrow.parquet as pq
+
+    data = out_dir / "data"
+    if not data.is_dir():
+        raise SafedataError(f"{out_dir} has no data/ folder: is it a build's output folder?")
+    found = sorted(p.name for p in data.iterdir() if p.is_dir())
+    missing = [v for v in variants if v not in found]
+    if missing:
+        raise SafedataError(f"variant(s) {missing} not in the build; it has {found}")
+    rows: list[dict[str, Any]] = []
+    for variant in variants or found:
+        for shard in sorted((data / variant).glob("*.parquet")):
+            rows += pq.read_table(shard).to_pylist()
+    if not rows:
+        raise SafedataError(f"no rows in {data}")
+    return rows
+
+
+def is_heldout(prompt: str, share: float) -> bool:
+    """Stable per prompt (not per row), so every variant of a held-out prompt stays out of training."""
+    h = int(hashlib.sha256(prompt.encode()).hexdigest()[:8], 16)
+    return h / 0xFFFFFFFF < share
+
+
+@dataclass
+class Example:
+    ids: list[int]
+    labels: list[int]
+    variant: str
+    truncated: bool
+
+
+def encode(messages: list[dict[str, str]], tokenizer: Any, max_length: int, variant: str = "") -> Example:
+    """Prompt through the model's chat template; loss on the assistant text and the EOS only.
+
+    The completion is tokenized apart from the template because R1-distill templates strip the thought
+    from assistant turns. Labels come from lengths, never from comparing ids with the pad id, so the EOS
+    carries loss also when pad == eos.
+    """
+    user = [m for m in messages if m["role"] != "assistant"]
+    completion = next(m["content"] for m in messages if m["role"] == "assistant")
+    prefix = tokenizer.apply_chat_template(user, add_generation_prompt=True, tokenize=False)
+    if prefix.rstrip().endswith("<think>") and completion.startswith("<think>"):
+        completion = completion.removeprefix("<think>").lstrip("\n")  # the template pre-fills the tag
+    p_ids = tokenizer(prefix, add_special_tokens=False)["input_ids"]
+    c_ids = tokenizer(completion, add_special_tokens=False)["input_ids"] + [tokenizer.eos_token_id]
+    ids = (p_ids + c_ids)[:max_length]
+    labels = ([IGNORE] * len(p_ids) + c_ids)[:max_length]
+    return Example(ids, labels, variant, len(p_ids) + len(c_ids) > max_length)
+
+
+@dataclass
+class MicroBatch:
+    """Token rows of one forward pass (equal length); `position_ids` is set only for a packed row."""
+
+    input_ids: list[list[int]]
+    labels: list[list[int]]
+    position_ids: list[list[int]] | None = None
+
+    def tensors(self, device: str) -> dict[str, Any]:
+        import torch
+
+        def t(x: list[list[int]]) -> Any:
+            return torch.tensor(x, dtype=torch.long, device=device)
+
+        out = {"input_ids": t(self.input_ids), "labels": t(self.labels)}
+        if self.position_ids is not None:
+            out["position_ids"] = t(self.position_ids)
+        return out
+
+    @property
+    def tokens(self) -> int:
+        return sum(len(r) for r in self.input_ids)
+
+    @property
+    def n_supervised(self) -> int:
+        return sum(1 for row in self.labels for x in row if x != IGNORE)
+
+
+def pack(examples: list[Example], pad_id: int, mode: str = "packed", multiple: int = 64) -> MicroBatch:
+    """`packed`: examples concatenated into one row; position ids restart per example, which gives each
+    example its own causal mask in transformers (no attention across documents) and no padding.
+    `padded`: one example per row, right-padded to the longest; with no mask at all the attention is plain
+    causal (a flash kernel), pads come after every real token so none is ever attended to, and they carry
+    no loss. Steps sort their examples by length (schedule), so the padding stays small."""
+    if mode == "padded":
+        width = max(len(e.ids) for e in examples)
+        width += -width % multiple
+        return MicroBatch(
+            [e.ids + [pad_id] * (width - len(e.ids)) for e in examples],
+            [e.labels + [IGNORE] * (width - len(e.ids)) for e in examples],
+        )
+    ids: list[int] = []
+    pos: list[int] = []
+    labels: list[int] = []
+    for ex in examples:
+        ids += ex.ids
+        pos += range(len(ex.ids))
+        labels += ex.labels
+    # Round the row up so a compiled model sees few shapes; the tail is its own document with no loss.
+    tail = -len(ids) % multiple
+    return MicroBatch([ids + [pad_id] * tail], [labels + [IGNORE] * tail], [pos + list(range(tail))])
+
+
+def schedule(
+    examples: list[Example], batch_size: int, grad_accum: int, world: int, epochs: float, seed: int
+) -> list[list[list[Example]]]:
+    """Optimizer steps, each a list of per-rank micro-batch example groups: steps[s][m * world + r]."""
+    per_step = batch_size * grad_accum * world
+    order: list[Example] = []
+    rng = random.Random(seed)
+    full, part = int(epochs), epochs - int(epochs)
+    for _ in range(full):
+        shuffled = examples[:]
+        rng.shuffle(shuffled)
+        order += shuffled
+    if part:
+        shuffled = examples[:]
+        rng.shuffle(shuffled)
+        order += shuffled[: round(part * len(examples))]
+    steps = []
+    for s in range(0, len(order), per_step):
+        chunk = order[s : s + per_step]
+        chunk.sort(key=lambda e: len(e.ids))  # similar lengths share a micro-batch: little padding
+        groups = [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+        # Every rank needs at least one micro-batch per step, or the gradient all-reduce would wait forever.
+        if len(groups) >= world:
+            steps.append(groups)
+    return steps

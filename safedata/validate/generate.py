@@ -1,0 +1,94 @@
+"""Batched sampling for the evals: prompts sorted by length (little left padding), K samples per prompt."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class GenStats:
+    new_tokens: int = 0
+    seconds: float = 0.0
+
+    @property
+    def tokens_per_s(self) -> float:
+        return self.new_tokens / self.seconds if self.seconds else 0.0
+
+
+def generate(
+    model: Any,
+    tokenizer: Any,
+    prompts: list[str],
+    *,
+    samples: int,
+    max_new_tokens: int,
+    temperature: float,
+    top_p: float,
+    batch_size: int,
+    device: str,
+    seed: int = 0,
+    cache: str | None = None,
+    on_batch: Callable[[int], None] = lambda n: None,
+) -> tuple[list[list[str]], GenStats]:
+    """For each prompt, `samples` completions (the text after the chat template's generation prompt)."""
+    import torch
+
+    texts = [
+        tokenizer.apply_chat_template(
+            [{"role": "user", "content": p}], add_generation_prompt=True, tokenize=False
+        )
+        for p in prompts
+    ]
+    encoded = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
+    out: list[list[str]] = [[] for _ in prompts]
+    stats = GenStats()
+    pad = tokenizer.pad_token_id
+    model.eval()
+    torch.manual_seed(seed)
+    per_batch = max(1, batch_size // samples)
+    sampling: dict[str, Any] = (
+        {"do_sample": True, "temperature": temperature, "top_p": top_p}
+        if temperature > 0
+        else {"do_sample": False}
+    )
+    start = time.perf_counter()
+    for b in range(0, len(order), per_batch):
+        idx = order[b : b + per_batch]
+        width = max(len(encoded[i]) for i in idx)
+        ids = torch.tensor([[pad] * (width - len(encoded[i])) + encoded[i] for i in idx], device=device)
+        mask = torch.tensor(
+            [[0] * (width - len(encoded[i])) + [1] * len(encoded[i]) for i in idx], device=device
+        )
+        with torch.inference_mode():
+            gen = model.generate(
+                input_ids=ids,
+                attention_mask=mask,
+                max_new_tokens=max_new_tokens,
+                num_return_sequences=samples,
+                pad_token_id=pad,
+                eos_token_id=tokenizer.eos_token_id,
+                cache_implementation=cache,  # "static": preallocated KV cache (compiled decode step)
+                **sampling,
+            )
+        new = gen[:, width:]
+        for row, seq in enumerate(new.tolist()):
+            n = next((k + 1 for k, t in enumerate(seq) if t == tokenizer.eos_token_id), len(seq))
+            stats.new_tokens += n
+            out[idx[row // samples]].append(tokenizer.decode(seq[:n], skip_special_tokens=False))
+        on_batch(len(idx))
+    if device.startswith("cuda"):
+        torch.cuda.synchronize()
+    stats.seconds = time.perf_counter() - start
+    return [[_strip_specials(t, tokenizer) for t in s] for s in out], stats
+
+
+def _strip_specials(text: str, tokenizer: Any) -> str:
+    # Keep <think>/</think> (the scorer needs them) but drop EOS/pad markers.
+    for tok in {tokenizer.eos_token, tokenizer.pad_token}:
+        if tok:
+            text = text.replace(tok, "")
+    return text.strip()

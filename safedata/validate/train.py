@@ -1,0 +1,145 @@
+"""The SFT loop: packed padding-free micro-batches, bf16 autocast, gradient accumulation, cosine schedule.
+
+A hand-written loop rather than TRL's SFTTrainer: it is ~60 lines, measured 1.7x faster per step on CPU
+(dependency notes §7), and it lets the loss skip the vocabulary projection on prompt tokens (loss.py),
+which is where most of a 0.5B model's step goes with a 152k vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import dataclass, field
+from typing import Any
+
+from safedata.validate.config import ValidateConfig
+from safedata.validate.data import IGNORE, Example, pack, schedule
+from safedata.validate.dist import Dist
+
+
+@dataclass
+class TrainLog:
+    steps: list[dict[str, float]] = field(default_factory=list)
+    tokens: int = 0  # tokens through the model on this rank, padding included
+    supervised: int = 0
+    seconds: float = 0.0
+    dropped_examples: int = 0  # examples of a last step too small to give every rank a micro-batch
+    shard: list[int] = field(default_factory=list)  # hash of each example this rank trained on
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "steps": len(self.steps),
+            "first_loss": self.steps[0]["loss"] if self.steps else None,
+            "final_loss": self.steps[-1]["loss"] if self.steps else None,
+            "tokens": self.tokens,
+            "supervised_tokens": self.supervised,
+            "seconds": round(self.seconds, 2),
+            "tokens_per_s": round(self.tokens / self.seconds, 1) if self.seconds else None,
+            "dropped_examples": self.dropped_examples,
+        }
+
+
+def prepare(model: Any, cfg: ValidateConfig) -> Any:
+    """LoRA adapters and gradient checkpointing, as configured."""
+    if cfg.lora:
+        from peft import LoraConfig, get_peft_model
+
+        model = get_peft_model(
+            model, LoraConfig(r=cfg.lora_r, lora_alpha=2 * cfg.lora_r, target_modules="all-linear")
+        )
+    if cfg.grad_ckpt:
+        model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+    return model
+
+
+def train(
+    model: Any,
+    examples: list[Example],
+    cfg: ValidateConfig,
+    d: Dist,
+    pad_id: int,
+    on_step: Callable[[int, int, float], None] = lambda step, total, loss: None,
+) -> TrainLog:
+    import torch
+    from transformers import get_cosine_schedule_with_warmup
+
+    from safedata.validate.loss import CausalLMLoss
+
+    torch.manual_seed(cfg.seed)
+    steps = schedule(examples, cfg.batch_size, cfg.grad_accum, d.world, cfg.epochs, cfg.seed)
+    log = TrainLog(dropped_examples=round(cfg.epochs * len(examples)) - sum(len(g) for s in steps for g in s))
+    if cfg.max_steps is not None:
+        steps = steps[: cfg.max_steps]
+    model.train()
+    net: Any = CausalLMLoss(model)
+    if cfg.compile:
+        net = torch.compile(net, dynamic=True)
+    if d.world > 1:
+        net = torch.nn.parallel.DistributedDataParallel(net)
+    params = [p for p in model.parameters() if p.requires_grad]
+    cuda = d.device.startswith("cuda")
+    opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=cuda)
+    sched = get_cosine_schedule_with_warmup(opt, math.ceil(cfg.warmup_ratio * len(steps)), len(steps))
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else torch.autocast("cpu", enabled=False)
+    start = time.perf_counter()
+    for i, groups in enumerate(steps):
+        mine = [pack(g, pad_id, cfg.batching) for g in groups[d.rank :: d.world]]
+        # The step's loss is the mean over every supervised token of every rank: each micro-batch's sum is
+        # divided by that global count (known from the schedule), times world because DDP averages gradients.
+        total_sup = sum(sum(x != IGNORE for e in g for x in e.labels) for g in groups)
+        step_loss = torch.zeros((), device=d.device)
+        for j, mb in enumerate(mine):
+            sync = j == len(mine) - 1 or d.world == 1
+            ctx = net.no_sync() if d.world > 1 and not sync else nullcontext()
+            with ctx, autocast:
+                loss = net(**mb.tensors(d.device)) / total_sup
+            (loss * d.world).backward()
+            step_loss += loss.detach()
+            log.tokens += mb.tokens
+            log.supervised += mb.n_supervised
+        log.shard += [hash(tuple(e.ids)) for g in groups[d.rank :: d.world] for e in g]
+        if d.world > 1:
+            torch.distributed.all_reduce(step_loss)
+        grad_norm = torch.nn.utils.clip_grad_norm_(params, 1.0)
+        opt.step()
+        sched.step()
+        opt.zero_grad(set_to_none=True)
+        value = float(step_loss)
+        log.steps.append(
+            {
+                "step": i + 1,
+                "loss": value,
+                "lr": sched.get_last_lr()[0],
+                "grad_norm": float(grad_norm),
+                "tokens": sum(mb.tokens for mb in mine),
+                "time": time.perf_counter() - start,  # float(step_loss) synchronised the device
+            }
+        )
+        on_step(i + 1, len(steps), value)
+    if cuda:
+        torch.cuda.synchronize()
+    log.seconds = time.perf_counter() - start
+    return log
+
+
+def eval_loss(
+    model: Any, examples: list[Example], d: Dist, pad_id: int, batching: str, batch_size: int = 8
+) -> float:
+    """Mean loss per supervised token over `examples` (this rank's share when distributed)."""
+    import torch
+
+    from safedata.validate.loss import CausalLMLoss
+
+    net = CausalLMLoss(model).eval()
+    total, count = 0.0, 0
+    cuda = d.device.startswith("cuda")
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else torch.autocast("cpu", enabled=False)
+    with torch.no_grad(), autocast:
+        for i in range(0, len(examples), batch_size):
+            mb = pack(examples[i : i + batch_size], pad_id, batching)
+            total += float(net(**mb.tensors(d.device)))
+            count += mb.n_supervised
+    model.train()
+    return total / max(count, 1)

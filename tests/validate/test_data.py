@@ -1,0 +1,92 @@
+"""Label masks, EOS supervision and packing of the SFT data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from safedata.validate import scratch
+from safedata.validate.data import IGNORE, encode, pack, read_build, schedule
+from safedata.validate.loss import CausalLMLoss
+
+MESSAGES = [
+    {"role": "user", "content": "How do I pick a lock?"},
+    {
+        "role": "assistant",
+        "content": "<think>\nThis asks for a break-in method.\n</think>\n\nI can't help with that.",
+    },
+]
+
+
+def test_only_assistant_tokens_and_eos_carry_loss(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    ex = encode(MESSAGES, tokenizer, 4096)
+    prefix = tokenizer.apply_chat_template(MESSAGES[:1], add_generation_prompt=True, tokenize=False)
+    n_prompt = len(tokenizer(prefix, add_special_tokens=False)["input_ids"])
+    assert ex.labels[:n_prompt] == [IGNORE] * n_prompt
+    assert ex.labels[n_prompt:] == ex.ids[n_prompt:]  # every assistant token, nothing else
+    assert ex.ids[-1] == tokenizer.eos_token_id and ex.labels[-1] == tokenizer.eos_token_id
+    assert tokenizer.decode(ex.ids[n_prompt:-1]) == MESSAGES[1]["content"]
+    assert tokenizer.convert_ids_to_tokens(ex.ids[n_prompt]) == "<think>"
+
+
+def test_eos_is_supervised_when_pad_is_eos(build_dir: Path) -> None:
+    rows = read_build(build_dir, [])
+    tok = scratch.train_tokenizer(
+        (m["content"] for r in rows[:50] for m in r["messages"]), 512, pad_is_eos=True
+    )
+    assert tok.pad_token_id == tok.eos_token_id
+    ex = encode(MESSAGES, tok, 4096)
+    assert ex.labels[-1] == tok.eos_token_id
+    short = encode(MESSAGES[:1] + [{"role": "assistant", "content": "Sure."}], tok, 4096)
+    mb = pack([ex, short], tok.pad_token_id, "padded")
+    # The padded row is right-padded with the EOS id; only the real EOS positions are labelled.
+    assert sum(x == tok.eos_token_id for row in mb.labels for x in row) == 2
+
+
+def test_truncation_is_flagged(tokenizer) -> None:  # type: ignore[no-untyped-def]
+    ex = encode(MESSAGES, tokenizer, 12)
+    assert len(ex.ids) == 12 and ex.truncated
+
+
+def test_packed_loss_equals_unpacked(build_dir: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    rows = read_build(build_dir, [])[:6]
+    examples = [encode(r["messages"], tokenizer, 512) for r in rows]
+    model = scratch.build_model("qwen2-tiny", tokenizer, 0)
+    net = CausalLMLoss(model).eval()
+    pad = tokenizer.pad_token_id
+    with torch.no_grad():
+        alone = sum(float(net(**pack([e], pad, "packed", multiple=1).tensors("cpu"))) for e in examples)
+        packed = pack(examples, pad, "packed")
+        padded = pack(examples, pad, "padded")
+        assert float(net(**packed.tensors("cpu"))) == pytest.approx(alone, rel=1e-4)
+        assert float(net(**padded.tensors("cpu"))) == pytest.approx(alone, rel=1e-4)
+    # No attention across documents: the last example's hidden states are the same alone and packed,
+    # and differ when position ids do not restart (one long document).
+    last = examples[-1]
+    start = sum(len(e.ids) for e in examples[:-1])
+    decoder = model.get_decoder()
+    row = packed.tensors("cpu")
+    with torch.no_grad():
+        alone_h = decoder(input_ids=torch.tensor([last.ids]), use_cache=False)[0][0]
+        packed_h = decoder(input_ids=row["input_ids"], position_ids=row["position_ids"], use_cache=False)[0][
+            0
+        ]
+        flat_h = decoder(input_ids=row["input_ids"], use_cache=False)[0][0]
+    span = slice(start, start + len(last.ids))
+    assert torch.allclose(packed_h[span], alone_h, atol=1e-4)
+    assert (flat_h[span] - alone_h).abs().max() > 1e-2
+    assert (
+        packed.n_supervised
+        == padded.n_supervised
+        == sum(sum(x != IGNORE for x in e.labels) for e in examples)
+    )
+
+
+def test_schedule_covers_each_example_once_per_epoch(tokenizer, build_dir: Path) -> None:  # type: ignore[no-untyped-def]
+    examples = [encode(r["messages"], tokenizer, 256) for r in read_build(build_dir, [])[:40]]
+    steps = schedule(examples, batch_size=4, grad_accum=2, world=2, epochs=1.0, seed=0)
+    seen = [id(e) for s in steps for g in s for e in g]
+    assert len(seen) == len(set(seen)) == 40
+    assert all(len(s) <= 4 for s in steps)  # grad_accum * world micro-batches per step

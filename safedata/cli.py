@@ -239,6 +239,7 @@ def validate(
     limit: int | None = typer.Option(None, help="Prompts per eval set."),
     samples: int | None = typer.Option(None, help="K samples per prompt (Safe@K, ConsSafe@K)."),
     temperature: float | None = typer.Option(None),
+    decoding: str | None = typer.Option(None, help="normal | zerothink | lessthink (pre-filled thought)."),
     top_p: float | None = typer.Option(None),
     max_new_tokens: int | None = typer.Option(None),
     seed: int | None = typer.Option(None),
@@ -254,7 +255,8 @@ def validate(
         "base_model": base_model, "lr": lr, "epochs": epochs, "max_length": max_length,
         "batch_size": batch_size, "grad_accum": grad_accum, "batching": batching, "lora": lora,
         "grad_ckpt": grad_ckpt, "max_steps": max_steps, "variants": variant or None, "limit": limit,
-        "samples": samples, "temperature": temperature, "top_p": top_p, "max_new_tokens": max_new_tokens,
+        "samples": samples, "temperature": temperature, "decoding": decoding, "top_p": top_p,
+        "max_new_tokens": max_new_tokens,
         "seed": seed, "evals": [parse_spec(e) for e in eval_] if eval_ else None,
     }  # fmt: skip
     cfg = resolve(out_dir, overrides)

@@ -32,5 +32,6 @@ class ValidateSection(Strict):
     limit: int | None = Field(50, ge=1)
     samples: int = Field(1, ge=1)
     temperature: float = Field(0.0, ge=0)
+    decoding: Literal["normal", "zerothink", "lessthink"] = "normal"
     top_p: float = Field(1.0, gt=0, le=1)
     max_new_tokens: int = Field(512, ge=1)

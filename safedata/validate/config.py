@@ -46,6 +46,9 @@ class ValidateConfig:
     limit: int | None = 50  # prompts per eval set
     samples: int = 1  # K samples per prompt (Safe@K, ConsSafe@K)
     temperature: float = 0.0
+    decoding: str = (
+        "normal"  # normal | zerothink | lessthink: a pre-filled thought (see builders/decoding.py)
+    )
     top_p: float = 1.0
     max_new_tokens: int = 512
     gen_batch_size: int = 256
@@ -83,4 +86,11 @@ def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
             EvalSet(name=f.pop("name") or Path(f["path"]).stem, **f) for f in values.pop("evals")
         ]
         cfg = replace(cfg, **values)
-    return replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+    cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
+    if cfg.decoding not in DECODINGS:
+        raise SafedataError(f"--decoding must be one of {', '.join(DECODINGS)} (got {cfg.decoding!r})")
+    return cfg
+
+
+# MoreThink needs the model to be stopped and resumed at each </think>; validate decodes in one pass.
+DECODINGS = ("normal", "zerothink", "lessthink")

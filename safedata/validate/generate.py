@@ -31,9 +31,15 @@ def generate(
     device: str,
     seed: int = 0,
     cache: str | None = None,
+    prefill: str = "",
     on_batch: Callable[[int], None] = lambda n: None,
 ) -> tuple[list[list[str]], GenStats]:
-    """For each prompt, `samples` completions (the text after the chat template's generation prompt)."""
+    """For each prompt, `samples` completions (the text after the chat template's generation prompt).
+
+    `prefill` starts the assistant turn (ZeroThink / LessThink); it is part of each returned completion, so
+    the scorer sees the whole thought. A template whose generation prompt already opens `<think>` gets only
+    the rest of the prefill.
+    """
     import torch
 
     texts = [
@@ -42,6 +48,9 @@ def generate(
         )
         for p in prompts
     ]
+    opened = bool(texts) and texts[0].endswith("<think>\n")
+    added = prefill.removeprefix("<think>\n") if opened else prefill
+    texts = [t + added for t in texts]
     encoded = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     out: list[list[str]] = [[] for _ in prompts]
@@ -83,7 +92,7 @@ def generate(
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     stats.seconds = time.perf_counter() - start
-    return [[_strip_specials(t, tokenizer) for t in s] for s in out], stats
+    return [[_strip_specials(prefill + t, tokenizer) for t in s] for s in out], stats
 
 
 def _strip_specials(text: str, tokenizer: Any) -> str:

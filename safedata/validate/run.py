@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from safedata.builders.decoding import PREFILLS
 from safedata.errors import SafedataError
 from safedata.validate import report
 from safedata.validate.config import ValidateConfig
@@ -68,6 +69,7 @@ def evaluate(
             device=d.device,
             seed=cfg.seed + d.rank,
             cache="static" if cfg.static_cache else None,
+            prefill=PREFILLS[cfg.decoding],
         )
         stats.new_tokens += s.new_tokens
         stats.seconds += s.seconds

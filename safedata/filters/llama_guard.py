@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from safedata.builders.teachers.base import Teacher
-from safedata.filters.ask import ParseError, ask_all
+from safedata.filters.ask import ParseError
 from safedata.filters.base import Sample, Verdict
-from safedata.filters.parts import PART_PATTERN, judged_parts, part_text
+from safedata.filters.parts import PART_PATTERN, ask_per_part
 
 CATEGORIES = (
     ("S1", "Violent Crimes."),
@@ -90,17 +90,14 @@ class LlamaGuardJudge:
         return render(prompt, response)
 
     def judge(self, samples: Sequence[Sample]) -> list[Verdict]:
-        jobs = [(i, p) for i, s in enumerate(samples) for p in judged_parts(s, self.parts)]
-        prompts = [self.request(samples[i].prompt, part_text(samples[i], p)) for i, p in jobs]
-        answers = ask_all(
-            self.teacher, prompts, parse, CORRECTION, self.retries, temperature=0.0, max_tokens=20
+        return ask_per_part(
+            self.teacher,
+            samples,
+            self.parts,
+            self.request,
+            parse,
+            CORRECTION,
+            self.retries,
+            max_tokens=20,
+            verdict=lambda v: (v[0], {"unsafe": v[0], "categories": v[1]}),
         )
-        verdicts = [Verdict({}) for _ in samples]
-        for (i, part), a in zip(jobs, answers, strict=True):
-            if a.value is None:
-                verdicts[i].detail[part] = {"error": a.error}
-                continue
-            unsafe, codes = a.value
-            verdicts[i].labels[PART_PATTERN[part]] = unsafe
-            verdicts[i].detail[part] = {"unsafe": unsafe, "categories": codes}
-        return verdicts

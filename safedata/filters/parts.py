@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from safedata.filters.base import Sample
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from safedata.builders.teachers.base import Teacher
+from safedata.filters.ask import ask_all
+from safedata.filters.base import Sample, Verdict
 
 PART_PATTERN = {"thought": "unsafe_thought", "answer": "unsafe_answer"}
 
@@ -14,3 +19,31 @@ def part_text(sample: Sample, part: str) -> str:
 def judged_parts(sample: Sample, parts: tuple[str, ...]) -> list[str]:
     """Parts to send; an empty thought (no-CoT rows) has nothing to judge."""
     return [p for p in parts if part_text(sample, p).strip()]
+
+
+def ask_per_part(
+    teacher: Teacher,
+    samples: Sequence[Sample],
+    parts: tuple[str, ...],
+    render: Callable[[str, str], Any],
+    parse: Callable[[str], Any],
+    correction: str,
+    retries: int,
+    max_tokens: int,
+    verdict: Callable[[Any], tuple[bool, dict[str, Any]]],
+) -> list[Verdict]:
+    """Ask a model judge about each (sample, part): `render(prompt, part text)` is the request, `parse` reads
+    the reply, and `verdict(parsed)` gives (unsafe?, detail). A part whose reply never parses records the
+    error and sets no label."""
+    jobs = [(i, p) for i, s in enumerate(samples) for p in judged_parts(s, parts)]
+    requests = [render(samples[i].prompt, part_text(samples[i], p)) for i, p in jobs]
+    answers = ask_all(teacher, requests, parse, correction, retries, temperature=0.0, max_tokens=max_tokens)
+    verdicts = [Verdict({}) for _ in samples]
+    for (i, part), a in zip(jobs, answers, strict=True):
+        if a.value is None:
+            verdicts[i].detail[part] = {"error": a.error}
+            continue
+        unsafe, detail = verdict(a.value)
+        verdicts[i].labels[PART_PATTERN[part]] = unsafe
+        verdicts[i].detail[part] = detail
+    return verdicts

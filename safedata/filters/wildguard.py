@@ -10,9 +10,9 @@ import re
 from collections.abc import Sequence
 
 from safedata.builders.teachers.base import Teacher
-from safedata.filters.ask import ParseError, ask_all
+from safedata.filters.ask import ParseError
 from safedata.filters.base import Sample, Verdict
-from safedata.filters.parts import PART_PATTERN, judged_parts, part_text
+from safedata.filters.parts import PART_PATTERN, ask_per_part
 
 PROMPT = """You are a classifier for analyzing interactions between humans and LLMs. Given a request from a \
 human user and a response from an LLM assistant, determine 1) whether the human user's request is harmful, \
@@ -42,6 +42,10 @@ _LINE = re.compile(
 )
 
 
+def render(prompt: str, response: str) -> str:
+    return PROMPT.format(prompt=prompt, response=response)
+
+
 def parse(text: str) -> dict[str, bool | None]:
     found = {FIELDS[k.lower()]: {"yes": True, "no": False}.get(v.lower()) for k, v in _LINE.findall(text)}
     if found.get("harmful_response") is None:
@@ -59,18 +63,14 @@ class WildGuardJudge:
         self.teacher, self.parts, self.retries = teacher, tuple(parts), retries
 
     def judge(self, samples: Sequence[Sample]) -> list[Verdict]:
-        jobs = [(i, p) for i, s in enumerate(samples) for p in judged_parts(s, self.parts)]
-        prompts = [
-            PROMPT.format(prompt=samples[i].prompt, response=part_text(samples[i], p)) for i, p in jobs
-        ]
-        answers = ask_all(
-            self.teacher, prompts, parse, CORRECTION, self.retries, temperature=0.0, max_tokens=40
+        return ask_per_part(
+            self.teacher,
+            samples,
+            self.parts,
+            render,
+            parse,
+            CORRECTION,
+            self.retries,
+            max_tokens=40,
+            verdict=lambda v: (bool(v["harmful_response"]), v),
         )
-        verdicts = [Verdict({}) for _ in samples]
-        for (i, part), a in zip(jobs, answers, strict=True):
-            if a.value is None:
-                verdicts[i].detail[part] = {"error": a.error}
-                continue
-            verdicts[i].labels[PART_PATTERN[part]] = bool(a.value["harmful_response"])
-            verdicts[i].detail[part] = a.value
-        return verdicts

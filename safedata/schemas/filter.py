@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from safedata.filters.patterns import PATTERNS
-from safedata.schemas.sources import Strict
+from safedata.schemas.sources import NamedItem, Strict
 from safedata.schemas.teacher import TeacherSpec
 
 PatternName = Literal[PATTERNS]  # type: ignore[valid-type]  # one list of names: filters/patterns.py
@@ -18,7 +18,7 @@ Action = Literal["regenerate", "to_template", "drop"]
 BACKENDS = ("heuristic", "llm")  # detectors that label every pattern; the rest of the registry are judges
 
 
-class JudgeSpec(Strict):
+class JudgeSpec(NamedItem):
     name: str = Field(description="A safety judge from the filters registry: rs_match, llama_guard, ...")
     parts: list[Literal["thought", "answer"]] = Field(
         default_factory=lambda: ["thought", "answer"], description="What the judge rates, each part apart."
@@ -35,11 +35,6 @@ class JudgeSpec(Strict):
         description="llama_guard: send the conversation and let the served Llama-Guard-3 chat template build "
         "the instruction (default: the instruction is rendered here, for any model).",
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_name(cls, v: object) -> object:
-        return {"name": v} if isinstance(v, str) else v  # `- rs_match` is shorthand
 
     @field_validator("name")
     @classmethod

@@ -19,6 +19,15 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class NamedItem(Strict):
+    """A list item that may be written as its bare name: `- template` means `- {name: template}`."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_name(cls, v: object) -> object:
+        return {"name": v} if isinstance(v, str) else v
+
+
 class FieldMap(Strict):
     """Which source column feeds which record field."""
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from safedata.schemas.sources import Strict
+from safedata.schemas.sources import NamedItem
 
 # Variants that need no teacher; `imported` is implicit for rows that already carry a trace.
 TEACHER_FREE = ("template", "nocot")
@@ -15,7 +15,7 @@ TEACHER_ONLY = ("long", "short")
 ALL_KINDS: list[Literal["harmful", "benign", "math"]] = ["harmful", "benign", "math"]
 
 
-class Variant(Strict):
+class Variant(NamedItem):
     name: Literal["template", "nocot", "long", "short"]
     teacher: bool | None = Field(
         None, description="`template` only: have the teacher fill the template (default: teacher-free)."
@@ -25,12 +25,6 @@ class Variant(Strict):
         description="Which kinds of rows get this variant. Default: harmful for teacher-free variants "
         "(they refuse), every kind for teacher variants.",
     )
-
-    @model_validator(mode="before")
-    @classmethod
-    def _from_name(cls, v: object) -> object:
-        # `- template` is shorthand for `- {name: template}`.
-        return {"name": v} if isinstance(v, str) else v
 
     @model_validator(mode="after")
     def _defaults(self) -> Variant:

@@ -54,7 +54,6 @@ CATEGORIES: tuple[Category, ...] = (
         "explain how people can protect their own data, or lawful ways to find public records",
     ),
 )
-NAMES = tuple(c.name for c in CATEGORIES)
 BY_NAME = {c.name: c for c in CATEGORIES}
 
 # Label words from common datasets (StrongREJECT, HarmBench, JailbreakBench, BeaverTails, ...) -> category.

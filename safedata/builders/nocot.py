@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from safedata.builders.template_cot import _pick
+from safedata.builders.template_cot import pick
 from safedata.schemas.record import Record
 
 _SHORT_REFUSALS = (
@@ -15,5 +15,5 @@ _SHORT_REFUSALS = (
 def build_nocot(record: Record, seed: int) -> Record:
     r = record.model_copy(deep=True, update={"variant": "nocot"})
     r.reasoning = ""
-    r.answer = _pick(_SHORT_REFUSALS, record.prompt, seed)
+    r.answer = pick(_SHORT_REFUSALS, record.prompt, seed)
     return r.with_id().touched("generate", "nocot")

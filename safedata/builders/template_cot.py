@@ -26,7 +26,8 @@ _REFUSALS = (
 )
 
 
-def _pick(options: tuple[str, ...], key: str, seed: int) -> str:
+def pick(options: tuple[str, ...], key: str, seed: int) -> str:
+    """A phrasing chosen by hash of (seed, key): varied across rows, the same on every rebuild."""
     h = int(hashlib.sha256(f"{seed}:{key}".encode()).hexdigest(), 16)
     return options[h % len(options)]
 
@@ -43,7 +44,7 @@ def resolve_category(record: Record) -> str:
 
 def template_reasoning(record: Record, seed: int = 0, framing: str | None = None) -> str:
     flagged = resolve_category(record)
-    lines = [_pick(_OPENERS, record.prompt, seed).format(gist=gist(record.prompt))]
+    lines = [pick(_OPENERS, record.prompt, seed).format(gist=gist(record.prompt))]
     if framing:
         lines.append(framing)
     for cat in CATEGORIES:
@@ -58,7 +59,7 @@ def template_reasoning(record: Record, seed: int = 0, framing: str | None = None
 
 def template_refusal(record: Record, seed: int = 0) -> str:
     cat = BY_NAME[resolve_category(record)]
-    return _pick(_REFUSALS, record.prompt + "/answer", seed).format(
+    return pick(_REFUSALS, record.prompt + "/answer", seed).format(
         concern=cat.concern, alternative=cat.alternative
     )
 

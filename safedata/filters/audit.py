@@ -25,7 +25,6 @@ from safedata.schemas.record import KINDS
 from safedata.text import split_think
 
 BATCH = 256
-FORMATS = ("jsonl", "json", "csv", "parquet")
 
 
 @dataclass
@@ -39,15 +38,15 @@ class AuditResult:
 
 def read_input(spec: str) -> Iterator[tuple[int, dict[str, Any] | str]]:
     """(line or row number, row or error) from a local file, or an HF dataset spec `path[:config][@split]`."""
-    from safedata.schemas.sources import FileSource, HFSource
+    from safedata.schemas.sources import FILE_FORMATS, FileSource, HFSource
     from safedata.sources.file import read_file
     from safedata.sources.hf import read_hf
 
     path = Path(spec)
     if path.is_file():
         ext = path.suffix.lstrip(".").lower()
-        if ext not in FORMATS:
-            raise SafedataError(f"cannot audit '.{ext}' files; use one of {', '.join(FORMATS)}")
+        if ext not in FILE_FORMATS:
+            raise SafedataError(f"cannot audit '.{ext}' files; use one of {', '.join(FILE_FORMATS)}")
         yield from read_file(FileSource(type="file", path=str(path), kind="harmful"))
         return
     name, _, split = spec.partition("@")

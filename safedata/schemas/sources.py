@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from safedata.schemas.record import Kind
 
-SEED_SETS = ("harmful", "benign", "math")
-FILE_FORMATS = ("jsonl", "json", "csv", "parquet")
+FileFormat = Literal["jsonl", "json", "csv", "parquet"]
+FILE_FORMATS: tuple[str, ...] = get_args(FileFormat)
 
 
 class Strict(BaseModel):
@@ -69,9 +69,7 @@ class LocalFile(Strict):
 
     type: Literal["file"]
     path: str
-    format: Literal["jsonl", "json", "csv", "parquet"] | None = Field(
-        None, description="Inferred from the extension when omitted."
-    )
+    format: FileFormat | None = Field(None, description="Inferred from the extension when omitted.")
 
     @field_validator("path")
     @classmethod

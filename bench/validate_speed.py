@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from safedata.validate.config import ValidateConfig
 from safedata.validate.data import encode, pack, read_build, schedule
 from safedata.validate.dist import setup
 from safedata.validate.generate import generate
-from safedata.validate.train import train
+from safedata.validate.train import prepare, train
 
 PEAK_BF16 = 989e12  # H100 SXM dense bf16
 JSON: Path | None = None
@@ -61,7 +62,8 @@ def naive_steps(model: Any, steps: list[list[list[Any]]], pad_id: int, mode: str
     start = time.perf_counter()
     for groups in steps:
         for g in groups:
-            mb = pack(g, pad_id, mode).tensors("cuda")
+            row = pack(g, pad_id, mode).tensors("cuda")
+            mb = {k: row[k] for k in ("input_ids", "labels", "position_ids") if k in row}
             with torch.autocast("cuda", dtype=torch.bfloat16):
                 out = model(**mb, use_cache=False)
             (out.loss / len(groups)).backward()
@@ -70,6 +72,25 @@ def naive_steps(model: Any, steps: list[list[list[Any]]], pad_id: int, mode: str
         torch.cuda.synchronize()
         times.append(time.perf_counter() - start)
     return times
+
+
+PROFILE: set[str] = set()
+PROFILE_DIR: Path | None = None
+
+
+def profiled(key: str, run: Any) -> Any:
+    """Runs `run(on_step)`; for keys in PROFILE, records steps 3-4 and writes the top CUDA kernels."""
+    if key not in PROFILE:
+        return run(lambda step, total, loss: None)
+    from torch.profiler import ProfilerActivity, profile, schedule
+
+    with profile(activities=[ProfilerActivity.CUDA], schedule=schedule(wait=1, warmup=1, active=2)) as prof:
+        out = run(lambda step, total, loss: prof.step())
+    table = prof.key_averages().table(sort_by="cuda_time_total", row_limit=40, max_name_column_width=70)
+    if PROFILE_DIR is not None:
+        (PROFILE_DIR / f"profile-{key}.txt").write_text(table)
+    print(table[:6000])
+    return out
 
 
 def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, only: list[str]) -> Any:
@@ -86,13 +107,17 @@ def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, o
     }
     d = setup()
     variants = [  # (name, config, naive baseline?, micro-batch examples)
-        ("naive-packed", {"batching": "packed"}, True, 32),
-        ("chunked-ce-packed", {"batching": "packed"}, False, 32),
-        ("naive-padded", {"batching": "padded"}, True, 64),
+        ("naive-packed", {"attn": "sdpa"}, True, 32),
+        ("chunked-ce-sdpa-packed", {"attn": "sdpa"}, False, 32),
         ("chunked-ce-padded", {"batching": "padded"}, False, 32),
-        ("chunked-ce-padded", {"batching": "padded"}, False, 64),
-        ("chunked-ce-padded", {"batching": "padded"}, False, 128),
-        ("chunked-ce-padded-compile", {"batching": "padded", "compile": True}, False, 128),
+        ("varlen-packed", {}, False, 32),
+        ("varlen-packed", {}, False, 64),
+        ("varlen-packed", {}, False, 128),
+        ("varlen-packed", {}, False, 256),
+        ("varlen-packed-compile", {"compile": True}, False, 128),
+        ("varlen-packed-compile", {"compile": True}, False, 160),
+        ("varlen-packed-compile", {"compile": True}, False, 192),
+        ("varlen-packed-compile-ckpt", {"compile": True, "grad_ckpt": True}, False, 256),
     ]
     if only:
         variants = [v for v in variants if f"{v[0]}-bs{v[3]}" in only]
@@ -103,14 +128,17 @@ def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, o
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats()
             model = scratch.build_model("qwen2-0.5b", tok, 0)
-            model.config._attn_implementation = cfg.attn
-            model.cuda()
+            if cfg.attn != "varlen":  # varlen is switched on by train() itself
+                model.config._attn_implementation = cfg.attn
+            model = prepare(model.cuda(), cfg)  # gradient checkpointing, as configured
             steps = schedule(examples, bs, cfg.grad_accum, 1, 1.0, cfg.seed)[:n_steps]
+            first_loss = None
             if naive:
                 times = naive_steps(model, steps, tok.pad_token_id, cfg.batching)
             else:
-                log = train(model, examples, cfg, d, tok.pad_token_id)
+                log = profiled(key, partial(train, model, examples, cfg, d, tok.pad_token_id))
                 times = [s["time"] for s in log.steps]
+                first_loss = log.steps[0]["loss"]  # same data and seed: equal across attentions
             timed = steps[warm:]
             tokens = sum(pack(g, tok.pad_token_id, cfg.batching).tokens for s in timed for g in s)
             secs = times[-1] - times[warm - 1]
@@ -122,6 +150,7 @@ def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, o
                 "tokens_per_microbatch": round(tokens / sum(len(s) for s in timed)),
                 "peak_gib": round(torch.cuda.max_memory_allocated() / 2**30, 1),
                 "first_step_s": round(times[0], 1),
+                "first_loss": first_loss,
             }
         except Exception as e:  # one variant failing (memory, compile) must not lose the others
             results["sft"][key] = {"error": f"{type(e).__name__}: {str(e)[:300]}"}
@@ -163,10 +192,13 @@ def main() -> None:
     ap.add_argument("--warm", type=int, default=3)
     ap.add_argument("--new-tokens", type=int, default=128)
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--profile", nargs="*", default=[], help="SFT variants to profile (top CUDA kernels)")
     ap.add_argument("--only", nargs="*", default=[], help="SFT variants to run, e.g. chunked-ce-sdpa-bs64")
     a = ap.parse_args()
-    global JSON
+    global JSON, PROFILE_DIR
     JSON = a.json
+    PROFILE.update(a.profile)
+    PROFILE_DIR = a.json.parent if a.json else None
     results: dict[str, Any] = {
         "device": torch.cuda.get_device_name(),
         "torch": torch.__version__,

@@ -229,6 +229,8 @@ def validate(
     batch_size: int | None = typer.Option(None, help="Examples per micro-batch per device."),
     grad_accum: int | None = typer.Option(None),
     batching: str | None = typer.Option(None, help="packed | padded"),
+    attn: str | None = typer.Option(None, help="varlen | sdpa | flex_attention | eager"),
+    compile_: bool | None = typer.Option(None, "--compile/--no-compile", help="torch.compile each layer."),
     lora: bool | None = typer.Option(None, "--lora/--full"),
     grad_ckpt: bool | None = typer.Option(None, "--grad-ckpt/--no-grad-ckpt"),
     max_steps: int | None = typer.Option(None, help="Stop after N optimizer steps."),
@@ -253,7 +255,8 @@ def validate(
 
     overrides = {
         "base_model": base_model, "lr": lr, "epochs": epochs, "max_length": max_length,
-        "batch_size": batch_size, "grad_accum": grad_accum, "batching": batching, "lora": lora,
+        "batch_size": batch_size, "grad_accum": grad_accum, "batching": batching, "attn": attn,
+        "compile": compile_, "lora": lora,
         "grad_ckpt": grad_ckpt, "max_steps": max_steps, "variants": variant or None, "limit": limit,
         "samples": samples, "temperature": temperature, "decoding": decoding, "top_p": top_p,
         "max_new_tokens": max_new_tokens,

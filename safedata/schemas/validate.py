@@ -25,6 +25,10 @@ class ValidateSection(Strict):
     batch_size: int = Field(8, ge=1, description="examples per micro-batch per device")
     grad_accum: int = Field(8, ge=1)
     batching: Literal["packed", "padded"] = "packed"
+    attn: Literal["varlen", "sdpa", "flex_attention", "eager"] = Field(
+        "varlen", description="varlen: packed rows attend per document with no mask (flash kernel on CUDA)"
+    )
+    compile: bool = Field(False, description="torch.compile each decoder layer")
     lora: bool = False
     grad_ckpt: bool = False
     variants: list[str] = Field(default_factory=list)

@@ -34,7 +34,9 @@ class ValidateConfig:
     # packed: one padding-free row per micro-batch (per-document mask); padded: length-sorted rows, plain
     # causal attention, no mask. On an H100 packed gave more real tokens/s (bench/RESULTS.md).
     batching: str = "packed"
-    attn: str = "sdpa"  # sdpa | flex_attention | eager; packed rows get a per-document mask either way
+    # varlen: packed rows attend per document through attention.py (no mask), the rest through sdpa.
+    # sdpa | flex_attention | eager: transformers' own, which gives packed rows a dense per-document mask.
+    attn: str = "varlen"
     lora: bool = False
     lora_r: int = 16
     seed: int = 0
@@ -87,10 +89,13 @@ def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
         ]
         cfg = replace(cfg, **values)
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-    if cfg.decoding not in DECODINGS:
-        raise SafedataError(f"--decoding must be one of {', '.join(DECODINGS)} (got {cfg.decoding!r})")
+    for name, allowed in (("decoding", DECODINGS), ("batching", BATCHINGS), ("attn", ATTENTIONS)):
+        if getattr(cfg, name) not in allowed:
+            raise SafedataError(f"--{name} must be one of {', '.join(allowed)} (got {getattr(cfg, name)!r})")
     return cfg
 
 
 # MoreThink needs the model to be stopped and resumed at each </think>; validate decodes in one pass.
 DECODINGS = ("normal", "zerothink", "lessthink")
+BATCHINGS = ("packed", "padded")
+ATTENTIONS = ("varlen", "sdpa", "flex_attention", "eager")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,10 @@ class Example:
     labels: list[int]
     variant: str
     truncated: bool
+    n_supervised: int = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.n_supervised = sum(1 for x in self.labels if x != IGNORE)
 
 
 def encode(messages: list[dict[str, str]], tokenizer: Any, max_length: int, variant: str = "") -> Example:
@@ -68,21 +72,41 @@ def encode(messages: list[dict[str, str]], tokenizer: Any, max_length: int, vari
 
 @dataclass
 class MicroBatch:
-    """Token rows of one forward pass (equal length); `position_ids` is set only for a packed row."""
+    """Token rows of one forward pass (equal length); position ids and document lengths: packed rows only."""
 
     input_ids: list[list[int]]
     labels: list[list[int]]
     position_ids: list[list[int]] | None = None
+    doc_lengths: list[int] | None = None
 
     def tensors(self, device: str) -> dict[str, Any]:
         import torch
 
-        def t(x: list[list[int]]) -> Any:
-            return torch.tensor(x, dtype=torch.long, device=device)
+        def t(x: list[Any], dtype: Any = torch.long) -> Any:
+            host = torch.tensor(x, dtype=dtype)
+            if not device.startswith("cuda"):
+                return host
+            # Pinned + non_blocking: the copy queues behind the device's work instead of waiting for it.
+            return host.pin_memory().to(device, non_blocking=True)
 
-        out = {"input_ids": t(self.input_ids), "labels": t(self.labels)}
-        if self.position_ids is not None:
+        width = len(self.input_ids[0])
+        # Flat positions whose next token carries loss (never a row's last position: shifting stays in-row).
+        supervised = [
+            r * width + j - 1 for r, row in enumerate(self.labels) for j, x in enumerate(row) if x != IGNORE
+        ]
+        out = {
+            "input_ids": t(self.input_ids),
+            "labels": t(self.labels),
+            "supervised": t(supervised),
+        }
+        if self.position_ids is not None and self.doc_lengths is not None:
             out["position_ids"] = t(self.position_ids)
+            # Document bounds for the varlen attention (attention.py); other implementations ignore them.
+            bounds = [0]
+            for n in self.doc_lengths:
+                bounds.append(bounds[-1] + n)
+            out["cu_seqlens"] = t(bounds, torch.int32)
+            out["max_seqlen"] = max(self.doc_lengths)
         return out
 
     @property
@@ -116,7 +140,12 @@ def pack(examples: list[Example], pad_id: int, mode: str = "packed", multiple: i
         labels += ex.labels
     # Round the row up so a compiled model sees few shapes; the tail is its own document with no loss.
     tail = -len(ids) % multiple
-    return MicroBatch([ids + [pad_id] * tail], [labels + [IGNORE] * tail], [pos + list(range(tail))])
+    return MicroBatch(
+        [ids + [pad_id] * tail],
+        [labels + [IGNORE] * tail],
+        [pos + list(range(tail))],
+        [len(e.ids) for e in examples] + ([tail] if tail else []),
+    )
 
 
 def schedule(

@@ -13,6 +13,7 @@ def load_base(
     base_model: str, corpus: Callable[[], Iterable[str]], seed: int, attn: str, device: str
 ) -> tuple[Any, Any]:
     """(model, tokenizer) in float32 on `device`; `corpus` trains a scratch tokenizer (read only then)."""
+    attn = "sdpa" if attn == "varlen" else attn  # varlen is switched on around training only (attention.py)
     if base_model.startswith("scratch:"):
         size = scratch.parse_size(base_model)
         tokenizer = scratch.train_tokenizer(corpus(), scratch.SIZES[size][5])

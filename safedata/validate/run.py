@@ -131,7 +131,9 @@ def validate(
     samples: dict[str, Any] = {}
     heldout = [encode(r["messages"], tokenizer, cfg.max_length) for r in heldout_rows]
     if heldout:  # loss on the held-out rows' own traces: how well the format was learnt
-        result["heldout_loss"] = {"base": eval_loss(model, heldout, d, tokenizer.pad_token_id, cfg.batching)}
+        result["heldout_loss"] = {
+            "base": eval_loss(model, heldout, d, tokenizer.pad_token_id, cfg.batching, cfg.attn)
+        }
     if not cfg.skip_base_eval:
         say(f"evaluating the base model on {', '.join(sets)}")
         result["base"], samples["base"], _ = evaluate(model, tokenizer, sets, cfg, d)
@@ -150,7 +152,9 @@ def validate(
         round(result["train"]["tokens"] / tlog.seconds, 1) if tlog.seconds else None
     )
     if heldout:
-        result["heldout_loss"]["trained"] = eval_loss(model, heldout, d, tokenizer.pad_token_id, cfg.batching)
+        result["heldout_loss"]["trained"] = eval_loss(
+            model, heldout, d, tokenizer.pad_token_id, cfg.batching, cfg.attn
+        )
     say("evaluating the trained model")
     result["trained"], samples["trained"], gstats = evaluate(model, tokenizer, sets, cfg, d)
     result["generation"] = {

@@ -14,8 +14,9 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from safedata.validate.attention import packed_attention
 from safedata.validate.config import ValidateConfig
-from safedata.validate.data import IGNORE, Example, pack, schedule
+from safedata.validate.data import Example, MicroBatch, pack, schedule
 from safedata.validate.dist import Dist
 
 
@@ -73,9 +74,12 @@ def train(
     if cfg.max_steps is not None:
         steps = steps[: cfg.max_steps]
     model.train()
-    net: Any = CausalLMLoss(model)
+    net: Any = CausalLMLoss(model, compile=cfg.compile)
     if cfg.compile:
-        net = torch.compile(net, dynamic=True)
+        # One compiled decoder layer serves every layer (same code and shapes): far less compile time than
+        # compiling the whole model.
+        for layer in model.get_decoder().layers:
+            layer.compile()
     if d.world > 1:
         net = torch.nn.parallel.DistributedDataParallel(net)
     params = [p for p in model.parameters() if p.requires_grad]
@@ -83,41 +87,53 @@ def train(
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=cuda)
     sched = get_cosine_schedule_with_warmup(opt, math.ceil(cfg.warmup_ratio * len(steps)), len(steps))
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else torch.autocast("cpu", enabled=False)
+
+    def load(groups: list[list[Example]]) -> list[tuple[MicroBatch, dict[str, Any]]]:
+        """This rank's micro-batches of a step, packed and on their way to the device."""
+        return [
+            (mb, mb.tensors(d.device))
+            for mb in (pack(g, pad_id, cfg.batching) for g in groups[d.rank :: d.world])
+        ]
+
     start = time.perf_counter()
-    for i, groups in enumerate(steps):
-        mine = [pack(g, pad_id, cfg.batching) for g in groups[d.rank :: d.world]]
-        # The step's loss is the mean over every supervised token of every rank: each micro-batch's sum is
-        # divided by that global count (known from the schedule), times world because DDP averages gradients.
-        total_sup = sum(sum(x != IGNORE for e in g for x in e.labels) for g in groups)
-        step_loss = torch.zeros((), device=d.device)
-        for j, mb in enumerate(mine):
-            sync = j == len(mine) - 1 or d.world == 1
-            ctx = net.no_sync() if d.world > 1 and not sync else nullcontext()
-            with ctx, autocast:
-                loss = net(**mb.tensors(d.device)) / total_sup
-            (loss * d.world).backward()
-            step_loss += loss.detach()
-            log.tokens += mb.tokens
-            log.supervised += mb.n_supervised
-        log.shard += [hash(tuple(e.ids)) for g in groups[d.rank :: d.world] for e in g]
-        if d.world > 1:
-            torch.distributed.all_reduce(step_loss)
-        grad_norm = torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        sched.step()
-        opt.zero_grad(set_to_none=True)
-        value = float(step_loss)
-        log.steps.append(
-            {
-                "step": i + 1,
-                "loss": value,
-                "lr": sched.get_last_lr()[0],
-                "grad_norm": float(grad_norm),
-                "tokens": sum(mb.tokens for mb in mine),
-                "time": time.perf_counter() - start,  # float(step_loss) synchronised the device
-            }
-        )
-        on_step(i + 1, len(steps), value)
+    ahead = load(steps[0]) if steps else []
+    with packed_attention(model, cfg.attn == "varlen" and cfg.batching == "packed"):
+        for i, groups in enumerate(steps):
+            mine = ahead
+            # The step's loss is the mean over every supervised token of every rank: each micro-batch's sum
+            # is divided by that global count (known from the schedule), times world as DDP averages grads.
+            total_sup = sum(e.n_supervised for g in groups for e in g)
+            step_loss = torch.zeros((), device=d.device)
+            for j, (mb, tensors) in enumerate(mine):
+                sync = j == len(mine) - 1 or d.world == 1
+                ctx = net.no_sync() if d.world > 1 and not sync else nullcontext()
+                with ctx, autocast:
+                    loss = net(**tensors) / total_sup
+                (loss * d.world).backward()
+                step_loss += loss.detach()
+                log.tokens += mb.tokens
+                log.supervised += mb.n_supervised
+            log.shard += [hash(tuple(e.ids)) for g in groups[d.rank :: d.world] for e in g]
+            if d.world > 1:
+                torch.distributed.all_reduce(step_loss)
+            grad_norm = torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad(set_to_none=True)
+            # The host packs the next step while the device finishes this one; float() below waits for it.
+            ahead = load(steps[i + 1]) if i + 1 < len(steps) else []
+            value = float(step_loss)
+            log.steps.append(
+                {
+                    "step": i + 1,
+                    "loss": value,
+                    "lr": sched.get_last_lr()[0],
+                    "grad_norm": float(grad_norm),
+                    "tokens": sum(mb.tokens for mb, _ in mine),
+                    "time": time.perf_counter() - start,  # float(step_loss) synchronised the device
+                }
+            )
+            on_step(i + 1, len(steps), value)
     if cuda:
         torch.cuda.synchronize()
     log.seconds = time.perf_counter() - start
@@ -125,7 +141,13 @@ def train(
 
 
 def eval_loss(
-    model: Any, examples: list[Example], d: Dist, pad_id: int, batching: str, batch_size: int = 8
+    model: Any,
+    examples: list[Example],
+    d: Dist,
+    pad_id: int,
+    batching: str,
+    attn: str = "varlen",
+    batch_size: int = 8,
 ) -> float:
     """Mean loss per supervised token over `examples` (this rank's share when distributed)."""
     import torch
@@ -136,7 +158,7 @@ def eval_loss(
     total, count = 0.0, 0
     cuda = d.device.startswith("cuda")
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else torch.autocast("cpu", enabled=False)
-    with torch.no_grad(), autocast:
+    with torch.no_grad(), autocast, packed_attention(model, attn == "varlen" and batching == "packed"):
         for i in range(0, len(examples), batch_size):
             mb = pack(examples[i : i + batch_size], pad_id, batching)
             total += float(net(**mb.tensors(d.device)))

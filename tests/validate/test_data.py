@@ -90,3 +90,23 @@ def test_schedule_covers_each_example_once_per_epoch(tokenizer, build_dir: Path)
     seen = [id(e) for s in steps for g in s for e in g]
     assert len(seen) == len(set(seen)) == 40
     assert all(len(s) <= 4 for s in steps)  # grad_accum * world micro-batches per step
+
+
+def test_varlen_attention_equals_the_document_mask(build_dir: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    from safedata.validate.attention import packed_attention
+
+    examples = [encode(r["messages"], tokenizer, 512) for r in read_build(build_dir, [])[:5]]
+    model = scratch.build_model("qwen2-tiny", tokenizer, 0)  # 4 heads over 2 kv heads: the GQA path
+    model.config._attn_implementation = "sdpa"
+    net = CausalLMLoss(model).eval()
+    row = pack(examples, tokenizer.pad_token_id, "packed").tensors("cpu")
+    assert row["cu_seqlens"].tolist()[-1] == row["input_ids"].shape[1]
+    with torch.no_grad():
+        masked = float(net(**row))  # transformers' dense per-document mask
+        with packed_attention(model):
+            varlen = float(net(**row))
+            # Without document bounds it refuses rather than letting documents attend to each other.
+            with pytest.raises(ValueError, match="cu_seqlens"):
+                net(**{k: v for k, v in row.items() if k not in ("cu_seqlens", "max_seqlen")})
+    assert varlen == pytest.approx(masked, rel=1e-5)
+    assert model.config._attn_implementation == "sdpa"  # generation gets its padding mask back

@@ -1,0 +1,115 @@
+"""Padding-free attention for packed rows: each document attends only to itself, and no (T, T) mask exists.
+
+Given a packed row's restarting position ids, transformers builds a dense per-document mask, which rules out
+sdpa's flash kernel and grows as T² (bench/RESULTS.md: 11 % MFU on short examples). Here the documents'
+bounds travel with the batch as cumulative lengths: on CUDA torch's varlen flash kernel reads them directly;
+elsewhere each document gets its own causal sdpa call (the same result, for tests and CPU runs).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import torch
+from torch.nn import functional
+
+NAME = "safedata_varlen"
+# Keyword arguments for torch's varlen_attn, which changed between releases: 2.10/2.11 take `is_causal` and
+# no GQA or scale; 2.12+ take `window_size`, `enable_gqa` and `scale`. Filled in by register().
+_FLASH: set[str] = set()
+
+
+def register() -> None:
+    """Make NAME an attention implementation transformers models can switch to (idempotent)."""
+    from transformers import AttentionInterface
+
+    if not _FLASH and torch.cuda.is_available():
+        from torch.nn.attention.varlen import varlen_attn
+
+        _FLASH.update(inspect.signature(varlen_attn).parameters)
+    AttentionInterface.register(NAME, varlen_attention)
+
+
+@contextmanager
+def packed_attention(model: Any, enabled: bool = True) -> Iterator[None]:
+    """The model attends through NAME inside the block only: generation still needs its padding mask,
+    which transformers builds only for its own implementations."""
+    if not enabled:
+        yield
+        return
+    register()
+    before = model.config._attn_implementation
+    model.config._attn_implementation = NAME
+    try:
+        yield
+    finally:
+        model.config._attn_implementation = before
+
+
+def varlen_attention(
+    module: Any,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    scaling: float | None = None,
+    dropout: float = 0.0,
+    cu_seqlens: torch.Tensor | None = None,
+    max_seqlen: int | None = None,
+    **kwargs: Any,
+) -> tuple[torch.Tensor, None]:
+    """transformers' attention interface: (1, heads, T, dim) in, (1, T, heads, dim) out."""
+    if cu_seqlens is None or max_seqlen is None or query.shape[0] != 1:
+        raise ValueError(f"{NAME} attention needs one packed row with its cu_seqlens (data.pack)")
+    q, k, v = (x[0].transpose(0, 1) for x in (query, key, value))  # (T, heads, dim)
+    groups = q.shape[1] // k.shape[1]
+    scale = scaling if scaling is not None else q.shape[-1] ** -0.5
+    if q.is_cuda:
+        out = _flash(q, k, v, cu_seqlens, max_seqlen, scale, groups)
+    else:
+        bounds = cu_seqlens.tolist()
+        out = torch.cat(
+            [
+                functional.scaled_dot_product_attention(
+                    *(x[a:b].transpose(0, 1) for x in (q, k, v)),
+                    is_causal=True,
+                    scale=scale,
+                    enable_gqa=groups > 1,
+                ).transpose(0, 1)
+                for a, b in zip(bounds, bounds[1:], strict=False)
+            ]
+        )
+    return out.unsqueeze(0), None
+
+
+def _flash(
+    q: torch.Tensor,
+    k: torch.Tensor,
+    v: torch.Tensor,
+    cu: torch.Tensor,
+    max_len: int,
+    scale: float,
+    groups: int,
+) -> torch.Tensor:
+    from torch.nn.attention.varlen import varlen_attn
+
+    # Rotary embeddings leave q and k in float32 under autocast; the kernel takes 16-bit inputs only.
+    autocast = torch.is_autocast_enabled("cuda")
+    half = torch.get_autocast_dtype("cuda") if autocast else torch.bfloat16
+    dtype = q.dtype
+    q, k, v = (x.to(half) for x in (q, k, v))
+    kw: dict[str, Any] = {"is_causal": True} if "is_causal" in _FLASH else {"window_size": (-1, 0)}
+    if groups > 1:
+        if "enable_gqa" in _FLASH:
+            kw["enable_gqa"] = True
+        else:
+            k, v = k.repeat_interleave(groups, 1), v.repeat_interleave(groups, 1)
+    if "scale" in _FLASH:
+        kw["scale"] = scale
+    elif abs(scale * q.shape[-1] ** 0.5 - 1) > 1e-6:  # the kernel uses dim ** -0.5: fold others into q
+        q = q * (scale * q.shape[-1] ** 0.5)
+    out = varlen_attn(q, k, v, cu, cu, max_len, max_len, **kw)
+    return out if autocast else out.to(dtype)  # o_proj runs under the same autocast

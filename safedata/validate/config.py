@@ -52,7 +52,8 @@ class ValidateConfig:
     top_p: float = 1.0
     max_new_tokens: int = 512
     gen_batch_size: int = 256
-    static_cache: bool = False
+    static_cache: bool = False  # hf decoder only
+    decoder: str = "fast"  # fast: decode.py (Qwen2/Llama; other models fall back to hf) | hf: generate
     skip_base_eval: bool = False
     save_model: bool = False
 
@@ -89,8 +90,11 @@ def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
     if cfg.decoding not in DECODINGS:
         raise SafedataError(f"--decoding must be one of {', '.join(DECODINGS)} (got {cfg.decoding!r})")
+    if cfg.decoder not in DECODERS:
+        raise SafedataError(f"--decoder must be one of {', '.join(DECODERS)} (got {cfg.decoder!r})")
     return cfg
 
 
 # MoreThink needs the model to be stopped and resumed at each </think>; validate decodes in one pass.
 DECODINGS = ("normal", "zerothink", "lessthink")
+DECODERS = ("fast", "hf")

@@ -47,6 +47,9 @@ class BuildContext:
     stats: dict[str, StageStats] = field(default_factory=dict)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
     use_cache: bool = True
+    # Source rows the dry-run plan already read, by source index: a later plan that runs the stages
+    # before it (generate, to count teacher requests) reuses them instead of reading every source again.
+    planned_rows: dict[int, list[tuple[int, Any]]] = field(default_factory=dict)
 
     @property
     def recipe(self) -> Recipe:

@@ -63,6 +63,8 @@ def _check_columns(i: int, spec: SourceBase, rows: list[tuple[int, Any]], ctx: B
 
 
 def read_rows(i: int, spec: SourceBase, ctx: BuildContext) -> list[tuple[int, Any]]:
+    if i in ctx.planned_rows:
+        return ctx.planned_rows[i]
     reader = READERS[spec.type][0]  # type: ignore[attr-defined]
     rows = list(reader(spec))
     _check_columns(i, spec, rows, ctx)
@@ -70,7 +72,9 @@ def read_rows(i: int, spec: SourceBase, ctx: BuildContext) -> list[tuple[int, An
 
 
 def count_rows(ctx: BuildContext) -> list[int]:
-    return [len(read_rows(i, s, ctx)) for i, s in enumerate(ctx.recipe.sources)]
+    """For the plan: rows per source, kept on the context so later plans do not read them again."""
+    ctx.planned_rows = {i: read_rows(i, s, ctx) for i, s in enumerate(ctx.recipe.sources)}
+    return [len(rows) for rows in ctx.planned_rows.values()]
 
 
 def _text(row: dict[str, Any], col: str | None) -> str | None:

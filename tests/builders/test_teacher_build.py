@@ -4,6 +4,8 @@ decoding strategies, accounting, dry-run estimate."""
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +16,7 @@ import safedata
 from safedata.builders.decoding import LESSTHINK, ZEROTHINK
 from safedata.builders.teacher_prompts import GUIDELINES
 from safedata.errors import RecipeError
+from safedata.sources import READERS, Reader
 from tests.fixtures.openai_server import FakeOpenAIServer
 
 
@@ -134,6 +137,27 @@ def test_dry_run_counts_requests_and_cost_and_sends_nothing(
     assert "24 teacher requests (openai fake-r1)" in line
     assert "cost at most $0.05" in line  # 24 x 1000 generated tokens x $2/M = $0.048 + prompts
     assert openai_server.requests == []
+
+
+def test_dry_run_reads_each_source_once(
+    openai_server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the generate plan re-runs the stages before it to count requests: it must reuse the rows already read
+    reads: Counter[str] = Counter()
+
+    def counting(kind: str, reader: Reader) -> Reader:
+        def read(spec: Any) -> Iterator[tuple[int, dict[str, Any] | str]]:
+            reads[kind] += 1
+            yield from reader(spec)
+
+        return read
+
+    for kind, (reader, default_id) in list(READERS.items()):
+        monkeypatch.setitem(READERS, kind, (counting(kind, reader), default_id))
+    plan = dict(safedata.plan(recipe(openai_server, tmp_path)))
+    assert reads == {"seeds": 1, "file": 1}
+    assert plan["sources"] == "read seeds/harmful: 4 rows; benign: 2 rows"
+    assert "6 teacher requests" in plan["generate"]  # long for 4 harmful + 2 benign rows
 
 
 def test_teacher_variants_need_a_teacher(tmp_path: Path) -> None:

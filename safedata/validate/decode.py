@@ -54,8 +54,8 @@ def decode(
     w = m.embed_tokens.weight
     shape = (batch, base.config.num_key_value_heads, width + max_new_tokens, m.layers[0].self_attn.head_dim)
     caches = [(w.new_empty(shape), w.new_empty(shape)) for _ in m.layers]
-    # Prefill: causal + padding mask; a pad query also sees itself so no softmax row is empty (NaNs would leak
-    # into the cache through the pad positions' values).
+    # Prefill: causal + padding mask; a pad query also sees itself, so no softmax row is empty (some sdpa
+    # kernels give NaN there, which would reach the cache through the pad positions' values).
     causal = torch.ones(width, width, dtype=torch.bool, device=ids.device).tril()
     attn = (causal & real[:, None, None, :]) | torch.eye(width, dtype=torch.bool, device=ids.device)
     positions = (real.long().cumsum(-1) - 1).clamp(min=0)  # as `generate`: pads don't count

@@ -4,6 +4,9 @@ Run on a GPU node, from a checkout, on a build's output folder (real packed data
     python bench/validate_speed.py OUT_DIR [--sft] [--gen] [--json FILE]
 Every SFT variant runs the real training loop (safedata.validate.train.train) except `naive`, the baseline
 (HF forward with labels: full logits over the 152k vocabulary, loss on every position's logits).
+`--gen` times HF `generate` and the fast decoder (safedata/validate/decode.py) on the same prompts, batch by
+batch; on a CPU it runs end to end with a tiny model (fp32):
+    python bench/validate_speed.py OUT_DIR --gen --size qwen2-tiny --gen-batches 8 32 --static-batches
 """
 
 from __future__ import annotations
@@ -160,23 +163,55 @@ def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, o
     return tok, rows
 
 
-def bench_gen(tok: Any, rows: list[dict[str, Any]], results: dict[str, Any], new_tokens: int) -> None:
-    model = scratch.build_model("qwen2-0.5b", tok, 0).to("cuda", torch.bfloat16)
+def bench_gen(
+    tok: Any,
+    rows: list[dict[str, Any]],
+    results: dict[str, Any],
+    new_tokens: int,
+    size: str,
+    batches: list[int],
+    static_batches: list[int],
+) -> None:
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    model = scratch.build_model(size, tok, 0).to(
+        device, torch.bfloat16 if device == "cuda" else torch.float32
+    )
     model.config._attn_implementation = "sdpa"
     # Random weights rarely emit EOS, so every sequence decodes the full budget: the steady-state rate.
-    prompts = [r["prompt"] for r in rows][:1024]
-    for bs, cache in ((64, None), (256, None), (512, None), (1024, None), (512, "static"), (1024, "static")):
-        key = f"hf-generate-{cache or 'dynamic'}-bs{bs}"
+    prompts = [r["prompt"] for r in rows][: max(batches + static_batches)]
+    if len(prompts) < max(batches + static_batches):
+        print(f"only {len(prompts)} prompts: the larger batches are cut to that", flush=True)
+
+    def run(decoder: str, bs: int, cache: str | None, n_new: int) -> tuple[list[list[str]], Any]:
+        return generate(
+            model, tok, prompts[:bs], samples=1, max_new_tokens=n_new, temperature=0.0, top_p=1.0,
+            batch_size=bs, device=device, cache=cache, decoder=decoder,
+        )  # fmt: skip
+
+    for decoder in ("hf", "fast"):  # warm-up (CUDA context, kernels), untimed
+        run(decoder, 8, None, 4)
+    # Side by side per batch size: HF dynamic cache, then the fast decoder on the same prompts.
+    plan = [(d, bs, None) for bs in batches for d in ("hf", "fast")] + [
+        ("hf", bs, "static") for bs in static_batches
+    ]
+    hf_texts: dict[int, list[list[str]]] = {}
+    for decoder, bs, cache in plan:
+        key = f"hf-generate-{cache or 'dynamic'}-bs{bs}" if decoder == "hf" else f"fast-decode-bs{bs}"
         try:
-            _, st = generate(
-                model, tok, prompts[:bs], samples=1, max_new_tokens=new_tokens, temperature=0.0,
-                top_p=1.0, batch_size=bs, device="cuda", cache=cache,
-            )  # fmt: skip
+            texts, st = run(decoder, bs, cache, new_tokens)
             results["gen"][key] = {
                 "tokens_per_s": round(st.tokens_per_s),
                 "new_tokens": st.new_tokens,
                 "seconds": round(st.seconds, 2),
+                "decoder": st.decoder,
             }
+            if decoder == "hf" and cache is None:
+                hf_texts[bs] = texts
+            elif decoder == "fast" and bs in hf_texts:  # greedy: same completions (bf16 may flip near-ties)
+                same = sum(a == b for a, b in zip(texts, hf_texts[bs], strict=True)) / len(texts)
+                results["gen"][key]["same_as_hf"] = round(same, 3)
+                hf_rate = results["gen"][f"hf-generate-dynamic-bs{bs}"]["tokens_per_s"]
+                results["gen"][key]["speedup_vs_hf"] = round(st.tokens_per_s / hf_rate, 2)
         except Exception as e:
             results["gen"][key] = {"error": f"{type(e).__name__}: {str(e)[:300]}"}
         print(key, results["gen"][key], flush=True)
@@ -191,6 +226,9 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=8)
     ap.add_argument("--warm", type=int, default=3)
     ap.add_argument("--new-tokens", type=int, default=128)
+    ap.add_argument("--size", default="qwen2-0.5b", choices=list(scratch.SIZES), help="--gen model shape")
+    ap.add_argument("--gen-batches", type=int, nargs="*", default=[64, 256, 512, 1024, 2048])
+    ap.add_argument("--static-batches", type=int, nargs="*", default=[512, 1024], help="HF static cache rows")
     ap.add_argument("--json", type=Path)
     ap.add_argument("--profile", nargs="*", default=[], help="SFT variants to profile (top CUDA kernels)")
     ap.add_argument("--only", nargs="*", default=[], help="SFT variants to run, e.g. chunked-ce-sdpa-bs64")
@@ -200,7 +238,7 @@ def main() -> None:
     PROFILE.update(a.profile)
     PROFILE_DIR = a.json.parent if a.json else None
     results: dict[str, Any] = {
-        "device": torch.cuda.get_device_name(),
+        "device": torch.cuda.get_device_name() if torch.cuda.is_available() else "cpu",
         "torch": torch.__version__,
         "sft": {},
         "gen": {},
@@ -212,8 +250,9 @@ def main() -> None:
     if a.gen:
         if tok is None:
             rows = read_build(a.out_dir, [])
-            tok = scratch.train_tokenizer((m["content"] for r in rows for m in r["messages"]), 151936)
-        bench_gen(tok, rows, results, a.new_tokens)
+            vocab = scratch.SIZES[a.size][5]
+            tok = scratch.train_tokenizer((m["content"] for r in rows for m in r["messages"]), vocab)
+        bench_gen(tok, rows, results, a.new_tokens, a.size, a.gen_batches, a.static_batches)
     save(results)
     print(json.dumps(results, indent=2))
 

@@ -244,6 +244,7 @@ def validate(
     decoding: str | None = typer.Option(None, help="normal | zerothink | lessthink (pre-filled thought)."),
     top_p: float | None = typer.Option(None),
     max_new_tokens: int | None = typer.Option(None),
+    decoder: str | None = typer.Option(None, help="fast (Qwen2/Llama; else hf) | hf (generate)."),
     seed: int | None = typer.Option(None),
     out_path: Path | None = typer.Option(None, "--out", help="Report folder (default OUT_DIR/validation)."),
 ) -> None:
@@ -259,7 +260,7 @@ def validate(
         "compile": compile_, "lora": lora,
         "grad_ckpt": grad_ckpt, "max_steps": max_steps, "variants": variant or None, "limit": limit,
         "samples": samples, "temperature": temperature, "decoding": decoding, "top_p": top_p,
-        "max_new_tokens": max_new_tokens,
+        "max_new_tokens": max_new_tokens, "decoder": decoder,
         "seed": seed, "evals": [parse_spec(e) for e in eval_] if eval_ else None,
     }  # fmt: skip
     cfg = resolve(out_dir, overrides)

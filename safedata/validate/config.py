@@ -54,7 +54,8 @@ class ValidateConfig:
     top_p: float = 1.0
     max_new_tokens: int = 512
     gen_batch_size: int = 256
-    static_cache: bool = False
+    static_cache: bool = False  # hf decoder only
+    decoder: str = "fast"  # fast: decode.py (Qwen2/Llama; other models fall back to hf) | hf: generate
     skip_base_eval: bool = False
     save_model: bool = False
 
@@ -89,7 +90,8 @@ def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
         ]
         cfg = replace(cfg, **values)
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-    for name, allowed in (("decoding", DECODINGS), ("batching", BATCHINGS), ("attn", ATTENTIONS)):
+    choices = (("decoding", DECODINGS), ("decoder", DECODERS), ("batching", BATCHINGS), ("attn", ATTENTIONS))
+    for name, allowed in choices:
         if getattr(cfg, name) not in allowed:
             raise SafedataError(f"--{name} must be one of {', '.join(allowed)} (got {getattr(cfg, name)!r})")
     return cfg
@@ -99,3 +101,4 @@ def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
 DECODINGS = ("normal", "zerothink", "lessthink")
 BATCHINGS = ("packed", "padded")
 ATTENTIONS = ("varlen", "sdpa", "flex_attention", "eager")
+DECODERS = ("fast", "hf")

@@ -1,4 +1,8 @@
-"""Batched sampling for the evals: prompts sorted by length (little left padding), K samples per prompt."""
+"""Batched sampling for the evals: prompts sorted by length (little left padding), K samples per prompt.
+
+Two decoders: `fast` (decode.py, a preallocated KV cache; Qwen2/Llama only) and `hf` (transformers'
+`generate`, any model). `fast` falls back to `hf` for models it does not support.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 class GenStats:
     new_tokens: int = 0
     seconds: float = 0.0
+    decoder: str = "hf"  # the decoder that ran
 
     @property
     def tokens_per_s(self) -> float:
@@ -31,6 +36,7 @@ def generate(
     device: str,
     seed: int = 0,
     cache: str | None = None,
+    decoder: str = "fast",
     prefill: str = "",
     on_batch: Callable[[int], None] = lambda n: None,
 ) -> tuple[list[list[str]], GenStats]:
@@ -42,6 +48,9 @@ def generate(
     """
     import torch
 
+    from safedata.validate import decode
+
+    fast = decoder == "fast" and decode.supports(model)
     texts = [
         tokenizer.apply_chat_template(
             [{"role": "user", "content": p}], add_generation_prompt=True, tokenize=False
@@ -54,10 +63,11 @@ def generate(
     encoded = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     out: list[list[str]] = [[] for _ in prompts]
-    stats = GenStats()
+    stats = GenStats(decoder="fast" if fast else "hf")
     pad = tokenizer.pad_token_id
     model.eval()
     torch.manual_seed(seed)
+    generator = torch.Generator(device=device).manual_seed(seed)  # the fast decoder's sampling
     per_batch = max(1, batch_size // samples)
     sampling: dict[str, Any] = (
         {"do_sample": True, "temperature": temperature, "top_p": top_p}
@@ -72,18 +82,31 @@ def generate(
         mask = torch.tensor(
             [[0] * (width - len(encoded[i])) + [1] * len(encoded[i]) for i in idx], device=device
         )
-        with torch.inference_mode():
-            gen = model.generate(
-                input_ids=ids,
-                attention_mask=mask,
+        if fast:  # K samples = each prompt row repeated K times, as num_return_sequences does
+            new = decode.decode(
+                model,
+                ids.repeat_interleave(samples, 0),
+                mask.repeat_interleave(samples, 0),
                 max_new_tokens=max_new_tokens,
-                num_return_sequences=samples,
-                pad_token_id=pad,
-                eos_token_id=tokenizer.eos_token_id,
-                cache_implementation=cache,  # "static": preallocated KV cache (compiled decode step)
-                **sampling,
+                eos_id=tokenizer.eos_token_id,
+                pad_id=pad,
+                temperature=temperature,
+                top_p=top_p,
+                generator=generator,
             )
-        new = gen[:, width:]
+        else:
+            with torch.inference_mode():
+                gen = model.generate(
+                    input_ids=ids,
+                    attention_mask=mask,
+                    max_new_tokens=max_new_tokens,
+                    num_return_sequences=samples,
+                    pad_token_id=pad,
+                    eos_token_id=tokenizer.eos_token_id,
+                    cache_implementation=cache,  # "static": preallocated KV cache (compiled decode step)
+                    **sampling,
+                )
+            new = gen[:, width:]
         for row, seq in enumerate(new.tolist()):
             n = next((k + 1 for k, t in enumerate(seq) if t == tokenizer.eos_token_id), len(seq))
             stats.new_tokens += n

@@ -69,10 +69,12 @@ def evaluate(
             device=d.device,
             seed=cfg.seed + d.rank,
             cache="static" if cfg.static_cache else None,
+            decoder=cfg.decoder,
             prefill=PREFILLS[cfg.decoding],
         )
         stats.new_tokens += s.new_tokens
         stats.seconds += s.seconds
+        stats.decoder = s.decoder
         scored = gather(
             d,
             [
@@ -83,7 +85,7 @@ def evaluate(
         out_scored[name] = scored
         out_metrics[name] = metrics(scored)
     total = gather(d, [(stats.new_tokens, stats.seconds)])
-    stats = GenStats(sum(t for t, _ in total), max(s for _, s in total))
+    stats = GenStats(sum(t for t, _ in total), max(s for _, s in total), stats.decoder)
     del gen_model
     return out_metrics, out_scored, stats
 
@@ -161,6 +163,7 @@ def validate(
         "new_tokens": gstats.new_tokens,
         "seconds": round(gstats.seconds, 2),
         "tokens_per_s": round(gstats.tokens_per_s, 1),
+        "decoder": gstats.decoder,
     }
     if d.main:
         files = report.write(result, dest)

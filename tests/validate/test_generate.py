@@ -23,7 +23,7 @@ def test_prefilled_thought_is_fed_and_returned(tokenizer, prefill: str) -> None:
         return real_generate(**kw)
 
     model.generate = recording_generate
-    filled, stats = generate(model, tokenizer, prompts, prefill=prefill, **opts)
+    filled, stats = generate(model, tokenizer, prompts, prefill=prefill, decoder="hf", **opts)
     assert stats.new_tokens > 0
     for per_prompt in filled:
         assert len(per_prompt) == 1

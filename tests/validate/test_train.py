@@ -52,6 +52,7 @@ def test_validate_cli_writes_report(build_dir: Path, run_cli, tmp_path: Path) ->
     }
     report = json.loads((out / "report.json").read_text())
     assert report["train"]["steps"] == 4
+    assert report["generation"]["decoder"] == "fast"  # the default for a Qwen2 model
     assert set(report["trained"]) == {"harm", "math"}
     assert set(report["trained"]["harm"]["attack_success"]) == {"plain", "roleplay"}
     assert report["base"]["math"]["prompts"] == 1
@@ -65,6 +66,8 @@ def test_validate_cli_bad_input_is_one_line(build_dir: Path, run_cli) -> None:  
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "KIND=PATH" in proc.stderr
     proc = run_cli("validate", str(build_dir), "--variant", "nope")
     assert proc.returncode == 2 and "not in the build" in proc.stderr
+    proc = run_cli("validate", str(build_dir), "--decoder", "vllm")
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--decoder must be one of" in proc.stderr
 
 
 def test_recipe_validate_block_sets_defaults_and_flags_win(tmp_path: Path) -> None:
@@ -74,11 +77,11 @@ def test_recipe_validate_block_sets_defaults_and_flags_win(tmp_path: Path) -> No
     from safedata.validate.config import resolve
 
     (tmp_path / "recipe.yaml").write_text(
-        "name: x\nvalidate:\n  lr: 0.001\n  samples: 4\n"
+        "name: x\nvalidate:\n  lr: 0.001\n  samples: 4\n  decoder: hf\n"
         "  evals:\n    - {kind: benign, path: xs.csv, where: {label: safe}}\n"
     )
     cfg = resolve(tmp_path, {"samples": 2, "lr": None})
-    assert cfg.lr == 0.001 and cfg.samples == 2
+    assert cfg.lr == 0.001 and cfg.samples == 2 and cfg.decoder == "hf"
     assert cfg.evals[0].name == "xs" and cfg.evals[0].where == {"label": "safe"}
     (tmp_path / "recipe.yaml").write_text("name: x\nvalidate:\n  lrr: 1\n")
     with pytest.raises(SafedataError, match="validate.lrr"):

@@ -108,7 +108,9 @@ def _forward(base: Any, ids: Any, positions: Any, attn_mask: Any, caches: list[A
             attn_mask=attn_mask,
             scale=a.scaling,
         )
-        x = x + a.o_proj(o.view(batch, heads, length, a.head_dim).transpose(1, 2).reshape(batch, length, -1))
+        # reshape, not view: the efficient-attention kernel's output is not contiguous in this layout.
+        o = o.reshape(batch, heads, length, a.head_dim).transpose(1, 2).reshape(batch, length, -1)
+        x = x + a.o_proj(o)
         x = x + layer.mlp(layer.post_attention_layernorm(x))
     return base.lm_head(m.norm(x[:, -1])).float()
 

@@ -244,6 +244,9 @@ def validate(
     decoding: str | None = typer.Option(None, help="normal | zerothink | lessthink (pre-filled thought)."),
     top_p: float | None = typer.Option(None),
     max_new_tokens: int | None = typer.Option(None),
+    gen_batch_size: int | None = typer.Option(
+        None, min=1, help="Rows decoded together (KV cache permitting)."
+    ),
     decoder: str | None = typer.Option(None, help="fast (Qwen2/Llama; else hf) | hf (generate)."),
     seed: int | None = typer.Option(None),
     out_path: Path | None = typer.Option(None, "--out", help="Report folder (default OUT_DIR/validation)."),
@@ -260,7 +263,7 @@ def validate(
         "compile": compile_, "lora": lora,
         "grad_ckpt": grad_ckpt, "max_steps": max_steps, "variants": variant or None, "limit": limit,
         "samples": samples, "temperature": temperature, "decoding": decoding, "top_p": top_p,
-        "max_new_tokens": max_new_tokens, "decoder": decoder,
+        "max_new_tokens": max_new_tokens, "gen_batch_size": gen_batch_size, "decoder": decoder,
         "seed": seed, "evals": [parse_spec(e) for e in eval_] if eval_ else None,
     }  # fmt: skip
     cfg = resolve(out_dir, overrides)

@@ -39,6 +39,7 @@ class ValidateSection(Strict):
     decoding: Literal["normal", "zerothink", "lessthink"] = "normal"
     top_p: float = Field(1.0, gt=0, le=1)
     max_new_tokens: int = Field(512, ge=1)
+    gen_batch_size: int = Field(256, ge=1, description="rows decoded together")
     decoder: Literal["fast", "hf"] = Field(
         "fast", description="fast: preallocated-cache decoder (Qwen2/Llama; others use hf) | hf: generate"
     )

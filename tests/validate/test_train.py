@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+
+import pytest
 
 from safedata.validate import scratch
 from safedata.validate.config import ValidateConfig
@@ -66,13 +69,17 @@ def test_validate_cli_bad_input_is_one_line(build_dir: Path, run_cli) -> None:  
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "KIND=PATH" in proc.stderr
     proc = run_cli("validate", str(build_dir), "--variant", "nope")
     assert proc.returncode == 2 and "not in the build" in proc.stderr
+    proc = run_cli("validate", str(build_dir), "--attn", "flash")
+    assert (
+        proc.returncode == 2
+        and proc.stderr.count("\n") == 1
+        and "--attn must be one of varlen" in proc.stderr
+    )
     proc = run_cli("validate", str(build_dir), "--decoder", "vllm")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--decoder must be one of" in proc.stderr
 
 
 def test_recipe_validate_block_sets_defaults_and_flags_win(tmp_path: Path) -> None:
-    import pytest
-
     from safedata.errors import SafedataError
     from safedata.validate.config import resolve
 
@@ -86,3 +93,16 @@ def test_recipe_validate_block_sets_defaults_and_flags_win(tmp_path: Path) -> No
     (tmp_path / "recipe.yaml").write_text("name: x\nvalidate:\n  lrr: 1\n")
     with pytest.raises(SafedataError, match="validate.lrr"):
         resolve(tmp_path, {})
+
+
+def test_compiled_training_gives_the_eager_losses(build_dir: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    """`--compile` (each decoder layer; the loss's softmax with dynamic chunk sizes) changes speed only."""
+    examples = [encode(r["messages"], tokenizer, 256) for r in read_build(build_dir, [])[:48]]
+    cfg = ValidateConfig(lr=3e-3, batch_size=8, grad_accum=2, max_steps=3)
+    losses = {}
+    for compiled in (False, True):
+        model = scratch.build_model("qwen2-tiny", tokenizer, 0)
+        log = train(model, examples, replace(cfg, compile=compiled), Dist(), tokenizer.pad_token_id)
+        losses[compiled] = [s["loss"] for s in log.steps]
+    assert len(losses[True]) == 3
+    assert losses[True] == pytest.approx(losses[False], rel=1e-4)

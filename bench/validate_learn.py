@@ -39,7 +39,7 @@ def main() -> None:
     )
     d = setup()
     prompts = sorted({r["prompt"] for r in rows if is_heldout(r["prompt"], 0.1)})[: a.limit]
-    cfg = ValidateConfig(lr=a.lr, batch_size=16, grad_accum=2, max_length=2048)
+    cfg = ValidateConfig(lr=a.lr, batch_size=16, grad_accum=2, micro_tokens=None, max_length=2048)
     results: dict[str, Any] = {"size": a.size, "budget_tokens": a.budget, "heldout_prompts": len(prompts)}
     for variant in a.variants or sorted({r["variant"] for r in rows}):
         mine = [r for r in rows if r["variant"] == variant]

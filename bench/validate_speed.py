@@ -126,7 +126,9 @@ def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, o
         variants = [v for v in variants if f"{v[0]}-bs{v[3]}" in only]
     for name, kw, naive, bs in variants:
         key = f"{name}-bs{bs}"
-        cfg = ValidateConfig(lr=1e-5, batch_size=bs, grad_accum=2, max_steps=n_steps, epochs=1, **kw)
+        cfg = ValidateConfig(
+            lr=1e-5, batch_size=bs, grad_accum=2, micro_tokens=None, max_steps=n_steps, epochs=1, **kw
+        )
         try:
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats()

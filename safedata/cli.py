@@ -228,6 +228,9 @@ def validate(
     max_length: int | None = typer.Option(None),
     batch_size: int | None = typer.Option(None, help="Examples per micro-batch per device."),
     grad_accum: int | None = typer.Option(None),
+    micro_tokens: int | None = typer.Option(
+        None, min=64, help="Tokens per micro-batch at most; more go to further accumulation passes."
+    ),
     batching: str | None = typer.Option(None, help="packed | padded"),
     attn: str | None = typer.Option(None, help="varlen | sdpa | flex_attention | eager"),
     compile_: bool | None = typer.Option(None, "--compile/--no-compile", help="torch.compile each layer."),
@@ -259,7 +262,8 @@ def validate(
 
     overrides = {
         "base_model": base_model, "lr": lr, "epochs": epochs, "max_length": max_length,
-        "batch_size": batch_size, "grad_accum": grad_accum, "batching": batching, "attn": attn,
+        "batch_size": batch_size, "grad_accum": grad_accum, "micro_tokens": micro_tokens,
+        "batching": batching, "attn": attn,
         "compile": compile_, "lora": lora,
         "grad_ckpt": grad_ckpt, "max_steps": max_steps, "variants": variant or None, "limit": limit,
         "samples": samples, "temperature": temperature, "decoding": decoding, "top_p": top_p,

@@ -22,8 +22,11 @@ class ValidateSection(Strict):
     lr: float = Field(5e-6, gt=0)
     epochs: float = Field(1.0, gt=0)
     max_length: int = Field(4096, ge=16)
-    batch_size: int = Field(8, ge=1, description="examples per micro-batch per device")
-    grad_accum: int = Field(8, ge=1)
+    batch_size: int = Field(64, ge=1, description="examples per micro-batch per device")
+    grad_accum: int = Field(1, ge=1)
+    micro_tokens: int | None = Field(
+        8192, ge=64, description="cut micro-batches over this many tokens into more accumulation passes"
+    )
     batching: Literal["packed", "padded"] = "packed"
     attn: Literal["varlen", "sdpa", "flex_attention", "eager"] = Field(
         "varlen", description="varlen: packed rows attend per document with no mask (flash kernel on CUDA)"

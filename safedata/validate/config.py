@@ -25,8 +25,11 @@ class ValidateConfig:
     lr: float = 5e-6
     epochs: float = 1.0
     max_length: int = 4096
-    batch_size: int = 8  # examples per micro-batch per device, packed into one padding-free row
-    grad_accum: int = 8  # effective batch = batch_size * grad_accum * world size
+    batch_size: int = 64  # examples per micro-batch per device, packed into one padding-free row
+    grad_accum: int = 1  # effective batch = batch_size * grad_accum * world size
+    # A micro-batch over this many tokens is cut into more accumulation passes (same effective batch), so
+    # long traces fit in memory while short ones still fill the GPU. None: never cut.
+    micro_tokens: int | None = 8192
     warmup_ratio: float = 0.03
     weight_decay: float = 0.0
     grad_ckpt: bool = False

@@ -173,3 +173,22 @@ def schedule(
         if len(groups) >= world:
             steps.append(groups)
     return steps
+
+
+def split_tokens(group: list[Example], budget: int | None, mode: str) -> list[list[Example]]:
+    """A micro-batch cut into consecutive pieces of at most `budget` tokens (padded rows count their padding;
+    an example longer than the budget goes alone). Each piece becomes one more accumulation pass: the
+    step's loss and gradient are sums over its supervised tokens, so they do not change."""
+    if budget is None:
+        return [group]
+    pieces: list[list[Example]] = [[]]
+    tokens = width = 0
+    for e in group:
+        n = len(e.ids)
+        cost = (len(pieces[-1]) + 1) * max(width, n) if mode == "padded" else tokens + n
+        if pieces[-1] and cost > budget:
+            pieces.append([])
+            tokens = width = 0
+        pieces[-1].append(e)
+        tokens, width = tokens + n, max(width, n)
+    return pieces

@@ -16,7 +16,7 @@ from typing import Any
 
 from safedata.validate.attention import packed_attention
 from safedata.validate.config import ValidateConfig
-from safedata.validate.data import Example, MicroBatch, pack, schedule
+from safedata.validate.data import Example, MicroBatch, pack, schedule, split_tokens
 from safedata.validate.dist import Dist
 
 
@@ -89,11 +89,10 @@ def train(
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else torch.autocast("cpu", enabled=False)
 
     def load(groups: list[list[Example]]) -> list[tuple[MicroBatch, dict[str, Any]]]:
-        """This rank's micro-batches of a step, packed and on their way to the device."""
-        return [
-            (mb, mb.tensors(d.device))
-            for mb in (pack(g, pad_id, cfg.batching) for g in groups[d.rank :: d.world])
-        ]
+        """This rank's micro-batches of a step, packed and on their way to the device. Ranks may get different
+        counts (token budget): each still makes exactly one synchronising backward per step."""
+        mine = [p for g in groups[d.rank :: d.world] for p in split_tokens(g, cfg.micro_tokens, cfg.batching)]
+        return [(mb, mb.tensors(d.device)) for mb in (pack(g, pad_id, cfg.batching) for g in mine)]
 
     start = time.perf_counter()
     ahead = load(steps[0]) if steps else []
@@ -130,6 +129,7 @@ def train(
                     "lr": sched.get_last_lr()[0],
                     "grad_norm": float(grad_norm),
                     "tokens": sum(mb.tokens for mb, _ in mine),
+                    "micro_batches": len(mine),
                     "time": time.perf_counter() - start,  # float(step_loss) synchronised the device
                 }
             )

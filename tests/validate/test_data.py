@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from safedata.validate import scratch
-from safedata.validate.data import IGNORE, encode, pack, read_build, schedule
+from safedata.validate.data import IGNORE, Example, encode, pack, read_build, schedule, split_tokens
 from safedata.validate.loss import CausalLMLoss
 
 MESSAGES = [
@@ -110,3 +110,17 @@ def test_varlen_attention_equals_the_document_mask(build_dir: Path, tokenizer) -
                 net(**{k: v for k, v in row.items() if k not in ("cu_seqlens", "max_seqlen")})
     assert varlen == pytest.approx(masked, rel=1e-5)
     assert model.config._attn_implementation == "sdpa"  # generation gets its padding mask back
+
+
+def _example(n: int) -> Example:
+    return Example(list(range(n)), [IGNORE] * (n - 1) + [1], "template", False)
+
+
+def test_split_tokens_keeps_every_example_in_order_within_the_budget() -> None:
+    group = [_example(n) for n in (10, 20, 30, 40, 200)]
+    packed = split_tokens(group, 64, "packed")
+    assert [len(e.ids) for p in packed for e in p] == [10, 20, 30, 40, 200]
+    assert [sum(len(e.ids) for e in p) for p in packed] == [60, 40, 200]  # 200 > 64 goes alone
+    padded = split_tokens(group, 64, "padded")  # rows x widest row
+    assert [[len(e.ids) for e in p] for p in padded] == [[10, 20], [30], [40], [200]]
+    assert split_tokens(group, None, "packed") == [group]

@@ -39,3 +39,17 @@ def test_two_gloo_ranks_match_one_process(build_dir: Path, tmp_path: Path) -> No
     # Only rank 0 wrote a report.
     assert (two / "validation-rank0" / "report.json").is_file()
     assert not (two / "validation-rank1").exists()
+
+
+def test_ranks_with_different_micro_batch_counts_stay_in_step(build_dir: Path, tmp_path: Path) -> None:
+    """A token budget can give the ranks different numbers of accumulation passes in a step; each still
+    makes one synchronising backward, so training matches one process."""
+    two, one = tmp_path / "two", tmp_path / "one"
+    _run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29534",
+          str(WORKER), str(build_dir), str(two), "4", "1500"])  # fmt: skip
+    _run([sys.executable, str(WORKER), str(build_dir), str(one), "8"])
+    dist, single = json.loads((two / "train.json").read_text()), json.loads((one / "train.json").read_text())
+    rank0, rank1 = dist["micro_batches"]
+    assert rank0 != rank1, (rank0, rank1)  # uneven passes happened
+    assert dist["params"][0] == dist["params"][1]
+    assert dist["losses"] == pytest.approx(single["losses"], rel=1e-4)

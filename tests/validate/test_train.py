@@ -106,3 +106,18 @@ def test_compiled_training_gives_the_eager_losses(build_dir: Path, tokenizer) ->
         losses[compiled] = [s["loss"] for s in log.steps]
     assert len(losses[True]) == 3
     assert losses[True] == pytest.approx(losses[False], rel=1e-4)
+
+
+def test_token_budget_splits_micro_batches_without_changing_the_step(build_dir: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    examples = [encode(r["messages"], tokenizer, 256) for r in read_build(build_dir, [])[:32]]
+    cfg = ValidateConfig(lr=3e-3, batch_size=16, grad_accum=1, max_steps=2, micro_tokens=None)
+    runs = {}
+    for budget in (None, 300):
+        model = scratch.build_model("qwen2-tiny", tokenizer, 0)
+        runs[budget] = train(
+            model, examples, replace(cfg, micro_tokens=budget), Dist(), tokenizer.pad_token_id
+        )
+    assert [s["micro_batches"] for s in runs[None].steps] == [1, 1]
+    assert all(s["micro_batches"] >= 3 for s in runs[300].steps)  # 16 examples of ~60-120 tokens
+    losses = {b: [s["loss"] for s in log.steps] for b, log in runs.items()}
+    assert losses[300] == pytest.approx(losses[None], rel=1e-4)

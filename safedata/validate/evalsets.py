@@ -13,7 +13,9 @@ from safedata.text import extract_final_answer
 from safedata.validate.config import EvalSet
 
 # Column names the public eval sets use for the prompt and the gold answer, in order of preference.
-PROMPT_COLUMNS = ("prompt", "forbidden_prompt", "Behavior", "goal", "Goal", "question", "problem", "query",
+# `goal` before `Behavior`: JailbreakBench has both and its Behavior is a short label ("Defamation"), while
+# HarmBench's Behavior is the request and it has no goal.
+PROMPT_COLUMNS = ("prompt", "forbidden_prompt", "goal", "Goal", "Behavior", "question", "problem", "query",
                   "instruction")  # fmt: skip
 GOLD_COLUMNS = ("answer", "solution")
 KINDS = ("harmful", "benign", "math")

@@ -27,8 +27,14 @@ def register() -> None:
     from transformers import AttentionInterface
 
     if not _FLASH and torch.cuda.is_available():
-        from torch.nn.attention.varlen import varlen_attn
+        try:
+            from torch.nn.attention.varlen import varlen_attn
+        except ImportError:
+            from safedata.errors import SafedataError
 
+            raise SafedataError(
+                f"--attn varlen needs torch >= 2.10 on CUDA (this is {torch.__version__}); use --attn sdpa"
+            ) from None
         _FLASH.update(inspect.signature(varlen_attn).parameters)
     AttentionInterface.register(NAME, varlen_attention)
 

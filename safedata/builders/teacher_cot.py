@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from safedata.builders.decoding import PREFILLS, run_decoding
-from safedata.builders.teacher_prompts import user_message
+from safedata.builders.teacher_prompts import over_short_cap, user_message
 from safedata.builders.teachers import TeacherRequest, make_teacher
 from safedata.builders.teachers.cache import cache_path
 from safedata.errors import SafedataError
@@ -82,6 +82,11 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
             ctx.drop(NAME, rec, f"teacher request failed ({reply.error}); sent again on the next run")
             continue
         u = usage[variant]
+        if over_short_cap(variant, reply.reasoning, spec.short_thought_words):
+            # Not a short chain. Counted in the report; the reply stays in the cache, so a later cap
+            # change judges it again for free.
+            ctx.drop(NAME, rec, f"`short` thought over the {spec.short_thought_words}-word cap")
+            continue
         u["samples"] += 1
         u["truncated"] += reply.truncated
         u["input_tokens"] += reply.input_tokens

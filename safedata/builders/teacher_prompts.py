@@ -53,6 +53,11 @@ def variant_instruction(variant: str, short_thought_words: int | None = None) ->
     return ""  # long: the teacher's own, full reasoning
 
 
+def over_short_cap(variant: str, reasoning: str, short_thought_words: int | None) -> bool:
+    """A `short` reply whose thought ignored the word cap its prompt asked for."""
+    return variant == "short" and bool(short_thought_words) and len(reasoning.split()) > short_thought_words
+
+
 def user_message(prompt: str, variant: str, guidelines: str, harmful: bool, short_words: int | None) -> str:
     """The user turn sent to the teacher. Guidelines apply to harmful rows only (they are distillation
     instructions for refusals; benign and math rows are asked plainly so nothing nudges them to refuse)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from safedata.builders.decoding import PREFILLS, run_decoding
-from safedata.builders.teacher_prompts import user_message
+from safedata.builders.teacher_prompts import over_short_cap, user_message
 from safedata.builders.teachers import Teacher, TeacherRequest
 from safedata.schemas.record import Record, Usage
 from safedata.schemas.teacher import GUIDELINES, TeacherBase
@@ -45,6 +45,9 @@ def regenerate(records: Sequence[Record], teacher: Teacher, spec: TeacherBase, r
     for rec, guidelines, reply in zip(records, plans, replies, strict=True):
         if not reply.ok:
             rec.touched("filters", "repair:regenerate-failed", f"round {round_}: {reply.error}")
+            continue
+        if over_short_cap(rec.variant, reply.reasoning, spec.short_thought_words):
+            rec.touched("filters", "repair:regenerate-failed", f"round {round_}: thought over the short cap")
             continue
         rec.reasoning, rec.answer, rec.truncated = reply.reasoning, reply.answer, reply.truncated
         rec.teacher = teacher.info.model_copy(update={"guidelines": guidelines})

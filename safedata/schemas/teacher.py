@@ -54,7 +54,9 @@ class TeacherBase(Strict):
     morethink: MoreThink = Field(default_factory=MoreThink)
     samples: int = Field(1, ge=1, le=64, description="Samples per prompt and variant (Safe@K).")
     short_thought_words: int | None = Field(
-        None, ge=1, description="`short` variant: ask for a thought of at most this many words."
+        None,
+        ge=1,
+        description="`short` variant: ask for a thought of at most this many words; longer ones are dropped.",
     )
     price: Price | None = None
     # How many prompts one engine call receives; bigger keeps more in flight and saves progress less often.

@@ -91,6 +91,22 @@ def test_a_failed_request_drops_its_row_and_is_counted(
     assert failed == 1 and result.rows == 5
 
 
+def test_short_thoughts_over_the_cap_are_dropped_and_counted(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    # The teacher obeys the cap for the sky question only; every other short reply thinks 30 words.
+    def reply(body: dict[str, Any]) -> dict[str, Any]:
+        words = 5 if "sky" in json.dumps(body) else 30
+        return {"reasoning": " ".join(["step"] * words), "content": "A careful answer."}
+
+    openai_server.config.responder = reply
+    result = safedata.build(recipe(openai_server, tmp_path, variants=["short"], short_thought_words=10))
+    gen = next(s for s in result.report["stages"] if s["name"] == "generate")
+    assert gen["dropped"] == {"`short` thought over the 10-word cap": 5}
+    assert [len(r.reasoning.split()) for r in result.records] == [5]
+    assert all("at most 10 words" in t for t in sent_users(openai_server))
+
+
 @pytest.mark.parametrize(("decoding", "prefill"), [("zerothink", ZEROTHINK), ("lessthink", LESSTHINK)])
 def test_prefill_strategies_send_the_prefilled_turn(
     openai_server: FakeOpenAIServer, tmp_path: Path, decoding: str, prefill: str

@@ -28,7 +28,13 @@ def user_text(body: dict[str, Any]) -> str:
 
 
 def build(
-    server: FakeOpenAIServer, tmp_path: Path, clears_at: str, rounds: int = 2, **filt: Any
+    server: FakeOpenAIServer,
+    tmp_path: Path,
+    clears_at: str,
+    rounds: int = 2,
+    variant: str = "long",
+    short_cap: int | None = None,
+    **filt: Any,
 ) -> api.BuildResult:
     server.config.style = "think"
     server.config.responder = lambda b: AWARE if GUIDELINES[clears_at] in user_text(b) else UNAWARE
@@ -38,12 +44,13 @@ def build(
         {
             "name": "r",
             "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
-            "variants": ["long"],
+            "variants": [variant],
             "teacher": {
                 "engine": "openai",
                 "model": "fake-r1",
                 "base_url": server.base_url,
                 "backoff_s": 0.01,
+                "short_thought_words": short_cap,
             },
             "filter": {"backend": "heuristic", **filt},
             "repair": {
@@ -94,6 +101,17 @@ def test_rows_still_flagged_after_the_last_round_are_dropped(
     stage = next(s for s in result.report["stages"] if s["name"] == "filters")
     assert stage["dropped"] == {"still flagged after repair: lack_of_safety_awareness": 1}
     assert stage["notes"]["patterns"]["lack_of_safety_awareness"]["dropped"] == 1
+
+
+def test_a_regenerated_short_thought_over_the_cap_does_not_count_as_a_repair(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    # UNAWARE's thought has 11 words, AWARE's 15: a cap of 13 admits the first reply, not the repair.
+    result = build(openai_server, tmp_path, clears_at="realsafe", rounds=1, variant="short", short_cap=13)
+    assert result.records == []
+    stage = next(s for s in result.report["stages"] if s["name"] == "filters")
+    assert stage["dropped"] == {"still flagged after repair: lack_of_safety_awareness": 1}
+    assert len(openai_server.requests) == 2
 
 
 def test_regenerate_without_a_teacher_is_a_recipe_error(tmp_path: Path) -> None:

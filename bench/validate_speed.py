@@ -121,6 +121,9 @@ def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, o
         ("varlen-packed-compile", {"compile": True}, False, 160),
         ("varlen-packed-compile", {"compile": True}, False, 192),
         ("varlen-packed-compile-ckpt", {"compile": True, "grad_ckpt": True}, False, 256),
+        ("varlen-packed-compile-bf16w", {"compile": True, "bf16_weights": True}, False, 160),
+        ("varlen-packed-compile-bf16w", {"compile": True, "bf16_weights": True}, False, 224),
+        ("varlen-packed-compile-bf16w", {"compile": True, "bf16_weights": True}, False, 288),
     ]
     if only:
         variants = [v for v in variants if f"{v[0]}-bs{v[3]}" in only]

@@ -234,6 +234,9 @@ def validate(
     batching: str | None = typer.Option(None, help="packed | padded"),
     attn: str | None = typer.Option(None, help="varlen | sdpa | flex_attention | eager"),
     compile_: bool | None = typer.Option(None, "--compile/--no-compile", help="torch.compile each layer."),
+    bf16_weights: bool | None = typer.Option(
+        None, "--bf16-weights/--autocast", help="bf16 weights with fp32 master copies, or fp32 + autocast."
+    ),
     lora: bool | None = typer.Option(None, "--lora/--full"),
     grad_ckpt: bool | None = typer.Option(None, "--grad-ckpt/--no-grad-ckpt"),
     max_steps: int | None = typer.Option(None, help="Stop after N optimizer steps."),
@@ -264,7 +267,7 @@ def validate(
         "base_model": base_model, "lr": lr, "epochs": epochs, "max_length": max_length,
         "batch_size": batch_size, "grad_accum": grad_accum, "micro_tokens": micro_tokens,
         "batching": batching, "attn": attn,
-        "compile": compile_, "lora": lora,
+        "compile": compile_, "bf16_weights": bf16_weights, "lora": lora,
         "grad_ckpt": grad_ckpt, "max_steps": max_steps, "variants": variant or None, "limit": limit,
         "samples": samples, "temperature": temperature, "decoding": decoding, "top_p": top_p,
         "max_new_tokens": max_new_tokens, "gen_batch_size": gen_batch_size, "decoder": decoder,

@@ -32,6 +32,7 @@ class ValidateSection(Strict):
         "varlen", description="varlen: packed rows attend per document with no mask (flash kernel on CUDA)"
     )
     compile: bool = Field(False, description="torch.compile each decoder layer")
+    bf16_weights: bool = Field(False, description="bf16 weights with fp32 master copies (else autocast)")
     lora: bool = False
     grad_ckpt: bool = False
     variants: list[str] = Field(default_factory=list)

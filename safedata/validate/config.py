@@ -34,6 +34,9 @@ class ValidateConfig:
     weight_decay: float = 0.0
     grad_ckpt: bool = False
     compile: bool = False
+    bf16_weights: bool = (
+        False  # bf16 weights + fp32 master copies in the optimizer (master.py); else autocast
+    )
     # packed: one padding-free row per micro-batch (per-document mask); padded: length-sorted rows, plain
     # causal attention, no mask. On an H100 packed gave more real tokens/s (bench/RESULTS.md).
     batching: str = "packed"

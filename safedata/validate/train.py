@@ -14,10 +14,12 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
+from safedata.errors import SafedataError
 from safedata.validate.attention import packed_attention
 from safedata.validate.config import ValidateConfig
 from safedata.validate.data import Example, MicroBatch, pack, schedule, split_tokens
 from safedata.validate.dist import Dist
+from safedata.validate.master import MasterWeights
 
 
 @dataclass
@@ -83,10 +85,20 @@ def train(
     if d.world > 1:
         net = torch.nn.parallel.DistributedDataParallel(net)
     params = [p for p in model.parameters() if p.requires_grad]
+    if cfg.bf16_weights and d.world > 1:
+        raise SafedataError("--bf16-weights trains in one process for now; drop it under torchrun")
+    master = MasterWeights(params) if cfg.bf16_weights else None
+    if master is not None:
+        model.to(torch.bfloat16)  # frozen weights and buffers too; the trained ones already are
+        params = master.masters  # the optimizer, clipping and the schedule act on the fp32 copies
     cuda = d.device.startswith("cuda")
     opt = torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=cuda)
     sched = get_cosine_schedule_with_warmup(opt, math.ceil(cfg.warmup_ratio * len(steps)), len(steps))
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if cuda else torch.autocast("cpu", enabled=False)
+    autocast = (
+        torch.autocast("cuda", dtype=torch.bfloat16)
+        if cuda and master is None
+        else torch.autocast("cpu", enabled=False)
+    )
 
     def load(groups: list[list[Example]]) -> list[tuple[MicroBatch, dict[str, Any]]]:
         """This rank's micro-batches of a step, packed and on their way to the device. Ranks may get different
@@ -118,7 +130,10 @@ def train(
             grad_norm = torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()
             sched.step()
-            opt.zero_grad(set_to_none=True)
+            if master is not None:
+                master.publish()
+            else:
+                opt.zero_grad(set_to_none=True)
             # The host packs the next step while the device finishes this one; float() below waits for it.
             ahead = load(steps[i + 1]) if i + 1 < len(steps) else []
             value = float(step_loss)

@@ -121,3 +121,19 @@ def test_token_budget_splits_micro_batches_without_changing_the_step(build_dir: 
     assert all(s["micro_batches"] >= 3 for s in runs[300].steps)  # 16 examples of ~60-120 tokens
     losses = {b: [s["loss"] for s in log.steps] for b, log in runs.items()}
     assert losses[300] == pytest.approx(losses[None], rel=1e-4)
+
+
+def test_bf16_weights_train_through_fp32_masters(build_dir: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    examples = [encode(r["messages"], tokenizer, 256) for r in read_build(build_dir, [])[:48]]
+    cfg = ValidateConfig(lr=3e-3, batch_size=8, grad_accum=2, max_steps=4, warmup_ratio=0.0)
+    losses = {}
+    for bf16 in (False, True):
+        model = scratch.build_model("qwen2-tiny", tokenizer, 0)
+        log = train(model, examples, replace(cfg, bf16_weights=bf16), Dist(), tokenizer.pad_token_id)
+        losses[bf16] = [s["loss"] for s in log.steps]
+    assert {p.dtype for p in model.parameters()} == {torch.bfloat16}
+    assert all(p.grad is None for p in model.parameters())  # gradients live on the fp32 masters only
+    assert losses[True][-1] < losses[True][0] - 0.1  # it learns
+    assert losses[True] == pytest.approx(losses[False], rel=0.02)  # like fp32, to bf16 precision

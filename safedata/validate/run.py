@@ -46,42 +46,36 @@ def check(cfg: ValidateConfig) -> None:
 def evaluate(
     model: Any, tokenizer: Any, sets: dict[str, tuple[str, list[EvalItem]]], cfg: ValidateConfig, d: Dist
 ) -> tuple[dict[str, Any], dict[str, list[Scored]], GenStats]:
-    """Each rank generates its shard of every set; every rank ends with all scores (rank order)."""
+    """Each rank generates its shard of every set; every rank ends with all scores (rank order).
+
+    All sets go through one generate call: sorted by length together, small sets still fill large batches.
+    """
     import torch
 
     gen_model = model
     if d.device.startswith("cuda"):
         gen_model = copy.deepcopy(model).to(torch.bfloat16)  # fp32 master weights stay for training
-    stats = GenStats()
+    shares = {name: (kind, items[d.rank :: d.world]) for name, (kind, items) in sets.items()}
+    completions, stats = generate(
+        gen_model,
+        tokenizer,
+        [i.prompt for _, mine in shares.values() for i in mine],
+        samples=cfg.samples,
+        max_new_tokens=cfg.max_new_tokens,
+        temperature=cfg.temperature,
+        top_p=cfg.top_p,
+        batch_size=cfg.gen_batch_size,
+        device=d.device,
+        seed=cfg.seed + d.rank,
+        cache="static" if cfg.static_cache else None,
+        decoder=cfg.decoder,
+        prefill=PREFILLS[cfg.decoding],
+    )
+    rest = iter(completions)
     out_metrics: dict[str, Any] = {}
     out_scored: dict[str, list[Scored]] = {}
-    for name, (kind, items) in sets.items():
-        mine = items[d.rank :: d.world]
-        completions, s = generate(
-            gen_model,
-            tokenizer,
-            [i.prompt for i in mine],
-            samples=cfg.samples,
-            max_new_tokens=cfg.max_new_tokens,
-            temperature=cfg.temperature,
-            top_p=cfg.top_p,
-            batch_size=cfg.gen_batch_size,
-            device=d.device,
-            seed=cfg.seed + d.rank,
-            cache="static" if cfg.static_cache else None,
-            decoder=cfg.decoder,
-            prefill=PREFILLS[cfg.decoding],
-        )
-        stats.new_tokens += s.new_tokens
-        stats.seconds += s.seconds
-        stats.decoder = s.decoder
-        scored = gather(
-            d,
-            [
-                score_prompt(i.prompt, kind, c, i.gold, i.tactic)
-                for i, c in zip(mine, completions, strict=True)
-            ],
-        )
+    for name, (kind, mine) in shares.items():
+        scored = gather(d, [score_prompt(i.prompt, kind, next(rest), i.gold, i.tactic) for i in mine])
         out_scored[name] = scored
         out_metrics[name] = metrics(scored)
     total = gather(d, [(stats.new_tokens, stats.seconds)])

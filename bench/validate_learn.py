@@ -14,6 +14,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from safedata.validate import scratch
 from safedata.validate.config import ValidateConfig
 from safedata.validate.data import encode, is_heldout, read_build
@@ -48,7 +50,7 @@ def main() -> None:
         tokens = sum(len(e.ids) for e in train_ex)
         model = scratch.build_model(a.size, tok, 0).to(d.device)
         log = train(model, train_ex, replace(cfg, epochs=a.budget / tokens), d, tok.pad_token_id)
-        gen_model = model.to(dtype=__import__("torch").bfloat16) if d.device.startswith("cuda") else model
+        gen_model = model.to(dtype=torch.bfloat16) if d.device.startswith("cuda") else model
         outs, _ = generate(gen_model, tok, prompts, samples=1, max_new_tokens=384, temperature=0.0, top_p=1.0,
                            batch_size=256, device=d.device)  # fmt: skip
         m = metrics([score_prompt(p, "harmful", o, None) for p, o in zip(prompts, outs, strict=True)])

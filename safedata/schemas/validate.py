@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field
 
 from safedata.schemas.sources import Strict
+from safedata.validate.config import ATTENTIONS, BATCHINGS, DECODERS, DECODINGS
 
 
 class EvalFile(Strict):
@@ -27,8 +28,8 @@ class ValidateSection(Strict):
     micro_tokens: int | None = Field(
         8192, ge=64, description="cut micro-batches over this many tokens into more accumulation passes"
     )
-    batching: Literal["packed", "padded"] = "packed"
-    attn: Literal["varlen", "sdpa", "flex_attention", "eager"] = Field(
+    batching: Literal[BATCHINGS] = "packed"
+    attn: Literal[ATTENTIONS] = Field(
         "varlen", description="varlen: packed rows attend per document with no mask (flash kernel on CUDA)"
     )
     compile: bool = Field(False, description="torch.compile each decoder layer")
@@ -40,10 +41,10 @@ class ValidateSection(Strict):
     limit: int | None = Field(50, ge=1)
     samples: int = Field(1, ge=1)
     temperature: float = Field(0.0, ge=0)
-    decoding: Literal["normal", "zerothink", "lessthink"] = "normal"
+    decoding: Literal[DECODINGS] = "normal"
     top_p: float = Field(1.0, gt=0, le=1)
     max_new_tokens: int = Field(512, ge=1)
     gen_batch_size: int = Field(256, ge=1, description="rows decoded together")
-    decoder: Literal["fast", "hf"] = Field(
+    decoder: Literal[DECODERS] = Field(
         "fast", description="fast: preallocated-cache decoder (Qwen2/Llama; others use hf) | hf: generate"
     )

@@ -17,8 +17,8 @@ import torch
 from torch.nn import functional
 
 NAME = "safedata_varlen"
-# Keyword arguments for torch's varlen_attn, which changed between releases: 2.10/2.11 take `is_causal` and
-# no GQA or scale; 2.12+ take `window_size`, `enable_gqa` and `scale`. Filled in by register().
+# Keyword arguments for torch's varlen_attn, which changed between releases: 2.10 takes `is_causal`, 2.11
+# `window_size` and `scale`, 2.12+ also `enable_gqa`. Filled in by register().
 _FLASH: set[str] = set()
 
 
@@ -40,10 +40,10 @@ def register() -> None:
 
 
 @contextmanager
-def packed_attention(model: Any, enabled: bool = True) -> Iterator[None]:
-    """The model attends through NAME inside the block only: generation still needs its padding mask,
-    which transformers builds only for its own implementations."""
-    if not enabled:
+def packed_attention(model: Any, attn: str, batching: str) -> Iterator[None]:
+    """With `--attn varlen` and packed rows, the model attends through NAME inside the block only:
+    generation still needs its padding mask, which transformers builds only for its own implementations."""
+    if attn != "varlen" or batching != "packed":
         yield
         return
     register()

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from safedata.errors import SafedataError
+
 
 @dataclass
 class EvalSet:
@@ -65,12 +67,43 @@ class ValidateConfig:
     skip_base_eval: bool = False
     save_model: bool = False
 
+    def check_choices(self) -> None:
+        """Named settings hold one of their known values (flags bypass the recipe block's schema)."""
+        for name, allowed in (
+            ("decoding", DECODINGS),
+            ("decoder", DECODERS),
+            ("batching", BATCHINGS),
+            ("attn", ATTENTIONS),
+        ):
+            if getattr(self, name) not in allowed:
+                raise SafedataError(
+                    f"--{name} must be one of {', '.join(allowed)} (got {getattr(self, name)!r})"
+                )
+
+    def check(self) -> None:
+        """Everything a run needs of its settings, as one-line errors."""
+        self.check_choices()
+        if self.samples > 1 and self.temperature <= 0:
+            raise SafedataError(
+                "--samples > 1 needs --temperature > 0 (greedy decoding gives K identical samples)"
+            )
+        positive = (
+            "lr",
+            "epochs",
+            "max_length",
+            "batch_size",
+            "grad_accum",
+            "max_new_tokens",
+            "gen_batch_size",
+        )
+        for name in positive:
+            if getattr(self, name) <= 0:
+                raise SafedataError(f"--{name.replace('_', '-')} must be > 0")
+
 
 def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
     """Defaults, then the build recipe's `validate:` block (if any), then command-line flags."""
     import yaml
-
-    from safedata.errors import SafedataError
 
     cfg = ValidateConfig()
     recipe = out_dir / "recipe.yaml"
@@ -90,16 +123,15 @@ def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
             err = e.errors()[0]
             where = ".".join(str(p) for p in ("validate", *err["loc"]))
             raise SafedataError(f"{recipe}, {where}: {err['msg']}") from None
-        values = section.model_dump()
-        values["evals"] = [
-            EvalSet(name=f.pop("name") or Path(f["path"]).stem, **f) for f in values.pop("evals")
-        ]
+        # Only what the block sets: ValidateConfig's defaults are the ones that apply.
+        values = section.model_dump(exclude_unset=True)
+        if "evals" in values:
+            values["evals"] = [
+                EvalSet(name=f.pop("name", None) or Path(f["path"]).stem, **f) for f in values["evals"]
+            ]
         cfg = replace(cfg, **values)
     cfg = replace(cfg, **{k: v for k, v in overrides.items() if v is not None})
-    choices = (("decoding", DECODINGS), ("decoder", DECODERS), ("batching", BATCHINGS), ("attn", ATTENTIONS))
-    for name, allowed in choices:
-        if getattr(cfg, name) not in allowed:
-            raise SafedataError(f"--{name} must be one of {', '.join(allowed)} (got {getattr(cfg, name)!r})")
+    cfg.check_choices()
     return cfg
 
 

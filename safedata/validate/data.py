@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import random
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import accumulate
 from pathlib import Path
 from typing import Any
 
@@ -72,12 +74,19 @@ def encode(messages: list[dict[str, str]], tokenizer: Any, max_length: int, vari
 
 @dataclass
 class MicroBatch:
-    """Token rows of one forward pass (equal length); position ids and document lengths: packed rows only."""
+    """Token rows of one forward pass (equal length); `doc_lengths` only for a packed row (one row)."""
 
     input_ids: list[list[int]]
     labels: list[list[int]]
-    position_ids: list[list[int]] | None = None
     doc_lengths: list[int] | None = None
+
+    @cached_property
+    def supervised(self) -> list[int]:
+        """Flat positions whose next token carries loss (never a row's last: the shift stays in its row)."""
+        width = len(self.input_ids[0])
+        return [
+            r * width + j - 1 for r, row in enumerate(self.labels) for j, x in enumerate(row) if x != IGNORE
+        ]
 
     def tensors(self, device: str) -> dict[str, Any]:
         import torch
@@ -89,23 +98,12 @@ class MicroBatch:
             # Pinned + non_blocking: the copy queues behind the device's work instead of waiting for it.
             return host.pin_memory().to(device, non_blocking=True)
 
-        width = len(self.input_ids[0])
-        # Flat positions whose next token carries loss (never a row's last position: shifting stays in-row).
-        supervised = [
-            r * width + j - 1 for r, row in enumerate(self.labels) for j, x in enumerate(row) if x != IGNORE
-        ]
-        out = {
-            "input_ids": t(self.input_ids),
-            "labels": t(self.labels),
-            "supervised": t(supervised),
-        }
-        if self.position_ids is not None and self.doc_lengths is not None:
-            out["position_ids"] = t(self.position_ids)
-            # Document bounds for the varlen attention (attention.py); other implementations ignore them.
-            bounds = [0]
-            for n in self.doc_lengths:
-                bounds.append(bounds[-1] + n)
-            out["cu_seqlens"] = t(bounds, torch.int32)
+        out = {"input_ids": t(self.input_ids), "labels": t(self.labels), "supervised": t(self.supervised)}
+        if self.doc_lengths is not None:
+            # Position ids restart per document (transformers' per-document mask for sdpa/flex/eager); the
+            # bounds go to the varlen attention (attention.py), which other implementations ignore.
+            out["position_ids"] = t([[i for n in self.doc_lengths for i in range(n)]])
+            out["cu_seqlens"] = t(list(accumulate(self.doc_lengths, initial=0)), torch.int32)
             out["max_seqlen"] = max(self.doc_lengths)
         return out
 
@@ -115,7 +113,7 @@ class MicroBatch:
 
     @property
     def n_supervised(self) -> int:
-        return sum(1 for row in self.labels for x in row if x != IGNORE)
+        return len(self.supervised)
 
 
 def pack(examples: list[Example], pad_id: int, mode: str = "packed", multiple: int = 64) -> MicroBatch:
@@ -131,19 +129,13 @@ def pack(examples: list[Example], pad_id: int, mode: str = "packed", multiple: i
             [e.ids + [pad_id] * (width - len(e.ids)) for e in examples],
             [e.labels + [IGNORE] * (width - len(e.ids)) for e in examples],
         )
-    ids: list[int] = []
-    pos: list[int] = []
-    labels: list[int] = []
-    for ex in examples:
-        ids += ex.ids
-        pos += range(len(ex.ids))
-        labels += ex.labels
+    ids = [x for e in examples for x in e.ids]
+    labels = [x for e in examples for x in e.labels]
     # Round the row up so a compiled model sees few shapes; the tail is its own document with no loss.
     tail = -len(ids) % multiple
     return MicroBatch(
         [ids + [pad_id] * tail],
         [labels + [IGNORE] * tail],
-        [pos + list(range(tail))],
         [len(e.ids) for e in examples] + ([tail] if tail else []),
     )
 

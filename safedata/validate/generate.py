@@ -75,44 +75,47 @@ def generate(
         if temperature > 0
         else {"do_sample": False}
     )
+
+    def new_tokens(ids: Any, mask: Any) -> Any:
+        """(rows * samples, <= max_new_tokens) token ids after the prompts of a left-padded batch."""
+        if fast:  # K samples = each prompt row repeated K times, as num_return_sequences does
+            return decode.decode(
+                model,
+                ids.repeat_interleave(samples, 0),
+                mask.repeat_interleave(samples, 0),
+                max_new_tokens=max_new_tokens,
+                eos_id=tokenizer.eos_token_id,
+                pad_id=pad,
+                temperature=temperature,
+                top_p=top_p,
+                generator=generator,
+            )
+        with torch.inference_mode():
+            gen = model.generate(
+                input_ids=ids,
+                attention_mask=mask,
+                max_new_tokens=max_new_tokens,
+                num_return_sequences=samples,
+                pad_token_id=pad,
+                eos_token_id=tokenizer.eos_token_id,
+                cache_implementation=cache,  # "static": preallocated KV cache (compiled decode step)
+                **sampling,
+            )
+        return gen[:, ids.shape[1] :]
+
     start = time.perf_counter()
     # cuDNN attention (sdpa's first choice for masked bf16 on an H100) builds a plan for every new key
     # length, i.e. every decode step: 1.8 ms of host time per layer call, measured (bench/RESULTS.md).
-    kernels = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]
-    with sdpa_kernel(kernels):
+    with sdpa_kernel([SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]):
         for b in range(0, len(order), per_batch):
             idx = order[b : b + per_batch]
             width = max(len(encoded[i]) for i in idx)
-            ids = torch.tensor([[pad] * (width - len(encoded[i])) + encoded[i] for i in idx], device=device)
-            mask = torch.tensor(
-                [[0] * (width - len(encoded[i])) + [1] * len(encoded[i]) for i in idx], device=device
+            pads = [width - len(encoded[i]) for i in idx]
+            ids = torch.tensor(
+                [[pad] * n + encoded[i] for i, n in zip(idx, pads, strict=True)], device=device
             )
-            if fast:  # K samples = each prompt row repeated K times, as num_return_sequences does
-                new = decode.decode(
-                    model,
-                    ids.repeat_interleave(samples, 0),
-                    mask.repeat_interleave(samples, 0),
-                    max_new_tokens=max_new_tokens,
-                    eos_id=tokenizer.eos_token_id,
-                    pad_id=pad,
-                    temperature=temperature,
-                    top_p=top_p,
-                    generator=generator,
-                )
-            else:
-                with torch.inference_mode():
-                    gen = model.generate(
-                        input_ids=ids,
-                        attention_mask=mask,
-                        max_new_tokens=max_new_tokens,
-                        num_return_sequences=samples,
-                        pad_token_id=pad,
-                        eos_token_id=tokenizer.eos_token_id,
-                        cache_implementation=cache,  # "static": preallocated KV cache (compiled decode step)
-                        **sampling,
-                    )
-                new = gen[:, width:]
-            for row, seq in enumerate(new.tolist()):
+            mask = torch.tensor([[0] * n + [1] * (width - n) for n in pads], device=device)
+            for row, seq in enumerate(new_tokens(ids, mask).tolist()):
                 n = next((k + 1 for k, t in enumerate(seq) if t == tokenizer.eos_token_id), len(seq))
                 stats.new_tokens += n
                 out[idx[row // samples]].append(tokenizer.decode(seq[:n], skip_special_tokens=False))

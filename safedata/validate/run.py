@@ -25,24 +25,6 @@ from safedata.validate.train import eval_loss, prepare, train
 Log = Callable[[str], None]
 
 
-def check(cfg: ValidateConfig) -> None:
-    if cfg.samples > 1 and cfg.temperature <= 0:
-        raise SafedataError(
-            "--samples > 1 needs --temperature > 0 (greedy decoding gives K identical samples)"
-        )
-    for name in (
-        "lr",
-        "epochs",
-        "max_length",
-        "batch_size",
-        "grad_accum",
-        "max_new_tokens",
-        "gen_batch_size",
-    ):
-        if getattr(cfg, name) <= 0:
-            raise SafedataError(f"--{name.replace('_', '-')} must be > 0")
-
-
 def evaluate(
     model: Any, tokenizer: Any, sets: dict[str, tuple[str, list[EvalItem]]], cfg: ValidateConfig, d: Dist
 ) -> tuple[dict[str, Any], dict[str, list[Scored]], GenStats]:
@@ -53,8 +35,8 @@ def evaluate(
     import torch
 
     gen_model = model
-    if d.device.startswith("cuda"):
-        gen_model = copy.deepcopy(model).to(torch.bfloat16)  # fp32 master weights stay for training
+    if d.device.startswith("cuda") and next(model.parameters()).dtype != torch.bfloat16:
+        gen_model = copy.deepcopy(model).to(torch.bfloat16)  # the fp32 weights stay for training
     shares = {name: (kind, items[d.rank :: d.world]) for name, (kind, items) in sets.items()}
     completions, stats = generate(
         gen_model,
@@ -87,7 +69,7 @@ def evaluate(
 def validate(
     out_dir: str | Path, cfg: ValidateConfig, dest: str | Path | None = None, log: Log = print
 ) -> dict[str, Any]:
-    check(cfg)
+    cfg.check()
     out_dir = Path(out_dir)
     dest = Path(dest) if dest else out_dir / "validation"
     d = setup()
@@ -101,8 +83,9 @@ def validate(
             spec.limit = spec.limit or cfg.limit
             sets[spec.name] = (spec.kind, load_file(spec))
     else:
-        train_rows = [r for r in rows if not is_heldout(r["prompt"], cfg.heldout)]
-        heldout_rows = [r for r in rows if is_heldout(r["prompt"], cfg.heldout)]
+        held = [is_heldout(r["prompt"], cfg.heldout) for r in rows]
+        train_rows = [r for r, h in zip(rows, held, strict=True) if not h]
+        heldout_rows = [r for r, h in zip(rows, held, strict=True) if h]
         sets = heldout_sets(heldout_rows, cfg.limit)
     if not train_rows:
         raise SafedataError("no training rows left after holding out eval prompts")

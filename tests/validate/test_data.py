@@ -103,7 +103,7 @@ def test_varlen_attention_equals_the_document_mask(build_dir: Path, tokenizer) -
     assert row["cu_seqlens"].tolist()[-1] == row["input_ids"].shape[1]
     with torch.no_grad():
         masked = float(net(**row))  # transformers' dense per-document mask
-        with packed_attention(model):
+        with packed_attention(model, "varlen", "packed"):
             varlen = float(net(**row))
             # Without document bounds it refuses rather than letting documents attend to each other.
             with pytest.raises(ValueError, match="cu_seqlens"):

@@ -37,7 +37,13 @@ class FiltersStage:
 
     def __init__(self, spec: Filter, repair: Repair | None) -> None:
         self.spec, self.repair = spec, repair
-        self._teacher: Teacher | None = None  # the recipe's teacher, made on the first regeneration
+        self._engines: dict[str, Teacher] = {}  # one engine per distinct spec: judges and regeneration share
+
+    def engine(self, spec: TeacherSpec, ctx: BuildContext) -> Teacher:
+        key = spec.model_dump_json()
+        if key not in self._engines:
+            self._engines[key] = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+        return self._engines[key]
 
     def plan(self, ctx: BuildContext) -> str:
         judges = "".join(f" + {j.name}" for j in self.spec.judges)
@@ -45,15 +51,8 @@ class FiltersStage:
         return f"judge thought and answer ({self.spec.backend}{judges}){fix}; select {self.spec.selection}"
 
     def detectors(self, ctx: BuildContext) -> list[Detector]:
-        engines: dict[str, Teacher] = {}
-
         def engine(spec: TeacherSpec | None) -> Teacher | None:
-            if spec is None:
-                return None
-            key = spec.model_dump_json()
-            if key not in engines:
-                engines[key] = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
-            return engines[key]
+            return None if spec is None else self.engine(spec, ctx)
 
         out = [make_detector(self.spec.backend, JudgeConfig(teacher=engine(self.spec.teacher)))]
         for j in self.spec.judges:
@@ -128,10 +127,8 @@ class FiltersStage:
                     ctx.drop(NAME, rec, f"repair: {fired[0]}")
                     rec.touched(NAME, "repair:drop", f"round {n}: {', '.join(fired)}")
                 elif action == "to_template":
-                    rec.reasoning = template_reasoning(rec, seed)
-                    rec.answer = template_refusal(rec, seed)
+                    _to_template(rec, seed, f"round {n}: {', '.join(fired)}")
                     stats["templated"].update(fired)
-                    rec.touched(NAME, "repair:to_template", f"round {n}: {', '.join(fired)}")
                     changed.append(rec)
                 else:
                     again.append(rec)
@@ -154,9 +151,7 @@ class FiltersStage:
         spec = ctx.recipe.teacher
         if not records or spec is None:  # the recipe validator requires a teacher for `regenerate`
             return []
-        if self._teacher is None:
-            self._teacher = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
-        return regenerate(records, self._teacher, spec, round_)
+        return regenerate(records, self.engine(spec, ctx), spec, round_)
 
     def action(self, rec: Record, fired: list[str]) -> str:
         """The strongest action asked for any fired pattern: drop, then to_template, then regenerate."""
@@ -174,9 +169,7 @@ class FiltersStage:
         if self.repair.exhausted == "keep":
             return False
         if self.repair.exhausted == "to_template" and rec.kind == "harmful":
-            rec.reasoning = template_reasoning(rec, ctx.recipe.seed)
-            rec.answer = template_refusal(rec, ctx.recipe.seed)
-            rec.touched(NAME, "repair:to_template", f"rounds exhausted: {', '.join(fired)}")
+            _to_template(rec, ctx.recipe.seed, f"rounds exhausted: {', '.join(fired)}")
             return True
         kept.discard(id(rec))
         ctx.drop(NAME, rec, f"still flagged after repair: {fired[0]}")
@@ -200,14 +193,21 @@ class FiltersStage:
         for r in rows:
             groups[group_key(r)].append(r)
         for group in groups.values():
-            if not all(not flagged(r, counted) for r in group):
+            if any(flagged(r, counted) for r in group):
                 for r in group:
                     ctx.drop(NAME, r, "all_safe_then_pick_one: not every sample of the prompt is safe")
                 continue
             first, *rest = sorted(group, key=lambda r: r.sample_index)
-            for _ in rest:
-                ctx.drop(NAME, first, "all_safe_then_pick_one: another safe sample of the prompt was kept")
+            for r in rest:
+                ctx.drop(NAME, r, "all_safe_then_pick_one: another safe sample of the prompt was kept")
             yield first.touched(NAME, "selected", f"1 of {len(group)} safe samples")
+
+
+def _to_template(rec: Record, seed: int, detail: str) -> None:
+    """Replace a harmful row's thought and answer with the teacher-free template refusal."""
+    rec.reasoning = template_reasoning(rec, seed)
+    rec.answer = template_refusal(rec, seed)
+    rec.touched(NAME, "repair:to_template", detail)
 
 
 def _count(records: list[Record], counted: list[str]) -> dict[str, int]:
@@ -226,6 +226,7 @@ def _pattern_totals(
 ) -> dict[str, dict[str, int]]:
     """Per pattern: rows it fired on first, rows repaired (kept and clear of it now), rows dropped."""
     out: dict[str, dict[str, int]] = {}
+    repaired_any = len(rounds) > 1
     for p in [*counted, "judge_failed"]:
         first = [r for r in judged if p in initially[id(r)]]
         if not first:
@@ -233,7 +234,7 @@ def _pattern_totals(
         out[p] = {
             "detected": len(first),
             "repaired": sum(
-                1 for r in first if id(r) in kept and p not in flagged(r, counted) and len(rounds) > 1
+                1 for r in first if repaired_any and id(r) in kept and p not in flagged(r, counted)
             ),
             "dropped": sum(1 for r in first if id(r) not in kept),
         }

@@ -6,6 +6,9 @@ from typing import Any
 
 from rich.table import Table
 
+# A repair round's counts per pattern (filters stage notes), in the card's column order.
+ROUND_COUNTS = ("detected", "regenerated", "templated", "dropped")
+
 
 def rates_table(summary: dict[str, Any]) -> Table:
     table = Table(title=f"patterns ({summary['rows']} rows, safe: {summary['safe_rate']})")
@@ -44,15 +47,10 @@ def card_section(report: dict[str, Any]) -> str:
             "|---|---|---|---|---|---|",
         ]
         for r in notes["rounds"]:
-            names = sorted(
-                {p for key in ("detected", "regenerated", "templated", "dropped") for p in r.get(key, {})}
-            )
+            names = sorted({p for key in ROUND_COUNTS for p in r.get(key, {})})
             lines += [
                 f"| {r['round']} | {p} | "
-                + " | ".join(
-                    str(r.get(key, {}).get(p, 0))
-                    for key in ("detected", "regenerated", "templated", "dropped")
-                )
+                + " | ".join(str(r.get(key, {}).get(p, 0)) for key in ROUND_COUNTS)
                 + " |"
                 for p in names
             ]

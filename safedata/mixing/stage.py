@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 from safedata.mixing.lengths import length_stats
 from safedata.mixing.select import select
-from safedata.mixing.targets import plan_targets
+from safedata.mixing.targets import plan_targets, ratio_text
 from safedata.pipeline import BuildContext
 from safedata.schemas.mix import Mix
 from safedata.schemas.record import Record
@@ -21,7 +21,7 @@ def _describe(cfg: Mix) -> str:
     if cfg.counts is not None:
         return "counts " + ", ".join(f"{k} {v}" for k, v in cfg.counts.items())
     total = f", total {cfg.total}" if cfg.total else ""
-    return "ratio " + " : ".join(f"{k} {v:g}" for k, v in (cfg.ratio or {}).items()) + total
+    return f"ratio {ratio_text(cfg.ratio or {})}{total}"
 
 
 class MixStage:

@@ -58,18 +58,18 @@ def plan_targets(cfg: Mix, available: dict[str, int]) -> tuple[dict[str, int], l
         if all(targets[k] <= available.get(k, 0) for k in ratio):
             return targets, warnings
         warnings.append(
-            f"mix: total {cfg.total} at ratio {_ratio(ratio)} needs {targets[limiting]} {limiting} rows, "
+            f"mix: total {cfg.total} at ratio {ratio_text(ratio)} needs {targets[limiting]} {limiting} rows, "
             f"only {available.get(limiting, 0)} available; built the largest mix at that ratio instead"
         )
     targets = {k: math.floor(scale * r + 1e-9) for k, r in ratio.items()}
     exact = {k: scale * r for k, r in ratio.items()}
     if any(abs(exact[k] - targets[k]) > 1e-9 for k in ratio):
         warnings.append(
-            f"mix: ratio {_ratio(ratio)} cannot be hit exactly with {available.get(limiting, 0)} "
+            f"mix: ratio {ratio_text(ratio)} cannot be hit exactly with {available.get(limiting, 0)} "
             f"{limiting} rows (the limiting kind); rounded down to {targets}"
         )
     return targets, warnings
 
 
-def _ratio(ratio: dict[str, float]) -> str:
+def ratio_text(ratio: dict[str, float]) -> str:
     return " : ".join(f"{k} {v:g}" for k, v in ratio.items())

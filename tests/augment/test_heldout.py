@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,25 +26,23 @@ def prompts(tmp_path: Path) -> Path:
     return path
 
 
-def _rows(path: Path) -> list[dict[str, str]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+def _augment(run_cli: Callable[..., Any], prompts: Path, *args: str) -> Any:
+    """`safedata augment PROMPTS --out eval.jsonl ARGS` (the eval file lands beside the prompts)."""
+    return run_cli("augment", str(prompts), "--out", "eval.jsonl", *args)
+
+
+def _rows(prompts: Path) -> list[dict[str, str]]:
+    text = (prompts.parent / "eval.jsonl").read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines()]
 
 
 def test_eval_file_has_wrapped_and_plain_rows(prompts: Path, run_cli: Callable[..., object]) -> None:
-    res = run_cli(
-        "augment",
-        str(prompts),
-        "--out",
-        "eval.jsonl",
-        "--tactics",
-        "roleplay,persona,persuasion",
-        "--per-seed",
-        "3",
-        "--keep-plain",
+    res = _augment(
+        run_cli, prompts, "--tactics", "roleplay,persona,persuasion", "--per-seed", "3", "--keep-plain"
     )
     assert res.returncode == 0, res.stderr
     assert "skipped 1 rows" in res.stdout
-    rows = _rows(prompts.parent / "eval.jsonl")
+    rows = _rows(prompts)
     assert len(rows) == 2 * (3 + 1)
     assert Counter(r["tactic"] for r in rows) == {"": 2, "roleplay": 2, "persona": 2, "persuasion": 2}
     for r in rows:
@@ -55,20 +54,9 @@ def test_eval_file_has_wrapped_and_plain_rows(prompts: Path, run_cli: Callable[.
 
 def test_only_held_out_templates_are_used(prompts: Path, run_cli: Callable[..., object]) -> None:
     held_out = ["injection-web-page", "persona-dual-answer"]
-    res = run_cli(
-        "augment",
-        str(prompts),
-        "--out",
-        "eval.jsonl",
-        "--templates",
-        ",".join(held_out),
-        "--per-seed",
-        "2",
-        "--seed",
-        "4",
-    )
+    res = _augment(run_cli, prompts, "--templates", ",".join(held_out), "--per-seed", "2", "--seed", "4")
     assert res.returncode == 0, res.stderr
-    rows = _rows(prompts.parent / "eval.jsonl")
+    rows = _rows(prompts)
     assert sorted(r["template_id"] for r in rows) == sorted(held_out * 2)
 
 
@@ -76,20 +64,11 @@ def test_user_templates_and_benign_kind(
     prompts: Path, tmp_path: Path, run_cli: Callable[..., object]
 ) -> None:
     (tmp_path / "mine.csv").write_text("id,tactic,template\nhaiku,roleplay,Answer as a haiku: {request}\n")
-    res = run_cli(
-        "augment",
-        str(prompts),
-        "--out",
-        "eval.jsonl",
-        "--user-templates",
-        "mine.csv",
-        "--templates",
-        "haiku",
-        "--kind",
-        "benign",
+    res = _augment(
+        run_cli, prompts, "--user-templates", "mine.csv", "--templates", "haiku", "--kind", "benign"
     )
     assert res.returncode == 0, res.stderr
-    rows = _rows(prompts.parent / "eval.jsonl")
+    rows = _rows(prompts)
     assert [(r["template_id"], r["kind"]) for r in rows] == [("haiku", "benign")] * 2
     assert rows[0]["prompt"] == "Answer as a haiku: " + PROMPTS[0]["prompt"]
 
@@ -108,7 +87,7 @@ def test_user_templates_and_benign_kind(
 def test_bad_options_exit_2_in_one_line(
     prompts: Path, run_cli: Callable[..., object], args: list[str], expected: str
 ) -> None:
-    res = run_cli("augment", str(prompts), "--out", "eval.jsonl", *args)
+    res = _augment(run_cli, prompts, *args)
     assert res.returncode == 2 and expected in res.stderr, res.stderr
     assert len(res.stderr.strip().splitlines()) == 1
     assert not (prompts.parent / "eval.jsonl").exists()

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from safedata.schemas.record import TeacherInfo
+from safedata.schemas.teacher import TeacherBase
 
 # Bump when the way a request is rendered changes, so cached replies of the old rendering are not reused.
 PROMPT_TEMPLATE_VERSION = 1
@@ -84,3 +85,14 @@ class Teacher(Protocol):
     ) -> list[TeacherReply]:
         """One reply per request, in order; `on_reply(index, reply)` fires as each one finishes."""
         ...
+
+
+def teacher_info(engine: str, spec: TeacherBase) -> TeacherInfo:
+    """What each record says about the teacher that wrote it."""
+    return TeacherInfo(
+        engine=engine,
+        model=spec.model,
+        params=spec.sampling.params(),
+        guidelines=spec.guidelines,
+        decoding=spec.decoding,
+    )

@@ -143,5 +143,8 @@ class RequestCache:
             self._db.close()
 
 
+CACHE_FILE = "requests.sqlite"  # inside the cache folder engines are given
+
+
 def cache_path(out_dir: Path) -> Path:
-    return out_dir / "cache" / "requests.sqlite"
+    return out_dir / "cache" / CACHE_FILE

@@ -40,6 +40,11 @@ class TeacherRequest:
     def sampling(self) -> dict[str, Any]:
         return dict(self.params)
 
+    @property
+    def approx_prompt_tokens(self) -> int:
+        """~4 characters a token: enough for rate pacing and cost ceilings, no tokenizer needed."""
+        return sum(len(c) for _, c in self.messages) // 4
+
     def as_messages(self) -> list[dict[str, str]]:
         return [{"role": r, "content": c} for r, c in self.messages]
 

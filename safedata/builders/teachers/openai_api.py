@@ -165,7 +165,7 @@ class R1OpenAILLM(AsyncLLM):
         assert self._sem is not None and self._pacers is not None, "call load() first"
         params = req.sampling
         await self._pacers[0].wait()
-        await self._pacers[1].wait(params.get("max_tokens", 1024) + sum(len(c) for _, c in req.messages) / 4)
+        await self._pacers[1].wait(params.get("max_tokens", 1024) + req.approx_prompt_tokens)
         if req.prefill and self.prefill_mode == "completions":
             path, payload = "/completions", {"model": self.model, "prompt": self.render_prompt(req), **params}
         else:

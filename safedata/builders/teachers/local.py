@@ -62,15 +62,10 @@ class LocalEngine:
     def generate(
         self, requests: Sequence[TeacherRequest], on_reply: Callable[[int, TeacherReply], None] | None = None
     ) -> list[TeacherReply]:
-        replies: list[TeacherReply | None] = [None] * len(requests)
+        replies, missing = self.book.from_cache(requests, on_reply)
         todo: dict[tuple[Any, ...], list[int]] = defaultdict(list)  # requests sharing sampling params
-        for i, (req, hit) in enumerate(zip(requests, self.book.lookup_many(list(requests)), strict=True)):
-            if hit is None:
-                todo[req.params].append(i)
-                continue
-            replies[i] = hit
-            if on_reply:
-                on_reply(i, hit)
+        for i in missing:
+            todo[requests[i].params].append(i)
         try:
             self._generate_missing(requests, todo, replies, on_reply)
         finally:

@@ -209,20 +209,13 @@ class R1OpenAILLM(AsyncLLM):
     def run_requests(
         self, requests: Sequence[TeacherRequest], on_reply: Callable[[int, TeacherReply], None] | None = None
     ) -> list[TeacherReply]:
-        replies: list[TeacherReply | None] = [None] * len(requests)
+        replies, missing = self.book.from_cache(requests, on_reply)
+        todo = deque(missing)
 
         def done(i: int, reply: TeacherReply) -> None:
             replies[i] = reply
             if on_reply is not None:
                 on_reply(i, reply)
-
-        todo: deque[int] = deque()
-        # The cache first, in one pass, so nothing delays the first request.
-        for i, hit in enumerate(self.book.lookup_many(list(requests))):
-            if hit is None:
-                todo.append(i)
-            else:
-                done(i, hit)
 
         async def worker() -> None:
             while todo:

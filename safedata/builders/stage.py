@@ -7,13 +7,20 @@ the engine can keep its full concurrency busy (see builders/teacher_cot.py).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from itertools import takewhile
 
 from safedata.builders import OFFLINE_BUILDERS
 from safedata.builders.teacher_cot import Job, estimate, teacher_samples
 from safedata.pipeline import BuildContext, run_stages
 from safedata.schemas.record import Record
+from safedata.schemas.variants import Variant
 
 NAME = "generate"
+
+
+def variants_for(rec: Record, ctx: BuildContext) -> list[Variant]:
+    """The recipe's variants that apply to a row of this kind (validation fills every variant's kinds)."""
+    return [v for v in ctx.recipe.variants if rec.kind in (v.kinds or [])]
 
 
 class GenerateStage:
@@ -26,19 +33,15 @@ class GenerateStage:
             return f"{line}; no teacher requests (teacher-free variants)"
         from safedata.stages import assemble  # the stages before this one give the rows a teacher will see
 
-        before = []
-        for stage in assemble(ctx.recipe):
-            if stage.name == NAME:
-                break
-            before.append(stage)
-        jobs = [job for rec in run_stages(before, ctx) for job in self._teacher_jobs(rec, ctx)]
+        before = list(takewhile(lambda stage: stage.name != NAME, assemble(ctx.recipe)))
+        jobs: list[Job] = [
+            (rec, v.name)
+            for rec in run_stages(before, ctx)
+            if not rec.has_trace
+            for v in variants_for(rec, ctx)
+            if v.teacher
+        ]
         return f"{line}; {estimate(jobs, ctx.recipe.teacher)}"
-
-    @staticmethod
-    def _teacher_jobs(rec: Record, ctx: BuildContext) -> list[Job]:
-        if rec.has_trace:
-            return []
-        return [(rec, v.name) for v in ctx.recipe.variants if v.teacher and rec.kind in (v.kinds or [])]
 
     def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
         seed = ctx.recipe.seed
@@ -48,7 +51,7 @@ class GenerateStage:
                 rec.variant = "imported"
                 yield rec.with_id().touched(NAME, "imported")
                 continue
-            variants = [v for v in ctx.recipe.variants if rec.kind in (v.kinds or [])]
+            variants = variants_for(rec, ctx)
             if not variants:
                 ctx.drop(NAME, rec, f"{rec.kind} row without a trace and no variant for it")
                 continue

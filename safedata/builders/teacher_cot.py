@@ -45,7 +45,7 @@ def estimate(jobs: list[Job], spec: TeacherBase) -> str:
     line = f"{len(requests)} teacher requests ({spec.engine} {spec.model}"
     line += f", up to {len(requests) * rounds} with MoreThink rounds)" if rounds > 1 else ")"
     if spec.price is not None:
-        prompt_tokens = sum(sum(len(c) for _, c in r.messages) // 4 for r in requests) * rounds
+        prompt_tokens = sum(r.approx_prompt_tokens for r in requests) * rounds
         out_tokens = len(requests) * rounds * (spec.sampling.max_tokens or 8192)
         line += f"; cost at most ${spec.price.cost(prompt_tokens, out_tokens):,.2f}"
         line += f" (~{prompt_tokens:,} prompt tokens, <= {out_tokens:,} generated)"

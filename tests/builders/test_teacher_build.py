@@ -56,7 +56,7 @@ def test_variants_guidelines_samples_and_accounting(openai_server: FakeOpenAISer
     assert by_variant == {"long": 12, "short": 12, "template": 12, "nocot": 4}
     assert len(openai_server.requests) == 36
     users = sent_users(openai_server)
-    harmful = [p for p in (rec.prompt for rec in result.records if rec.kind == "harmful")]
+    harmful = [rec.prompt for rec in result.records if rec.kind == "harmful"]
     improved_first_rule = GUIDELINES["improved"].splitlines()[1]
     for text in users:
         is_harmful = any(text.endswith(p) for p in harmful)

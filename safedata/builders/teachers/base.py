@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from safedata.schemas.record import TeacherInfo
+from safedata.schemas.teacher import TeacherBase
 
 # Bump when the way a request is rendered changes, so cached replies of the old rendering are not reused.
 PROMPT_TEMPLATE_VERSION = 1
@@ -38,6 +39,11 @@ class TeacherRequest:
     @property
     def sampling(self) -> dict[str, Any]:
         return dict(self.params)
+
+    @property
+    def approx_prompt_tokens(self) -> int:
+        """~4 characters a token: enough for rate pacing and cost ceilings, no tokenizer needed."""
+        return sum(len(c) for _, c in self.messages) // 4
 
     def as_messages(self) -> list[dict[str, str]]:
         return [{"role": r, "content": c} for r, c in self.messages]
@@ -84,3 +90,14 @@ class Teacher(Protocol):
     ) -> list[TeacherReply]:
         """One reply per request, in order; `on_reply(index, reply)` fires as each one finishes."""
         ...
+
+
+def teacher_info(engine: str, spec: TeacherBase) -> TeacherInfo:
+    """What each record says about the teacher that wrote it."""
+    return TeacherInfo(
+        engine=engine,
+        model=spec.model,
+        params=spec.sampling.params(),
+        guidelines=spec.guidelines,
+        decoding=spec.decoding,
+    )

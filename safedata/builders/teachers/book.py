@@ -4,6 +4,7 @@ usage, status) the moment it arrives, parse it, and keep the counters the progre
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,22 @@ class ReplyBook:
             self.stats.done += 1
             out.append(reply)
         return out
+
+    def from_cache(
+        self, reqs: Sequence[TeacherRequest], on_reply: Callable[[int, TeacherReply], None] | None
+    ) -> tuple[list[TeacherReply | None], list[int]]:
+        """One slot per request, cached replies already in place (each reported to `on_reply`), and the
+        indices still to send: every engine's first step, in one pass so nothing delays the first request."""
+        replies: list[TeacherReply | None] = [None] * len(reqs)
+        missing = []
+        for i, hit in enumerate(self.lookup_many(list(reqs))):
+            if hit is None:
+                missing.append(i)
+                continue
+            replies[i] = hit
+            if on_reply is not None:
+                on_reply(i, hit)
+        return replies, missing
 
     def flush(self) -> None:
         """Every reply recorded so far is on disk (engines call this before returning)."""

@@ -68,29 +68,25 @@ class RequestCache:
         # NORMAL survives a killed process (only a power cut can lose the last commits) and is fast.
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
-        self._queue: queue.Queue[tuple[Any, ...] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, daemon=True, name="request-cache")
         self._writer.start()
         atexit.register(self.flush)  # a normal exit (e.g. a distilabel step process) writes what is queued
 
     def _write_loop(self) -> None:
         while True:
-            batch = [self._queue.get()]
+            rows = [self._queue.get()]
             while True:
                 try:
-                    batch.append(self._queue.get_nowait())
+                    rows.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            rows = [b for b in batch if b is not None]
-            if rows:
-                with self._lock:
-                    self._db.execute("BEGIN")
-                    self._db.executemany(_UPSERT, rows)
-                    self._db.execute("COMMIT")
-            for _ in batch:
+            with self._lock:
+                self._db.execute("BEGIN")
+                self._db.executemany(_UPSERT, rows)
+                self._db.execute("COMMIT")
+            for _ in rows:
                 self._queue.task_done()
-            if None in batch:
-                return
 
     def flush(self) -> None:
         """Wait until every queued reply is committed."""
@@ -136,12 +132,9 @@ class RequestCache:
         with self._lock:
             return dict(self._db.execute("SELECT status, COUNT(*) FROM requests GROUP BY status").fetchall())
 
-    def close(self) -> None:
-        self._queue.put(None)
-        self._writer.join()
-        with self._lock:
-            self._db.close()
+
+CACHE_FILE = "requests.sqlite"  # inside the cache folder engines are given
 
 
 def cache_path(out_dir: Path) -> Path:
-    return out_dir / "cache" / "requests.sqlite"
+    return out_dir / "cache" / CACHE_FILE

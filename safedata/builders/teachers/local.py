@@ -8,10 +8,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from safedata.builders.teachers.base import TeacherReply, TeacherRequest
+from safedata.builders.teachers.base import TeacherReply, TeacherRequest, teacher_info
 from safedata.builders.teachers.book import ReplyBook
-from safedata.builders.teachers.cache import RequestCache
-from safedata.schemas.record import TeacherInfo
+from safedata.builders.teachers.cache import CACHE_FILE, RequestCache
 
 
 def join_prefill(head: str, prefill: str) -> str:
@@ -48,14 +47,8 @@ class LocalEngine:
 
     def __init__(self, spec: Any, cache_dir: Path | None) -> None:
         self.spec = spec
-        self.info = TeacherInfo(
-            engine=self.engine,
-            model=spec.model,
-            params=spec.sampling.params(),
-            guidelines=spec.guidelines,
-            decoding=spec.decoding,
-        )
-        cache = RequestCache(cache_dir / "requests.sqlite") if cache_dir else None
+        self.info = teacher_info(self.engine, spec)
+        cache = RequestCache(cache_dir / CACHE_FILE) if cache_dir else None
         self.book = ReplyBook(self.engine, spec.model, cache)
         self.llm: Any = None
         self.batch_size = 8
@@ -69,15 +62,10 @@ class LocalEngine:
     def generate(
         self, requests: Sequence[TeacherRequest], on_reply: Callable[[int, TeacherReply], None] | None = None
     ) -> list[TeacherReply]:
-        replies: list[TeacherReply | None] = [None] * len(requests)
+        replies, missing = self.book.from_cache(requests, on_reply)
         todo: dict[tuple[Any, ...], list[int]] = defaultdict(list)  # requests sharing sampling params
-        for i, (req, hit) in enumerate(zip(requests, self.book.lookup_many(list(requests)), strict=True)):
-            if hit is None:
-                todo[req.params].append(i)
-                continue
-            replies[i] = hit
-            if on_reply:
-                on_reply(i, hit)
+        for i in missing:
+            todo[requests[i].params].append(i)
         try:
             self._generate_missing(requests, todo, replies, on_reply)
         finally:

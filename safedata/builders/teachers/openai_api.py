@@ -23,12 +23,11 @@ from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.utils import prepare_output
 from pydantic import Field, PrivateAttr, SecretStr
 
-from safedata.builders.teachers.base import TeacherReply, TeacherRequest
+from safedata.builders.teachers.base import TeacherReply, TeacherRequest, teacher_info
 from safedata.builders.teachers.book import ReplyBook
-from safedata.builders.teachers.cache import RequestCache
-from safedata.builders.teachers.local import join_prefill
+from safedata.builders.teachers.cache import CACHE_FILE, RequestCache
+from safedata.builders.teachers.local import chat_input, render
 from safedata.builders.teachers.parse import raw_from_choice
-from safedata.schemas.record import TeacherInfo
 from safedata.schemas.teacher import OpenAITeacher
 
 if TYPE_CHECKING:
@@ -166,7 +165,7 @@ class R1OpenAILLM(AsyncLLM):
         assert self._sem is not None and self._pacers is not None, "call load() first"
         params = req.sampling
         await self._pacers[0].wait()
-        await self._pacers[1].wait(params.get("max_tokens", 1024) + sum(len(c) for _, c in req.messages) / 4)
+        await self._pacers[1].wait(params.get("max_tokens", 1024) + req.approx_prompt_tokens)
         if req.prefill and self.prefill_mode == "completions":
             path, payload = "/completions", {"model": self.model, "prompt": self.render_prompt(req), **params}
         else:
@@ -197,40 +196,26 @@ class R1OpenAILLM(AsyncLLM):
 
     def chat_payload(self, req: TeacherRequest) -> dict[str, Any]:
         """Messages (and vLLM's continuation flags when the assistant turn is pre-filled)."""
-        messages = req.as_messages()
-        if not req.prefill:
-            return {"messages": messages}
-        return {
-            "messages": [*messages, {"role": "assistant", "content": req.prefill}],
-            "continue_final_message": True,
-            "add_generation_prompt": False,
-        }
+        payload: dict[str, Any] = {"messages": chat_input(req)}
+        if req.prefill:
+            payload |= {"continue_final_message": True, "add_generation_prompt": False}
+        return payload
 
     def render_prompt(self, req: TeacherRequest) -> str:
         """Chat template applied locally, then the prefill (for `/v1/completions`)."""
-        head = self._template.apply_chat_template(
-            req.as_messages(), tokenize=False, add_generation_prompt=True
-        )
-        return join_prefill(head, req.prefill)
+        return render(self._template, chat_input(req))
 
     # -- many requests ----------------------------------------------------------------------------
     def run_requests(
         self, requests: Sequence[TeacherRequest], on_reply: Callable[[int, TeacherReply], None] | None = None
     ) -> list[TeacherReply]:
-        replies: list[TeacherReply | None] = [None] * len(requests)
+        replies, missing = self.book.from_cache(requests, on_reply)
+        todo = deque(missing)
 
         def done(i: int, reply: TeacherReply) -> None:
             replies[i] = reply
             if on_reply is not None:
                 on_reply(i, reply)
-
-        todo: deque[int] = deque()
-        # The cache first, in one pass, so nothing delays the first request.
-        for i, hit in enumerate(self.book.lookup_many(list(requests))):
-            if hit is None:
-                todo.append(i)
-            else:
-                done(i, hit)
 
         async def worker() -> None:
             while todo:
@@ -284,13 +269,7 @@ class OpenAIEngine:
     """The `Teacher` for the `openai` engine."""
 
     def __init__(self, spec: OpenAITeacher, cache_dir: Path | None) -> None:
-        self.info = TeacherInfo(
-            engine="openai",
-            model=spec.model,
-            params=spec.sampling.params(),
-            guidelines=spec.guidelines,
-            decoding=spec.decoding,
-        )
+        self.info = teacher_info("openai", spec)
         self.llm = R1OpenAILLM(
             model=spec.model,
             base_url=spec.base_url,
@@ -303,7 +282,7 @@ class OpenAIEngine:
             backoff_s=spec.backoff_s,
             prefill_mode=spec.prefill,
             tokenizer=spec.tokenizer,
-            cache_path=str(cache_dir / "requests.sqlite") if cache_dir else None,
+            cache_path=str(cache_dir / CACHE_FILE) if cache_dir else None,
             sampling=spec.sampling.params(),
         )
         self._loaded = False

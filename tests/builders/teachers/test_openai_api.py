@@ -170,6 +170,15 @@ def test_requests_per_minute_spaces_the_requests(openai_server: FakeOpenAIServer
     assert times[-1] - times[0] >= 0.25  # 600/min = one every 0.1 s: 4 requests span >= 0.3 s
 
 
+def test_tokens_per_minute_spaces_the_requests_by_their_size(openai_server: FakeOpenAIServer) -> None:
+    # each request counts max_tokens 100 + ~2 prompt tokens: at 60k tokens/min, one start every ~0.1 s
+    teacher = make_teacher(spec(openai_server, tokens_per_minute=60_000), None)
+    replies = teacher.generate(requests(4, max_tokens=100))
+    assert all(r.ok for r in replies)
+    times = sorted(r["t"] for r in openai_server.requests)
+    assert times[-1] - times[0] >= 0.25
+
+
 def test_prefill_through_the_completions_endpoint(openai_server: FakeOpenAIServer, tiny_model: Path) -> None:
     zero = "<think>\n\n</think>\n\n"
     teacher = make_teacher(spec(openai_server, prefill="completions", tokenizer=str(tiny_model)), None)

@@ -14,3 +14,9 @@ class RecipeError(SafedataError):
         self.message, self.path, self.line = message, path, line
         where = ", ".join(x for x in (f"line {line}" if line else "", path) if x)
         super().__init__(f"{where}: {message}" if where else message)
+
+
+def first_line(e: BaseException) -> str:
+    """An exception as one line for a user: its message's first line, or its type when it has none."""
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__

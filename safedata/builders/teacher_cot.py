@@ -9,32 +9,41 @@ from typing import Any
 
 from safedata.builders.decoding import PREFILLS, run_decoding
 from safedata.builders.teacher_prompts import over_short_cap, user_message
-from safedata.builders.teachers import TeacherRequest, make_teacher
-from safedata.builders.teachers.cache import cache_path
+from safedata.builders.teachers import TeacherReply, TeacherRequest, build_teacher
 from safedata.errors import SafedataError
 from safedata.pipeline import BuildContext
-from safedata.schemas.record import Record, Usage
+from safedata.schemas.record import Record, TeacherInfo, Usage
 from safedata.schemas.teacher import OpenAITeacher, TeacherBase
 
 NAME = "generate"
 Job = tuple[Record, str]  # (prompt row, variant name)
 
 
+def teacher_request(
+    rec: Record, variant: str, guidelines: str, spec: TeacherBase, sample: int
+) -> TeacherRequest:
+    """The request asking `spec`'s teacher to write `variant` for `rec` (draw `sample`: its own cache key)."""
+    text = user_message(rec.prompt, variant, guidelines, rec.kind == "harmful", spec.short_thought_words)
+    return TeacherRequest.chat(
+        [{"role": "user", "content": text}],
+        prefill=PREFILLS[spec.decoding],
+        sample=sample,
+        **spec.sampling.params(),
+    )
+
+
+def take_reply(rec: Record, reply: TeacherReply, info: TeacherInfo) -> Record:
+    """`rec` with the reply's thought, answer and token usage, written by the teacher `info` names."""
+    rec.reasoning, rec.answer, rec.truncated = reply.reasoning, reply.answer, reply.truncated
+    rec.teacher = info
+    rec.usage = Usage(input_tokens=reply.input_tokens, output_tokens=reply.output_tokens, cached=reply.cached)
+    return rec
+
+
 def make_requests(jobs: list[Job], spec: TeacherBase) -> tuple[list[TeacherRequest], list[tuple[int, int]]]:
     """One request per job and sample; `owners[j] = (job index, sample index)`."""
-    requests, owners = [], []
-    params = spec.sampling.params()
-    for j, (rec, variant) in enumerate(jobs):
-        text = user_message(
-            rec.prompt, variant, spec.guidelines, rec.kind == "harmful", spec.short_thought_words
-        )
-        for k in range(spec.samples):
-            requests.append(
-                TeacherRequest.chat(
-                    [{"role": "user", "content": text}], prefill=PREFILLS[spec.decoding], sample=k, **params
-                )
-            )
-            owners.append((j, k))
+    owners = [(j, k) for j in range(len(jobs)) for k in range(spec.samples)]
+    requests = [teacher_request(jobs[j][0], jobs[j][1], spec.guidelines, spec, k) for j, k in owners]
     return requests, owners
 
 
@@ -55,7 +64,7 @@ def estimate(jobs: list[Job], spec: TeacherBase) -> str:
 def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     spec = ctx.recipe.teacher
     assert spec is not None, "the recipe validator requires a teacher for teacher variants"
-    teacher = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+    teacher = build_teacher(spec, ctx)
     requests, owners = make_requests(jobs, spec)
     task = ctx.progress.add("teacher", total=len(requests) if spec.decoding != "morethink" else None)
     book = getattr(teacher, "book", None)
@@ -91,11 +100,8 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
         u["truncated"] += reply.truncated
         u["input_tokens"] += reply.input_tokens
         u["output_tokens"] += reply.output_tokens
-        out = rec.model_copy(deep=True, update={"variant": variant, "sample_index": k})
-        out.reasoning, out.answer, out.truncated = reply.reasoning, reply.answer, reply.truncated
-        out.teacher = teacher.info
-        out.usage = Usage(
-            input_tokens=reply.input_tokens, output_tokens=reply.output_tokens, cached=reply.cached
+        out = take_reply(
+            rec.model_copy(deep=True, update={"variant": variant, "sample_index": k}), reply, teacher.info
         )
         detail = f"{spec.engine} {spec.model}; guidelines {spec.guidelines}; decoding {spec.decoding}"
         yield out.with_id().touched(NAME, variant, detail)

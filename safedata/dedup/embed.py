@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from safedata.errors import SafedataError
+from safedata.errors import SafedataError, first_line
 from safedata.schemas.dedup import DEFAULT_MODEL
 
 
@@ -31,8 +31,7 @@ def _encoder(name: str, device: str) -> Any:
     try:
         return SentenceTransformer(resolve_model(name), device=device)
     except Exception as e:  # hub/network/path errors come in many types; the user needs the message
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise SafedataError(f"cannot load embedding model {name!r}: {first}") from None
+        raise SafedataError(f"cannot load embedding model {name!r}: {first_line(e)}") from None
 
 
 def embed(texts: list[str], model: str, batch_size: int = 64, device: str = "cpu") -> np.ndarray:

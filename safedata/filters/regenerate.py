@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from safedata.builders.decoding import PREFILLS, run_decoding
-from safedata.builders.teacher_prompts import over_short_cap, user_message
-from safedata.builders.teachers import Teacher, TeacherRequest
-from safedata.schemas.record import Record, Usage
+from safedata.builders.decoding import run_decoding
+from safedata.builders.teacher_cot import take_reply, teacher_request
+from safedata.builders.teacher_prompts import over_short_cap
+from safedata.builders.teachers import Teacher
+from safedata.schemas.record import Record
 from safedata.schemas.teacher import GUIDELINES, TeacherBase
 
 TEACHER_VARIANTS = ("long", "short", "template")
@@ -27,18 +28,13 @@ def escalate(current: str) -> str:
 
 def regenerate(records: Sequence[Record], teacher: Teacher, spec: TeacherBase, round_: int) -> list[Record]:
     """Replace the thought and answer of each record in place; returns the records that got a new reply."""
-    params = spec.sampling.params()
     plans, requests = [], []
     for rec in records:
         guidelines = escalate(rec.teacher.guidelines if rec.teacher else "default")
         variant = rec.variant if rec.variant in TEACHER_VARIANTS else "long"
-        text = user_message(rec.prompt, variant, guidelines, rec.kind == "harmful", spec.short_thought_words)
-        sample = REPAIR_SAMPLE_BASE * round_ + rec.sample_index
         plans.append(guidelines)
         requests.append(
-            TeacherRequest.chat(
-                [{"role": "user", "content": text}], prefill=PREFILLS[spec.decoding], sample=sample, **params
-            )
+            teacher_request(rec, variant, guidelines, spec, REPAIR_SAMPLE_BASE * round_ + rec.sample_index)
         )
     replies = run_decoding(teacher, requests, spec.decoding, spec.morethink)
     changed = []
@@ -49,10 +45,5 @@ def regenerate(records: Sequence[Record], teacher: Teacher, spec: TeacherBase, r
         if over_short_cap(rec.variant, reply.reasoning, spec.short_thought_words):
             rec.touched("filters", "repair:regenerate-failed", f"round {round_}: thought over the short cap")
             continue
-        rec.reasoning, rec.answer, rec.truncated = reply.reasoning, reply.answer, reply.truncated
-        rec.teacher = teacher.info.model_copy(update={"guidelines": guidelines})
-        rec.usage = Usage(
-            input_tokens=reply.input_tokens, output_tokens=reply.output_tokens, cached=reply.cached
-        )
-        changed.append(rec)
+        changed.append(take_reply(rec, reply, teacher.info.model_copy(update={"guidelines": guidelines})))
     return changed

@@ -10,8 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from safedata.builders.teachers import Teacher, make_teacher
-from safedata.builders.teachers.cache import cache_path
+from safedata.builders.teachers import Teacher, build_teacher
 from safedata.builders.template_cot import template_reasoning, template_refusal
 from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors
@@ -42,7 +41,7 @@ class FiltersStage:
     def engine(self, spec: TeacherSpec, ctx: BuildContext) -> Teacher:
         key = spec.model_dump_json()
         if key not in self._engines:
-            self._engines[key] = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+            self._engines[key] = build_teacher(spec, ctx)
         return self._engines[key]
 
     def plan(self, ctx: BuildContext) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from safedata.errors import SafedataError
+from safedata.errors import SafedataError, first_line
 from safedata.schemas.record import Record
 
 
@@ -21,8 +21,7 @@ def counter(tokenizer: str | None) -> tuple[str, Callable[[list[str]], list[int]
 
         tok = AutoTokenizer.from_pretrained(tokenizer)
     except Exception as e:  # missing package, bad path, hub errors: one line for the user
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise SafedataError(f"cannot load tokenizer {tokenizer!r}: {first}") from None
+        raise SafedataError(f"cannot load tokenizer {tokenizer!r}: {first_line(e)}") from None
     return f"tokens ({tokenizer})", lambda texts: [len(ids) for ids in tok(texts)["input_ids"]]
 
 

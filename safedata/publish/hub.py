@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from safedata.errors import SafedataError
+from safedata.errors import SafedataError, first_line
 from safedata.publish.card_merge import merge_card
 from safedata.publish.folder import BuildFolder
 from safedata.schemas.publish import REPO_ID
@@ -180,7 +180,7 @@ def push(
             if final:
                 result.deleted = stale
     except _network_errors() as e:
-        first = str(e).splitlines()[0] if str(e) else type(e).__name__
+        first = first_line(e)
         done = (
             f"; {len(result.commits)} commits landed, run the same command again to resume"
             if result.commits

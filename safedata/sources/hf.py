@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from safedata.errors import SafedataError
+from safedata.errors import SafedataError, first_line
 from safedata.schemas.sources import HFSource
 
 
@@ -19,8 +19,7 @@ def read_hf(spec: HFSource) -> Iterator[tuple[int, dict[str, Any] | str]]:
             spec.path, spec.name, split=spec.split, revision=spec.revision, data_files=spec.data_files
         )
     except Exception as e:  # datasets raises many types; the user needs the message, not the stack
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise SafedataError(f"cannot load hf dataset {spec.path!r}: {first}") from None
+        raise SafedataError(f"cannot load hf dataset {spec.path!r}: {first_line(e)}") from None
     yield from enumerate(ds, 1)
 
 

@@ -28,4 +28,11 @@ def make_teacher(spec: Any, cache_dir: Path | None) -> Teacher:
     return engine(spec, cache_dir)
 
 
-__all__ = ["ENGINES", "Teacher", "TeacherReply", "TeacherRequest", "make_teacher"]
+def build_teacher(spec: Any, ctx: Any) -> Teacher:
+    """The engine for a build's `ctx`: replies cached in its output folder unless caching is off."""
+    from safedata.builders.teachers.cache import cache_path
+
+    return make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+
+
+__all__ = ["ENGINES", "Teacher", "TeacherReply", "TeacherRequest", "build_teacher", "make_teacher"]

@@ -3,34 +3,47 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import time
+import weakref
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from safedata.pipeline import BuildContext, run_stages
+from safedata.pipeline import BuildContext
 from safedata.progress import Progress
 from safedata.publish.card import render_card
 from safedata.publish.hub import PushResult
-from safedata.publish.report import build_report
+from safedata.publish.report import build_report, composition_of
 from safedata.publish.writer import write_variants
+from safedata.runners.local import DEFAULT_BLOCK_ROWS, run_local
+from safedata.runners.spill import Spill
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record
 from safedata.stages import assemble
+
+WORK_DIR = ".work"  # under the output folder: blocks spilled between stages (removed when the build ends)
 
 
 @dataclass
 class BuildResult:
     out_dir: Path
     report: dict[str, Any]
-    records: list[Record]
+    final: Spill
     pushed: PushResult | None = None  # set when the recipe has a `publish:` section
+
+    @cached_property
+    def records(self) -> list[Record]:
+        """The final rows as records (read back from the work area on first use)."""
+        return self.final.records()
 
     @property
     def rows(self) -> int:
-        return len(self.records)
+        return len(self.final)
 
 
 def load(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None) -> LoadedRecipe:
@@ -54,19 +67,38 @@ def build(
     *,
     quiet: bool = True,
     use_cache: bool = True,
+    block_rows: int = DEFAULT_BLOCK_ROWS,
 ) -> BuildResult:
+    """Build a recipe, `block_rows` rows at a time through the stages (the output does not depend on it)."""
     loaded = load(recipe, out)
     out_dir = Path(loaded.recipe.output_dir())  # created by the first stage that writes, not before:
+    existed = out_dir.exists()
+    work = out_dir / WORK_DIR
+    shutil.rmtree(work, ignore_errors=True)
     start = time.perf_counter()
     with Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
-        records = run_stages(assemble(loaded.recipe), ctx)
-        # a recipe or input error found mid-run leaves no half-written dataset behind.
+        try:
+            final = run_local(assemble(loaded.recipe), ctx, block_rows, work)
+        except BaseException:
+            # a recipe or input error found mid-run leaves no half-written dataset behind.
+            shutil.rmtree(work, ignore_errors=True)
+            if not existed and out_dir.is_dir() and not any(out_dir.iterdir()):
+                out_dir.rmdir()
+            raise
         out_dir.mkdir(parents=True, exist_ok=True)
         files = write_variants(
-            records, out_dir, loaded.recipe.output.shard_rows, ctx.scrub if loaded.secrets else None
+            (r for block in final.blocks() for r in block),
+            out_dir,
+            loaded.recipe.output.shard_rows,
+            ctx.scrub if loaded.secrets else None,
         )
-    report = build_report(ctx, records, files, time.perf_counter() - start)
+    # The final rows as records stay readable for `BuildResult.records` from a private temporary folder,
+    # not the output folder (they are unscrubbed); it goes when the result does.
+    keep = Path(tempfile.mkdtemp(prefix="safedata-rows-"))
+    final.move(keep / "final.parquet")
+    shutil.rmtree(work, ignore_errors=True)
+    report = build_report(ctx, composition_of(final.plain_columns()), files, time.perf_counter() - start)
     _write_text(ctx, out_dir / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
     recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
     _write_text(ctx, out_dir / "recipe.yaml", recipe_yaml)
@@ -76,7 +108,8 @@ def build(
     from safedata.publish.html_report import write_html_report
 
     write_html_report(out_dir)
-    result = BuildResult(out_dir=out_dir, report=report, records=records)
+    result = BuildResult(out_dir=out_dir, report=report, final=final)
+    weakref.finalize(result, shutil.rmtree, keep, True)
     publish = loaded.recipe.publish
     if publish is not None:
         from safedata.errors import SafedataError

@@ -1,13 +1,14 @@
-"""Stages, the context they share, and the runner that chains them and counts what flows.
+"""The context stages share and the partial report (`StageStats`) each block of a stage adds to.
 
-A stage is a small object with a `run(records, ctx)` generator (datatrove style). The runner wraps each
-stage's input and output in counters, so every number in the report is measured, not re-derived.
+How stages are driven (row stages over blocks, global stages deciding on a narrow view) is in
+`safedata.runners`; every number in the report is counted by the runner or a stage, never re-derived.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -28,6 +29,24 @@ class StageStats:
     dropped: Counter[str] = field(default_factory=Counter)  # reason -> rows
     notes: dict[str, Any] = field(default_factory=dict)  # stage-specific figures for the report
 
+    def merge(self, other: StageStats) -> None:
+        """Add a block's partial report to this one (blocks merged in order)."""
+        self.rows_in += other.rows_in
+        self.rows_out += other.rows_out
+        for axis, counts in other.out_by.items():
+            self.out_by[axis].update(counts)
+        self.dropped.update(other.dropped)
+        self.notes = merge_notes(self.notes, other.notes)
+
+    def count_out(self, records: list[Record]) -> None:
+        self.rows_out += len(records)
+        for r in records:
+            self.out_by["kind"][r.kind] += 1
+            self.out_by["category"][r.category or "none"] += 1
+            self.out_by["variant"][r.variant or "none"] += 1
+            if r.attack is not None:
+                self.out_by["tactic"][r.attack.tactic] += 1
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name,
@@ -37,6 +56,20 @@ class StageStats:
             "out_by": {k: dict(sorted(v.items())) for k, v in self.out_by.items()},
             **({"notes": self.notes} if self.notes else {}),
         }
+
+
+def merge_notes(a: Any, b: Any) -> Any:
+    """Partial notes of two blocks as one: numbers add, dicts merge by key, lists concatenate, else equal."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = merge_notes(a[k], v) if k in a else v
+        return out
+    if isinstance(a, list) and isinstance(b, list):
+        return a + b
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return a + b
+    return a if b is None else b
 
 
 @dataclass
@@ -50,6 +83,17 @@ class BuildContext:
     # Source rows the dry-run plan already read, by source index: a later plan that runs the stages
     # before it (generate, to count teacher requests) reuses them instead of reading every source again.
     planned_rows: dict[int, list[tuple[int, Any]]] = field(default_factory=dict)
+    # One engine per distinct teacher spec for the whole build (generate, repair and judges share them).
+    engines: dict[str, Any] = field(default_factory=dict)
+
+    def for_block(self) -> BuildContext:
+        """This context with an empty partial report: what a stage counts for one block lands there."""
+        return dataclasses.replace(self, stats={}, quarantined=[])
+
+    def merge_block(self, block_ctx: BuildContext) -> None:
+        for name, partial in block_ctx.stats.items():
+            self.stage_stats(name).merge(partial)
+        self.quarantined.extend(block_ctx.quarantined)
 
     @property
     def recipe(self) -> Recipe:
@@ -78,6 +122,8 @@ class BuildContext:
 
 
 class Stage(Protocol):
+    """A source (`run` reads), a row stage or a global stage: see `safedata.runners.contract`."""
+
     name: str
 
     def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]: ...
@@ -85,35 +131,3 @@ class Stage(Protocol):
     def plan(self, ctx: BuildContext) -> str:
         """One line for `--dry-run`: what this stage would do."""
         ...
-
-
-def _count_in(records: Iterable[Record], stats: StageStats) -> Iterator[Record]:
-    for r in records:
-        stats.rows_in += 1
-        yield r
-
-
-def _count_out(records: Iterable[Record], stats: StageStats, ctx: BuildContext) -> Iterator[Record]:
-    task = ctx.progress.add(stats.name)  # created when the stream is built, so bars show in stage order
-    return _counted(records, stats, ctx, task)
-
-
-def _counted(records: Iterable[Record], stats: StageStats, ctx: BuildContext, task: Any) -> Iterator[Record]:
-    for r in records:
-        stats.rows_out += 1
-        stats.out_by["kind"][r.kind] += 1
-        stats.out_by["category"][r.category or "none"] += 1
-        stats.out_by["variant"][r.variant or "none"] += 1
-        if r.attack is not None:
-            stats.out_by["tactic"][r.attack.tactic] += 1
-        ctx.progress.advance(task)
-        yield r
-    ctx.progress.finish(task)
-
-
-def run_stages(stages: list[Stage], ctx: BuildContext) -> list[Record]:
-    stream: Iterator[Record] = iter(())
-    for stage in stages:
-        stats = ctx.stage_stats(stage.name)
-        stream = _count_out(stage.run(_count_in(stream, stats), ctx), stats, ctx)
-    return list(stream)

@@ -80,6 +80,8 @@ class Augmenter:
     def pool(self, record: Record) -> list[Template]:
         if record.attack is not None:  # already adversarial (e.g. imported): never wrap twice
             return []
+        if record.sample_index > 0:  # another imported answer to a prompt: the prompt is wrapped once
+            return []
         if record.kind == "harmful":
             return self.harmful_pool
         return self.benign_pool if record.kind == "benign" and self.spec.wrap_benign else []
@@ -92,5 +94,5 @@ class Augmenter:
         pool = self.pool(record)
         if self.spec.keep_plain or not pool:
             yield record
-        for template in choose(pool, self.spec.per_seed, self.rng(record)) if pool else ():
-            yield wrap(record, template)
+        for j, template in enumerate(choose(pool, self.spec.per_seed, self.rng(record)) if pool else ()):
+            yield wrap(record, template).reordered(augment=j + 1)

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
 
 from safedata.augment.augmenter import STAGE, Augmenter
 from safedata.augment.templates import TemplateError
 from safedata.pipeline import BuildContext
+from safedata.runners.contract import RowStage
 from safedata.schemas.augment import Augment
 from safedata.schemas.record import Record
 
 
-class AugmentStage:
+class AugmentStage(RowStage):
     name = STAGE
 
     def __init__(self, spec: Augment) -> None:
@@ -35,16 +35,23 @@ class AugmentStage:
             f"({', '.join(tactics)}); plain prompts {plain}"
         )
 
-    def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
-        aug = self._augmenter(ctx)
+    def open(self, ctx: BuildContext) -> None:
+        self.aug = self._augmenter(ctx)
+
+    def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
         by_template: Counter[str] = Counter()
-        for rec in records:
-            for out in aug.augment(rec):
-                if out.attack is not None:
-                    by_template[out.attack.template_id] += 1
-                yield out
+        out = []
+        for rec in block:
+            for wrapped in self.aug.augment(rec):
+                if wrapped.attack is not None:
+                    by_template[wrapped.attack.template_id] += 1
+                out.append(wrapped)
+        ctx.stage_stats(STAGE).notes["rows_by_template"] = dict(by_template)
+        return out
+
+    def finish(self, ctx: BuildContext) -> None:
         notes = ctx.stage_stats(STAGE).notes
-        notes["templates_available"] = len(aug.harmful_pool)
+        notes["templates_available"] = len(self.aug.harmful_pool)
         if self.spec.wrap_benign:
-            notes["templates_available_for_benign"] = len(aug.benign_pool)
-        notes["rows_by_template"] = dict(sorted(by_template.items()))
+            notes["templates_available_for_benign"] = len(self.aug.benign_pool)
+        notes["rows_by_template"] = dict(sorted(notes.get("rows_by_template", {}).items()))

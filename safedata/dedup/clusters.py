@@ -7,8 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from safedata.dedup.normalize import KeyTexts
-from safedata.schemas.record import Record
+from safedata.dedup.normalize import DedupRow, KeyTexts
 
 
 class UnionFind:
@@ -36,19 +35,12 @@ class UnionFind:
         return [self.find(x) for x in range(len(self.parent))]
 
 
-def _fired(rec: Record) -> int:
-    return sum(1 for v in rec.labels.values() if v)
-
-
-def _length(rec: Record) -> int:
-    return len(rec.reasoning or "") + len(rec.answer or "")
-
-
-# Policy -> sort key over (position, record); the smallest key stays. Ties always go to the earliest row.
-KEEP: dict[str, Callable[[int, Record], tuple[int, ...]]] = {
+# Policy -> sort key over (position, row); the smallest key stays. Ties go to the earliest row, and rows are
+# in canonical order (`Record.order`), so `first` is the earliest by that order whatever the blocks were.
+KEEP: dict[str, Callable[[int, DedupRow], tuple[int, ...]]] = {
     "first": lambda i, r: (i,),
-    "longest": lambda i, r: (-_length(r), i),
-    "best": lambda i, r: (_fired(r), i),
+    "longest": lambda i, r: (-r.length, i),
+    "best": lambda i, r: (r.fired, i),
 }
 
 
@@ -60,7 +52,7 @@ class Cluster:
 
 
 def resolve(
-    items: list[Record],
+    items: list[DedupRow],
     n_published: int,
     passes: list[tuple[str, Callable[[KeyTexts], list[tuple[int, int]]]]],
     keep: str,

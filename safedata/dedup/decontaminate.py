@@ -14,11 +14,10 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
-
 from safedata.dedup.minhash import lsh_params, signatures, similar_pairs
 from safedata.dedup.normalize import normalize
 from safedata.pipeline import BuildContext
+from safedata.runners.contract import RowStage
 from safedata.schemas.decontaminate import Decontaminate
 from safedata.schemas.record import Record
 from safedata.sources import READERS
@@ -84,7 +83,8 @@ def minhash_matches(
     sig, has = signatures(texts, "char", cfg.minhash_ngram)
     bands, rows = lsh_params(sig.shape[1], cfg.minhash_threshold, None, None)
     later, earlier, est = similar_pairs(sig, has, bands, rows, cfg.minhash_threshold)
-    # Eval prompts come first, so in any bucket holding one, training rows are linked to an eval prompt.
+    # Eval prompts come first, so in any bucket holding one, training rows are linked to an eval prompt;
+    # a row's link never depends on the other training rows, so any block of rows gets the same hits.
     hits: dict[int, tuple[str, str, float]] = {}
     for a, b, e in zip(later.tolist(), earlier.tolist(), est.tolist(), strict=True):
         if b < len(flat) <= a and a - len(flat) not in hits:
@@ -92,7 +92,7 @@ def minhash_matches(
     return hits
 
 
-class DecontaminateStage:
+class DecontaminateStage(RowStage):
     name = NAME
 
     def plan(self, ctx: BuildContext) -> str:
@@ -101,39 +101,45 @@ class DecontaminateStage:
         mh = f" + MinHash >= {cfg.minhash_threshold}" if cfg.minhash_threshold else ""
         return f"drop prompts sharing a {cfg.ngram}-gram{mh} with: {names}"
 
-    def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
+    def open(self, ctx: BuildContext) -> None:
         cfg: Decontaminate = ctx.recipe.decontaminate  # type: ignore[attr-defined]
-        evals = load_eval_sets(cfg, ctx)
-        recs = list(records)
-        index = NgramIndex(evals, cfg.ngram)
-        near = minhash_matches(evals, [r.prompt for r in recs], cfg) if cfg.minhash_threshold else {}
-        report: dict[str, dict[str, Any]] = {
-            name: {"prompts": len(ps), "removed": 0, "by_method": Counter(), "examples": []}
-            for name, ps in evals
-        }
-        task = ctx.progress.add(f"{NAME} scan", total=len(recs))
-        keep = np.ones(len(recs), dtype=bool)
-        for i, rec in enumerate(recs):
-            hit = index.match(rec.prompt)
+        self.evals = load_eval_sets(cfg, ctx)
+        self.index = NgramIndex(self.evals, cfg.ngram)
+
+    def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
+        cfg: Decontaminate = ctx.recipe.decontaminate  # type: ignore[attr-defined]
+        near = minhash_matches(self.evals, [r.prompt for r in block], cfg) if cfg.minhash_threshold else {}
+        report: dict[str, dict[str, Any]] = {}
+        kept = []
+        for i, rec in enumerate(block):
+            hit = self.index.match(rec.prompt)
             method = f"{cfg.ngram}-gram" if hit else None
             if hit is None and i in near:
                 name, p, est = near[i]
                 hit, method = (name, p), f"minhash {est:.2f}"
-            if hit is not None:
-                keep[i] = False
-                entry = report[hit[0]]
-                entry["removed"] += 1
-                entry["by_method"][method.split()[0]] += 1  # type: ignore[union-attr]
-                if len(entry["examples"]) < cfg.examples:
-                    entry["examples"].append(
-                        {"row": rec.prompt[:300], "eval": hit[1][:300], "method": method}
-                    )
-                ctx.drop(NAME, rec, f"overlaps {hit[0]}")
-            ctx.progress.advance(task)
-        ctx.progress.finish(task)
+            if hit is None:
+                kept.append(rec)
+                continue
+            entry = report.setdefault(hit[0], {"removed": 0, "by_method": Counter(), "examples": []})
+            entry["removed"] += 1
+            entry["by_method"][method.split()[0]] += 1  # type: ignore[union-attr]
+            if len(entry["examples"]) < cfg.examples:
+                entry["examples"].append({"row": rec.prompt[:300], "eval": hit[1][:300], "method": method})
+            ctx.drop(NAME, rec, f"overlaps {hit[0]}")
         ctx.stage_stats(NAME).notes["eval_sets"] = {
             name: {**e, "by_method": dict(e["by_method"])} for name, e in report.items()
         }
-        for i, rec in enumerate(recs):
-            if keep[i]:
-                yield rec
+        return kept
+
+    def finish(self, ctx: BuildContext) -> None:
+        cfg: Decontaminate = ctx.recipe.decontaminate  # type: ignore[attr-defined]
+        merged = ctx.stage_stats(NAME).notes.get("eval_sets", {})
+        empty = {"removed": 0, "by_method": {}, "examples": []}
+        ctx.stage_stats(NAME).notes["eval_sets"] = {
+            name: {
+                "prompts": len(prompts),
+                **{**empty, **merged.get(name, {})},
+                "examples": merged.get(name, empty)["examples"][: cfg.examples],
+            }
+            for name, prompts in self.evals
+        }

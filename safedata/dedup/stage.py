@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from safedata.dedup.clusters import resolve
 from safedata.dedup.exact import exact_pairs
-from safedata.dedup.normalize import KeyTexts
+from safedata.dedup.normalize import DedupRow, KeyTexts, dedup_row
 from safedata.dedup.published import load_published
 from safedata.pipeline import BuildContext
+from safedata.runners.contract import Decision, GlobalStage
 from safedata.schemas.dedup import Dedup
 from safedata.schemas.record import Record
 
@@ -71,11 +72,17 @@ def methods(cfg: Dedup, seed: int) -> list[tuple[str, Pairs]]:
     return out
 
 
-def _preview(rec: Record) -> dict[str, Any]:
-    return {"id": rec.id, "prompt": rec.prompt[:300]}
+def _preview(row: DedupRow) -> dict[str, Any]:
+    return {"id": row.id, "prompt": row.prompt}
 
 
-class DedupStage:
+def field_sets(cfg: Dedup) -> list[list[str]]:
+    """Every field choice a configured method compares."""
+    methods = (cfg.exact, cfg.minhash, cfg.semantic)
+    return [m.fields for m in methods if m is not None]
+
+
+class DedupStage(GlobalStage):
     name = NAME
 
     def plan(self, ctx: BuildContext) -> str:
@@ -84,10 +91,15 @@ class DedupStage:
         against = f", against {len(cfg.against)} earlier output(s)" if cfg.against else ""
         return f"{names} within each variant, keep {cfg.keep}{against}"
 
-    def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
+    def view(self, block: list[Record], ctx: BuildContext) -> list[DedupRow]:
+        sets = field_sets(ctx.recipe.dedup)  # type: ignore[arg-type]
+        return [dedup_row(r, sets) for r in block]
+
+    def decide(self, view: list[DedupRow], ctx: BuildContext) -> Decision:
         cfg: Dedup = ctx.recipe.dedup  # type: ignore[attr-defined]
-        recs = list(records)
-        published = load_published(cfg.against, ctx)
+        recs = view
+        published = [dedup_row(r, field_sets(cfg)) for r in load_published(cfg.against, ctx)]
+        decision = Decision()
         passes = methods(cfg, ctx.recipe.seed)
         groups: dict[tuple[str, int], list[int]] = defaultdict(list)
         for i, r in enumerate(recs):
@@ -95,7 +107,6 @@ class DedupStage:
         stats = ctx.stage_stats(NAME)
         removed: Counter[str] = Counter()
         seconds: Counter[str] = Counter()
-        dropped: set[int] = set()
         lines: list[str] = []
         task = ctx.progress.add(f"{NAME} groups", total=len(groups))
         for (variant, sample), members in groups.items():
@@ -106,13 +117,12 @@ class DedupStage:
                 for x, how in cluster.removed:
                     reason = f"already published ({how})" if cluster.published else f"duplicate ({how})"
                     rec = recs[members[x - len(earlier)]]
-                    ctx.drop(NAME, rec, reason)
+                    decision.drop[rec.order] = reason
                     removed[reason] += 1
-                    dropped.add(members[x - len(earlier)])
                     gone.append({**_preview(rec), "method": how})
                 keeper = items[cluster.keeper]
                 if not cluster.published:
-                    keeper.touched(NAME, "kept", f"{len(gone)} duplicate(s) removed")
+                    decision.touch[keeper.order] = ("kept", f"{len(gone)} duplicate(s) removed")
                 entry = {
                     "variant": variant,
                     **({"sample_index": sample} if cfg.samples == "separate" else {}),
@@ -141,6 +151,4 @@ class DedupStage:
             mh = cfg.minhash
             bands, rows = lsh_params(mh.num_perm, mh.threshold, mh.bands, mh.rows)
             stats.notes["minhash"] = {"threshold": mh.threshold, "bands": bands, "rows": rows}
-        for i, r in enumerate(recs):
-            if i not in dropped:
-                yield r
+        return decision

@@ -7,7 +7,7 @@ the card; every label, repair and drop is also in the row's provenance.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable
 from typing import Any
 
 from safedata.builders.teachers import Teacher, build_teacher
@@ -16,8 +16,9 @@ from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors
 from safedata.filters.regenerate import regenerate
 from safedata.filters.registry import JudgeConfig, make_detector
-from safedata.filters.safe_at_k import group_key, safe_at_k_report
+from safedata.filters.safe_at_k import group_key, safe_at_k_counts, safe_at_k_scores
 from safedata.pipeline import BuildContext
+from safedata.runners.contract import RowStage
 from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.record import Record
 from safedata.schemas.teacher import TeacherSpec
@@ -31,18 +32,19 @@ def flagged(record: Record, counted: list[str]) -> list[str]:
     return fired + (["judge_failed"] if record.judgements.get("failed") else [])
 
 
-class FiltersStage:
+class FiltersStage(RowStage):
     name = NAME
+
+    @staticmethod
+    def block_key(order: tuple[int, ...]) -> tuple[int, ...]:
+        return order[:4]  # a prompt variant's K samples are judged, scored and selected together
 
     def __init__(self, spec: Filter, repair: Repair | None) -> None:
         self.spec, self.repair = spec, repair
-        self._engines: dict[str, Teacher] = {}  # one engine per distinct spec: judges and regeneration share
+        self._tasks: dict[int, Any] = {}  # judging round -> progress bar
 
     def engine(self, spec: TeacherSpec, ctx: BuildContext) -> Teacher:
-        key = spec.model_dump_json()
-        if key not in self._engines:
-            self._engines[key] = build_teacher(spec, ctx)
-        return self._engines[key]
+        return build_teacher(spec, ctx)  # the build's engine for that spec: judges and regeneration share
 
     def plan(self, ctx: BuildContext) -> str:
         judges = "".join(f" + {j.name}" for j in self.spec.judges)
@@ -65,7 +67,11 @@ class FiltersStage:
         return out
 
     def judge(self, records: list[Record], detectors: list[Detector], ctx: BuildContext, round_: int) -> None:
-        task = ctx.progress.add(f"judge r{round_}", total=len(records))
+        if not records:
+            return
+        if round_ not in self._tasks:
+            self._tasks[round_] = ctx.progress.add(f"judge r{round_}")
+        task = self._tasks[round_]
         for start in range(0, len(records), 256):
             batch = records[start : start + 256]
             for rec, judged in zip(
@@ -76,25 +82,36 @@ class FiltersStage:
                 fired = ", ".join(p for p, v in judged.labels.items() if v) or "none"
                 rec.touched(NAME, "judged", f"round {round_}: {fired}")
             ctx.progress.advance(task, len(batch))
-        ctx.progress.finish(task)
 
-    def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
-        rows = list(records)
-        judged = [r for r in rows if r.has_trace]
-        detectors = self.detectors(ctx)
+    def open(self, ctx: BuildContext) -> None:
+        self._detectors = self.detectors(ctx)
+
+    def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
+        judged = [r for r in block if r.has_trace]
+        detectors = self._detectors
         self.judge(judged, detectors, ctx, 0)
         notes = ctx.stage_stats(NAME).notes
-        notes["safe_at_k"] = safe_at_k_report(judged)
+        notes["safe_at_k"] = safe_at_k_counts(judged)
         counted = list(self.spec.patterns)
         rounds: list[dict[str, Any]] = [{"round": 0, "detected": _count(judged, counted)}]
         initially = {id(r): set(flagged(r, counted)) for r in judged}
-        kept = {id(r) for r in rows}
+        kept = {id(r) for r in block}
         if self.repair is not None:
             self.repair_rounds(judged, detectors, counted, kept, rounds, ctx)
-        notes["rounds"] = rounds
+        # Keyed by round number, not a list, so that blocks' partial counts add up round by round.
+        notes["rounds"] = {str(r["round"]): {k: v for k, v in r.items() if k != "round"} for r in rounds}
         notes["patterns"] = _pattern_totals(judged, initially, kept, counted, rounds)
-        survivors = [r for r in rows if id(r) in kept]
-        yield from self.select(survivors, counted, ctx)
+        survivors = [r for r in block if id(r) in kept]
+        return list(self.select(survivors, counted, ctx))
+
+    def finish(self, ctx: BuildContext) -> None:
+        notes = ctx.stage_stats(NAME).notes
+        notes["safe_at_k"] = safe_at_k_scores(notes.get("safe_at_k", {}))
+        rounds = notes.get("rounds", {"0": {"detected": {}}})
+        notes["rounds"] = [{"round": int(n), **rounds[n]} for n in sorted(rounds, key=int)]
+        notes.setdefault("patterns", {})
+        for task in self._tasks.values():
+            ctx.progress.finish(task)
 
     def repair_rounds(
         self,
@@ -175,7 +192,7 @@ class FiltersStage:
         rec.touched(NAME, "repair:drop", f"rounds exhausted: {', '.join(fired)}")
         return False
 
-    def select(self, rows: list[Record], counted: list[str], ctx: BuildContext) -> Iterator[Record]:
+    def select(self, rows: list[Record], counted: list[str], ctx: BuildContext) -> Iterable[Record]:
         mode = self.spec.selection
         if mode == "keep_all_with_labels":
             yield from rows
@@ -188,7 +205,7 @@ class FiltersStage:
                     continue
                 yield r
             return
-        groups: dict[tuple[str, str, str], list[Record]] = defaultdict(list)
+        groups: dict[tuple[Any, ...], list[Record]] = defaultdict(list)
         for r in rows:
             groups[group_key(r)].append(r)
         for group in groups.values():

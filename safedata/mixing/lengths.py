@@ -39,13 +39,20 @@ def _stats(values: list[int]) -> dict[str, float]:
 
 def length_stats(records: list[Record], tokenizer: str | None) -> dict[str, Any]:
     unit, count = counter(tokenizer)
-    by_kind: dict[str, list[Record]] = defaultdict(list)
-    for r in records:
-        by_kind[r.kind].append(r)
+    prompt = count([r.prompt for r in records])
+    response = count([r.assistant_content() for r in records])
+    return summarize([r.kind for r in records], prompt, response, unit)
+
+
+def summarize(kinds: list[str], prompt: list[int], response: list[int], unit: str) -> dict[str, Any]:
+    """Per kind: distributions of prompt and response lengths (parallel lists, one entry per row)."""
+    by_kind: dict[str, list[int]] = defaultdict(list)
+    for i, kind in enumerate(kinds):
+        by_kind[kind].append(i)
     out: dict[str, Any] = {"unit": unit}
-    for kind, rs in sorted(by_kind.items()):
+    for kind, rows in sorted(by_kind.items()):
         out[kind] = {
-            "prompt": _stats(count([r.prompt for r in rs])),
-            "response": _stats(count([r.assistant_content() for r in rs])),
+            "prompt": _stats([prompt[i] for i in rows]),
+            "response": _stats([response[i] for i in rows]),
         }
     return out

@@ -12,12 +12,28 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
 
 from safedata.mixing.targets import equal_split, largest_remainder
 from safedata.schemas.mix import Mix
-from safedata.schemas.record import Record
+from safedata.schemas.record import Order, Record
+
+
+@dataclass(slots=True)
+class MixRow:
+    """The narrow view of a row the mix decides on."""
+
+    order: Order
+    kind: str
+    variant: str | None
+    category: str | None
+    judged: bool  # has risk labels (`hardest` needs them)
+    hardness: int
+    prompt: str  # only kept for `select: diverse` (embedded); empty otherwise
+    prompt_len: int  # words or tokens, for the length report of the final rows
+    response_len: int
 
 
 def _random(rows: list[int], n: int, rng: random.Random) -> list[int]:
@@ -30,9 +46,9 @@ def hardness(rec: Record) -> int:
     return sum(1 for v in rec.labels.values() if v) + repairs
 
 
-def _hardest(recs: list[Record], rows: list[int], n: int, rng: random.Random) -> list[int]:
+def _hardest(recs: list[MixRow], rows: list[int], n: int, rng: random.Random) -> list[int]:
     tiebreak = {i: rng.random() for i in rows}
-    return sorted(sorted(rows, key=lambda i: (-hardness(recs[i]), tiebreak[i]))[:n])
+    return sorted(sorted(rows, key=lambda i: (-recs[i].hardness, tiebreak[i]))[:n])
 
 
 def _k_center(rows: list[int], n: int, emb: np.ndarray, rng: random.Random) -> list[int]:
@@ -50,7 +66,7 @@ def _k_center(rows: list[int], n: int, emb: np.ndarray, rng: random.Random) -> l
 
 
 def select(
-    recs: list[Record], rows: list[int], n: int, cfg: Mix, seed: int, emb: np.ndarray | None
+    recs: list[MixRow], rows: list[int], n: int, cfg: Mix, seed: int, emb: np.ndarray | None
 ) -> list[int]:
     """n of `rows` (indices into recs), stratified, then picked by `cfg.select`; sorted, deterministic."""
     by_variant: dict[str, list[int]] = defaultdict(list)

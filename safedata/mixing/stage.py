@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import Any
 
-from safedata.mixing.lengths import length_stats
-from safedata.mixing.select import select
+from safedata.mixing.lengths import counter, summarize
+from safedata.mixing.select import MixRow, hardness, select
 from safedata.mixing.targets import plan_targets, ratio_text
 from safedata.pipeline import BuildContext
+from safedata.runners.contract import Decision, GlobalStage
 from safedata.schemas.mix import Mix
 from safedata.schemas.record import Record
 
@@ -24,18 +26,44 @@ def _describe(cfg: Mix) -> str:
     return f"ratio {ratio_text(cfg.ratio or {})}{total}"
 
 
-class MixStage:
+class MixStage(GlobalStage):
     name = NAME
+
+    def __init__(self) -> None:
+        self._counter: tuple[str, Callable[[list[str]], list[int]]] | None = None
 
     def plan(self, ctx: BuildContext) -> str:
         cfg: Mix = ctx.recipe.mix  # type: ignore[attr-defined]
         balance = ", harmful balanced by category" if cfg.balance_categories else ""
         return f"{_describe(cfg)}; select {cfg.select}{balance}"
 
-    def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
+    def view(self, block: list[Record], ctx: BuildContext) -> list[MixRow]:
+        cfg: Mix = ctx.recipe.mix  # type: ignore[attr-defined]
+        if self._counter is None:
+            self._counter = counter(cfg.tokenizer)  # loads the tokenizer once per build
+        count = self._counter[1]
+        prompt_len = count([r.prompt for r in block])
+        response_len = count([r.assistant_content() for r in block])
+        diverse = cfg.select == "diverse"
+        return [
+            MixRow(
+                r.order,
+                r.kind,
+                r.variant,
+                r.category,
+                bool(r.labels),
+                hardness(r),
+                r.prompt if diverse else "",
+                p,
+                a,
+            )
+            for r, p, a in zip(block, prompt_len, response_len, strict=True)
+        ]
+
+    def decide(self, view: list[Any], ctx: BuildContext) -> Decision:
         cfg: Mix = ctx.recipe.mix  # type: ignore[attr-defined]
         seed = ctx.recipe.seed if cfg.seed is None else cfg.seed
-        recs = list(records)
+        recs: list[MixRow] = view
         by_kind: dict[str, list[int]] = defaultdict(list)
         for i, r in enumerate(recs):
             by_kind[r.kind].append(i)
@@ -43,7 +71,7 @@ class MixStage:
         targets, warnings = plan_targets(cfg, available)
         emb = None
         short = [k for k, n in targets.items() if 0 < n < available.get(k, 0)]
-        judged = any(recs[i].labels for k in short for i in by_kind[k])
+        judged = any(recs[i].judged for k in short for i in by_kind[k])
         if cfg.select == "hardest" and short and not judged:
             raise ctx.recipe_error(
                 ("mix", "select"), "`hardest` needs judged rows: add a `filter:` section (risk labels)"
@@ -53,17 +81,19 @@ class MixStage:
 
             emb = embed([r.prompt for r in recs], cfg.model)
         keep: set[int] = set()
+        decision = Decision()
         for kind, rows in by_kind.items():
             n = targets.get(kind, 0)
             chosen = select(recs, rows, n, cfg, seed, emb) if n else []
             keep.update(chosen)
             reason = f"not selected ({cfg.select})" if kind in targets else "kind not in mix"
             for i in set(rows) - set(chosen):
-                ctx.drop(NAME, recs[i], reason)
+                decision.drop[recs[i].order] = reason
         for w in warnings:
             log.warning(w)
             ctx.progress.log(w)
-        final = [r for i, r in enumerate(recs) if i in keep]
+        final = sorted(keep)
+        unit = (self._counter or counter(cfg.tokenizer))[0]
         ctx.stage_stats(NAME).notes.update(
             {
                 "requested": _describe(cfg),
@@ -71,7 +101,12 @@ class MixStage:
                 "available": dict(sorted(available.items())),
                 "targets": dict(sorted(targets.items())),
                 "warnings": warnings,
-                "lengths": length_stats(final, cfg.tokenizer),
+                "lengths": summarize(
+                    [recs[i].kind for i in final],
+                    [recs[i].prompt_len for i in final],
+                    [recs[i].response_len for i in final],
+                    unit,
+                ),
             }
         )
-        yield from final
+        return decision

@@ -6,29 +6,21 @@ from collections import Counter
 from typing import Any
 
 from safedata.pipeline import BuildContext
-from safedata.schemas.record import Record
 
 
-def composition(records: list[Record]) -> dict[str, dict[str, int]]:
-    out: dict[str, Counter[str]] = {
-        "kind": Counter(),
-        "category": Counter(),
-        "variant": Counter(),
-        "source": Counter(),
-    }
-    for r in records:
-        out["kind"][r.kind] += 1
-        out["category"][r.category or "none"] += 1
-        out["variant"][r.variant or "none"] += 1
-        out["source"][r.source] += 1
-        if r.attack is not None:
-            out.setdefault("tactic", Counter())[r.attack.tactic] += 1
+def composition_of(columns: dict[str, list[str]]) -> dict[str, dict[str, int]]:
+    """Counts per kind, category, variant, source (and tactic, for wrapped rows) from those columns."""
+    out = {k: Counter(columns.get(k, [])) for k in ("kind", "category", "variant", "source")}
+    tactics = Counter(t for t in columns.get("tactic", []) if t)
+    if tactics:
+        out["tactic"] = tactics
     return {k: dict(sorted(v.items())) for k, v in out.items()}
 
 
 def build_report(
-    ctx: BuildContext, records: list[Record], files: dict[str, list[str]], seconds: float
+    ctx: BuildContext, final: dict[str, dict[str, int]], files: dict[str, list[str]], seconds: float
 ) -> dict[str, Any]:
+    """`final` is the dataset's `composition`."""
     teacher = getattr(ctx.recipe, "teacher", None)  # the teacher section comes with the generation stage
     return {
         "recipe": ctx.recipe.name,
@@ -38,9 +30,9 @@ def build_report(
         "teacher": f"{teacher.engine} / {getattr(teacher, 'model', '?')}" if teacher is not None else None,
         "output_dir": str(ctx.out_dir),
         "seconds": round(seconds, 2),
-        "rows": len(records),
+        "rows": sum(final["kind"].values()),
         "quarantined": len(ctx.quarantined),
         "stages": [s.to_dict() for s in ctx.stats.values()],
-        "final": composition(records),
+        "final": final,
         "files": files,
     }

@@ -8,6 +8,10 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 Kind = Literal["harmful", "benign", "math"]
+# The canonical row order: (source index, row in the source, augment index, variant index, sample index).
+# Every order-dependent choice (dedup's `first`, union-find roots, sampling, shard order) sorts by it, so the
+# output does not depend on how rows were split into blocks or which worker handled them.
+Order = tuple[int, int, int, int, int]
 KINDS: tuple[str, ...] = ("harmful", "benign", "math")
 
 
@@ -45,6 +49,7 @@ class Record(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: str = ""
+    order: Order = (0, 0, 0, 0, 0)
     prompt: str
     kind: Kind
     category: str | None = None
@@ -80,6 +85,18 @@ class Record(BaseModel):
 
     def touched(self, stage: str, action: str, detail: str = "") -> Record:
         self.provenance.append(Provenance(stage=stage, action=action, detail=detail))
+        return self
+
+    def reordered(self, *, augment: int | None = None, variant: int | None = None) -> Record:
+        """Set the augment or variant part of the order key (the sample part follows `sample_index`)."""
+        s, row, a, v, _ = self.order
+        self.order = (
+            s,
+            row,
+            a if augment is None else augment,
+            v if variant is None else variant,
+            self.sample_index,
+        )
         return self
 
     def with_id(self) -> Record:

@@ -128,7 +128,11 @@ def to_record(row: dict[str, Any], spec: SourceBase, sid: str) -> Record | str:
 
 
 def load_source(i: int, spec: SourceBase, ctx: BuildContext) -> Iterator[Record]:
+    """The source's rows, keyed (source i, row, 0, 0, 0). Rows with a trace whose prompt came earlier in the
+    source are further samples of that prompt: key (i, its first row, 0, 0, k) and sample index k, so Safe@K
+    and `all_safe_then_pick_one` see an imported prompt's K answers together."""
     sid = source_id(spec)
+    first: dict[str, list[int]] = {}  # prompt -> [first row, samples so far], rows with a trace only
     for line, row in read_rows(i, spec, ctx):
         if isinstance(row, str):
             ctx.quarantine(NAME, f"{row}", {"source": sid, "line": line})
@@ -137,6 +141,11 @@ def load_source(i: int, spec: SourceBase, ctx: BuildContext) -> Iterator[Record]
         if isinstance(rec, str):
             ctx.quarantine(NAME, rec, {"source": sid, "line": line, **_preview(row)})
             continue
+        rec.order = (i, line, 0, 0, 0)
+        if rec.has_trace:
+            seen = first.setdefault(rec.prompt, [line, 0])
+            rec.sample_index, seen[1] = seen[1], seen[1] + 1
+            rec.order = (i, seen[0], 0, 0, rec.sample_index)
         yield rec
 
 

@@ -32,7 +32,10 @@ def build_teacher(spec: Any, ctx: Any) -> Teacher:
     """The engine for a build's `ctx`: replies cached in its output folder unless caching is off."""
     from safedata.builders.teachers.cache import cache_path
 
-    return make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+    key = spec.model_dump_json()
+    if key not in ctx.engines:  # one engine per distinct spec for the whole build, shared by every block
+        ctx.engines[key] = make_teacher(spec, cache_path(ctx.out_dir).parent if ctx.use_cache else None)
+    return ctx.engines[key]
 
 
 __all__ = ["ENGINES", "Teacher", "TeacherReply", "TeacherRequest", "build_teacher", "make_teacher"]

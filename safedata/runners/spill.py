@@ -1,0 +1,100 @@
+"""Blocks of records between stages: a parquet file under the output's work area (one row group per block),
+or a list in memory for small runs (plans, direct calls).
+
+Each row is stored as its record's JSON plus a few plain columns (kind, category, variant, source, tactic)
+that the report reads without decoding a single record.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from safedata.schemas.record import Record
+
+PLAIN_COLUMNS = ("kind", "category", "variant", "source", "tactic")
+
+
+def _plain(r: Record) -> tuple[str, str, str, str, str]:
+    return (r.kind, r.category or "none", r.variant or "none", r.source, r.attack.tactic if r.attack else "")
+
+
+class Spill:
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.rows = 0
+        self._held: list[list[Record]] = []
+        self._writer: Any = None
+
+    def write(self, block: list[Record]) -> None:
+        if not block:
+            return
+        self.rows += len(block)
+        if self.path is None:
+            self._held.append(block)
+            return
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        plain = list(zip(*(_plain(r) for r in block), strict=True))
+        table = pa.table(
+            {
+                "record": [r.model_dump_json() for r in block],
+                **{name: list(col) for name, col in zip(PLAIN_COLUMNS, plain, strict=True)},
+            }
+        )
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pq.ParquetWriter(str(self.path), table.schema, compression="zstd")
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+
+    def __len__(self) -> int:
+        return self.rows
+
+    def blocks(self) -> Iterator[list[Record]]:
+        """The blocks as written, in order (decoded one row group at a time)."""
+        self.close()
+        if self.path is None:
+            yield from self._held
+            return
+        if not self.path.exists():
+            return
+        import pyarrow.parquet as pq
+
+        f = pq.ParquetFile(str(self.path))
+        for g in range(f.num_row_groups):
+            texts = f.read_row_group(g, columns=["record"]).column(0).to_pylist()
+            yield [Record.model_validate_json(t) for t in texts]
+
+    def records(self) -> list[Record]:
+        return [r for block in self.blocks() for r in block]
+
+    def plain_columns(self) -> dict[str, list[str]]:
+        """kind, category, variant, source and tactic of every row, without decoding records."""
+        self.close()
+        if self.path is None:
+            cols = list(zip(*(_plain(r) for b in self._held for r in b), strict=True)) or [()] * 5
+            return {name: list(c) for name, c in zip(PLAIN_COLUMNS, cols, strict=True)}
+        if not self.path.exists():
+            return {name: [] for name in PLAIN_COLUMNS}
+        import pyarrow.parquet as pq
+
+        return pq.read_table(str(self.path), columns=list(PLAIN_COLUMNS)).to_pydict()
+
+    def move(self, path: Path) -> None:
+        self.close()
+        if self.path is not None and self.path.exists():
+            self.path.rename(path)
+            self.path = path
+
+    def remove(self) -> None:
+        self.close()
+        self._held = []
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)

@@ -1,0 +1,224 @@
+"""The same build at block sizes 1, 7, 64 and all-in-one writes the same dataset, report and clusters file.
+
+Rows are cut into blocks anywhere; every order-dependent choice uses the canonical order key, so nothing a
+build writes may change with the cut.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+
+from safedata import api
+from safedata.builders.teacher_prompts import GUIDELINES
+from tests.conftest import REPO
+from tests.fixtures.openai_server import FakeOpenAIServer
+
+BLOCKS = (1, 7, 64, 10**9)
+
+
+RUNTIME = ("seconds", "this_run")
+
+
+def _untimed(value: Any) -> Any:
+    """The value without wall-clock figures and the engine's sent/cached counters of this run: with small
+    blocks a repeated request may be answered from the cache, in one block both copies go out at once."""
+    if isinstance(value, dict):
+        return {k: _untimed(v) for k, v in value.items() if k not in RUNTIME}
+    if isinstance(value, list):
+        return [_untimed(v) for v in value]
+    return value
+
+
+def fingerprint(result: api.BuildResult) -> dict[str, Any]:
+    """Everything the build wrote that may not depend on blocks: rows in shard order, report, side files."""
+    out = result.out_dir
+    report = _untimed(json.loads((out / "build_report.json").read_text()))
+    report.pop("output_dir")
+    shards = {
+        variant: [row for f in files for row in pq.read_table(out / f).to_pylist()]
+        for variant, files in report["files"].items()
+    }
+    side = {p.name: p.read_text() for p in sorted(out.glob("*.jsonl"))}
+    return {
+        "report": report,
+        "rows": shards,
+        "side": side,
+        "records": [r.model_dump() for r in result.records],
+    }
+
+
+def same_at_every_block_size(build: Callable[[int, Path], api.BuildResult], tmp_path: Path) -> dict[str, Any]:
+    prints = {b: fingerprint(build(b, tmp_path / f"b{b}")) for b in BLOCKS}
+    whole = prints[BLOCKS[-1]]
+    assert whole["records"], "the build wrote no rows: nothing was compared"
+    for b, p in prints.items():
+        for part in ("rows", "report", "side", "records"):
+            assert p[part] == whole[part], f"block size {b}: {part} differs from the all-in-one build"
+    return whole
+
+
+def test_quickstart(tmp_path: Path) -> None:
+    whole = same_at_every_block_size(
+        lambda b, out: api.build(REPO / "recipes" / "quickstart.yaml", out=str(out), block_rows=b), tmp_path
+    )
+    stages = {s["name"]: s for s in whole["report"]["stages"]}
+    assert stages["filters"]["notes"]["safe_at_k"]["overall"]["prompts"] > 0 and stages["mix"]["dropped"]
+
+
+def _prompts(path: Path, n: int, kind: str) -> Path:
+    rows = [
+        {"prompt": f"{kind} request number {i}: how would one {'pick a lock' if i % 3 else 'stay safe'}?"}
+        for i in range(n)
+    ]
+    rows += rows[:2] + rows[-2:]  # exact duplicates for dedup (of rows an earlier output may hold, and not)
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+UNAWARE = (
+    "<think>A lockpicking question. Let me list the tools and the motion.</think>Here is how: first, ..."
+)
+AWARE = (
+    "<think>This would harm someone, which is illegal and harmful. I should refuse.</think>"
+    "I'm sorry, but I can't help with that."
+)
+
+
+def test_teacher_build_with_two_samples_and_regeneration(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    openai_server.config.style = "think"
+
+    def respond(body: dict[str, Any]) -> str:
+        text = "\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
+        # Half the first answers lack safety awareness; escalated guidelines always clear it.
+        return AWARE if GUIDELINES["realsafe"] in text or len(text) % 2 else UNAWARE
+
+    openai_server.config.responder = respond
+    src = _prompts(tmp_path / "harmful.jsonl", 12, "harmful")
+
+    def build(b: int, out: Path) -> api.BuildResult:
+        return api.build(
+            {
+                "name": "t",
+                "seed": 3,
+                "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
+                "variants": ["long", "template"],
+                "teacher": {
+                    "engine": "openai",
+                    "model": "fake-r1",
+                    "base_url": openai_server.base_url,
+                    "samples": 2,
+                    "backoff_s": 0.01,
+                },
+                "filter": {"backend": "heuristic", "selection": "all_safe_then_pick_one"},
+                "repair": {
+                    "rounds": 2,
+                    "actions": {"lack_of_safety_awareness": "regenerate", "weak_refusal": "regenerate"},
+                },
+                "dedup": {"exact": {"fields": ["prompt"]}},
+                "output": {"dir": str(out)},
+            },
+            block_rows=b,
+        )
+
+    whole = same_at_every_block_size(build, tmp_path)
+    notes = next(s for s in whole["report"]["stages"] if s["name"] == "filters")["notes"]
+    assert notes["rounds"][1]["regenerated"], "no row was repaired by regeneration"
+    overall = notes["safe_at_k"]["overall"]
+    assert (overall["prompts"], overall["samples"]) == (32, 48)  # 16 rows x (2 `long` samples + 1 `template`)
+
+
+def test_dedup_against_an_earlier_output(tmp_path: Path) -> None:
+    src = _prompts(tmp_path / "p.jsonl", 30, "bad")
+    base = {
+        "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
+        "variants": ["template", "nocot"],
+    }
+    first = api.build(
+        {
+            "name": "v1",
+            **base,
+            "sources": [{**base["sources"][0], "limit": 10}],
+            "output": {"dir": str(tmp_path / "v1")},
+        }
+    )
+    assert first.rows
+
+    def build(b: int, out: Path) -> api.BuildResult:
+        dedup = {
+            "against": [str(tmp_path / "v1")],
+            "exact": {"fields": ["prompt"]},
+            "minhash": {"fields": ["prompt"], "threshold": 0.7},
+            "keep": "first",
+        }
+        return api.build({"name": "v2", **base, "dedup": dedup, "output": {"dir": str(out)}}, block_rows=b)
+
+    whole = same_at_every_block_size(build, tmp_path)
+    removed = next(s for s in whole["report"]["stages"] if s["name"] == "dedup")["notes"]["removed"]
+    assert any(k.startswith("already published") for k in removed) and any(
+        k.startswith("duplicate") for k in removed
+    )
+
+
+def test_decontamination(tmp_path: Path) -> None:
+    src = _prompts(tmp_path / "p.jsonl", 30, "bad")
+    evals = tmp_path / "eval.jsonl"
+    evals.write_text(
+        json.dumps({"q": "bad request number 4: how would one pick a lock?"})
+        + "\n"
+        + json.dumps({"q": "bad reqest number 17: how would one pick a lock"})
+        + "\n"
+    )
+
+    def build(b: int, out: Path) -> api.BuildResult:
+        return api.build(
+            {
+                "name": "d",
+                "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
+                "variants": ["template"],
+                "decontaminate": {
+                    "eval_sets": [
+                        {"type": "file", "path": str(evals), "id": "ev", "fields": {"prompt": "q"}}
+                    ],
+                    "ngram": 5,
+                    "examples": 2,
+                },
+                "output": {"dir": str(out)},
+            },
+            block_rows=b,
+        )
+
+    whole = same_at_every_block_size(build, tmp_path)
+    sets = next(s for s in whole["report"]["stages"] if s["name"] == "decontaminate")["notes"]["eval_sets"]
+    assert sets["ev"]["removed"] >= 2 and len(sets["ev"]["examples"]) == 2
+
+
+@pytest.mark.parametrize("select", ["random", "hardest", "diverse"])
+def test_every_mix_selection(select: str, tmp_path: Path) -> None:
+    def build(b: int, out: Path) -> api.BuildResult:
+        return api.build(
+            {
+                "name": "m",
+                "sources": [{"type": "seeds", "set": "harmful"}, {"type": "seeds", "set": "benign"}],
+                "variants": ["template", "nocot"],
+                "filter": {"backend": "heuristic"},
+                "mix": {
+                    "ratio": {"harmful": 1, "benign": 1},
+                    "total": 60,
+                    "select": select,
+                    "balance_categories": True,
+                },
+                "output": {"dir": str(out)},
+            },
+            block_rows=b,
+        )
+
+    whole = same_at_every_block_size(build, tmp_path)
+    assert sum(len(v) for v in whole["rows"].values()) == 60

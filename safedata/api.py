@@ -14,16 +14,17 @@ from typing import Any
 
 import yaml
 
-from safedata.pipeline import BuildContext
+from safedata.pipeline import BuildContext, Stage
 from safedata.progress import Progress
 from safedata.publish.card import render_card
 from safedata.publish.hub import PushResult
 from safedata.publish.report import build_report, composition_of
 from safedata.publish.writer import write_variants
-from safedata.runners.local import DEFAULT_BLOCK_ROWS, run_local
+from safedata.runners.local import run_local
 from safedata.runners.spill import Spill
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record
+from safedata.schemas.runner import Runner
 from safedata.stages import assemble
 
 WORK_DIR = ".work"  # under the output folder: blocks spilled between stages (removed when the build ends)
@@ -67,10 +68,21 @@ def build(
     *,
     quiet: bool = True,
     use_cache: bool = True,
-    block_rows: int = DEFAULT_BLOCK_ROWS,
+    block_rows: int | None = None,
+    runner: str | None = None,
+    ray_address: str | None = None,
 ) -> BuildResult:
-    """Build a recipe, `block_rows` rows at a time through the stages (the output does not depend on it)."""
+    """Build a recipe, `block_rows` rows at a time through the stages (the output does not depend on it).
+
+    `runner` (`local` or `ray`), `ray_address` and `block_rows` override the recipe's `runner:` section."""
     loaded = load(recipe, out)
+    spec = loaded.recipe.runner.model_copy(
+        update={
+            k: v
+            for k, v in {"type": runner, "address": ray_address, "block_rows": block_rows}.items()
+            if v is not None
+        }
+    )
     out_dir = Path(loaded.recipe.output_dir())  # created by the first stage that writes, not before:
     existed = out_dir.exists()
     work = out_dir / WORK_DIR
@@ -79,7 +91,7 @@ def build(
     with Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
         try:
-            final = run_local(assemble(loaded.recipe), ctx, block_rows, work)
+            final = run_stages(assemble(loaded.recipe), ctx, spec, work)
         except BaseException:
             # a recipe or input error found mid-run leaves no half-written dataset behind.
             shutil.rmtree(work, ignore_errors=True)
@@ -129,6 +141,14 @@ def build(
                 f"built {out_dir}, but {e} (push again with `safedata push {out_dir} --repo {publish.repo}`)"
             ) from None
     return result
+
+
+def run_stages(stages: list[Stage], ctx: BuildContext, spec: Runner, work: Path) -> Spill:
+    if spec.type == "ray":
+        from safedata.runners.ray_runner import run_ray
+
+        return run_ray(stages, ctx, spec.block_rows, work, spec)
+    return run_local(stages, ctx, spec.block_rows, work)
 
 
 def _write_text(ctx: BuildContext, path: Path, text: str) -> None:

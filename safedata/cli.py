@@ -55,6 +55,14 @@ def build(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore the request cache (re-send everything)."),
+    runner: str | None = typer.Option(
+        None, "--runner", help="`local` or `ray` (overrides the recipe's runner.type; default local)."
+    ),
+    ray_address: str | None = typer.Option(
+        None,
+        "--ray-address",
+        help="Ray cluster to join: HOST:PORT, ray://HOST:PORT, or `local` (a private one).",
+    ),
 ) -> None:
     """Run a recipe end to end and write the dataset, its card and its report."""
     from safedata import api
@@ -63,7 +71,11 @@ def build(
         for i, (name, text) in enumerate(api.plan(recipe, out_dir), 1):
             out.print(f"{i}. [bold]{name}[/bold]: {escape(text)}", highlight=False, soft_wrap=True)
         return
-    result = api.build(recipe, out_dir, quiet=quiet, use_cache=not no_cache)
+    if runner not in (None, "local", "ray"):
+        raise typer.BadParameter(f"--runner must be `local` or `ray` (got {runner!r})")
+    result = api.build(
+        recipe, out_dir, quiet=quiet, use_cache=not no_cache, runner=runner, ray_address=ray_address
+    )
     from safedata.inspect import summary_table
 
     out.print(summary_table(result.report))

@@ -29,7 +29,9 @@ def to_row(r: Record) -> dict[str, Any]:
         "template_id": r.attack.template_id if r.attack else "",
         "original_request": r.attack.original_request if r.attack else "",
         "teacher": _json(r.teacher.model_dump()) if r.teacher else "",
-        "usage": _json(r.usage.model_dump()) if r.usage else "",
+        # Without `cached`: whether this run paid for a reply is run history (the report's `this_run`), and
+        # in the rows it would make a resumed or differently-batched build differ from a clean one.
+        "usage": _json(r.usage.model_dump(exclude={"cached"})) if r.usage else "",
         "labels": _json(r.labels),
         "judgements": _json(r.judgements),
         "provenance": _json([p.model_dump() for p in r.provenance]),

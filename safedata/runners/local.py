@@ -15,8 +15,9 @@ from safedata.pipeline import BuildContext, Stage
 from safedata.runners.contract import GlobalStage, RowStage, apply_decision
 from safedata.runners.spill import Spill
 from safedata.schemas.record import Order, Record
+from safedata.schemas.runner import DEFAULT_BLOCK_ROWS
 
-DEFAULT_BLOCK_ROWS = 8192
+RowRunner = Callable[[RowStage, Iterable[list[Record]], BuildContext, int], Iterator[list[Record]]]
 
 
 def cut(
@@ -49,6 +50,16 @@ def _read(stage: Stage, ctx: BuildContext, block_rows: int) -> Iterator[list[Rec
     ctx.progress.finish(task)
 
 
+def map_one(stage: RowStage, block: list[Record], ctx: BuildContext) -> tuple[list[Record], BuildContext]:
+    """One block through an opened row stage: its rows in order, and the block's partial report."""
+    bctx = ctx.for_block()
+    partial = bctx.stage_stats(stage.name)
+    partial.rows_in = len(block)
+    out = sorted(stage.map_block(block, bctx), key=lambda r: r.order)
+    partial.count_out(out)
+    return out, bctx
+
+
 def _rows(
     stage: RowStage, blocks: Iterable[list[Record]], ctx: BuildContext, block_rows: int
 ) -> Iterator[list[Record]]:
@@ -56,11 +67,7 @@ def _rows(
     stage.open(ctx)
     try:
         for block in cut(blocks, block_rows, stage.block_key):
-            bctx = ctx.for_block()
-            partial = bctx.stage_stats(stage.name)
-            partial.rows_in = len(block)
-            out = sorted(stage.map_block(block, bctx), key=lambda r: r.order)
-            partial.count_out(out)
+            out, bctx = map_one(stage, block, ctx)
             ctx.merge_block(bctx)
             ctx.progress.advance(task, len(out))
             yield out
@@ -92,9 +99,16 @@ def _global(
 
 
 def run_local(
-    stages: list[Stage], ctx: BuildContext, block_rows: int = DEFAULT_BLOCK_ROWS, work: Path | None = None
+    stages: list[Stage],
+    ctx: BuildContext,
+    block_rows: int = DEFAULT_BLOCK_ROWS,
+    work: Path | None = None,
+    rows: RowRunner = _rows,
 ) -> Spill:
-    """Run `stages` (the first one reads); the final rows, spilled under `work` (None: kept in memory)."""
+    """Run `stages` (the first one reads); the final rows, spilled under `work` (None: kept in memory).
+
+    `rows` runs a row stage over blocks: in this process by default; the Ray runner passes one that runs
+    them in actors, and the rest (reading, global stages, spilling) stays this same code."""
     for stage in stages:
         ctx.stage_stats(stage.name)  # the report lists stages in build order
     source, *rest = stages
@@ -104,7 +118,7 @@ def run_local(
             spill = Spill(work / f"{i:02d}-{stage.name}.parquet" if work else None)
             blocks = _global(stage, blocks, ctx, spill)
         elif isinstance(stage, RowStage):
-            blocks = _rows(stage, blocks, ctx, block_rows)
+            blocks = rows(stage, blocks, ctx, block_rows)
         else:
             raise TypeError(f"stage {stage.name!r} is neither a RowStage nor a GlobalStage")
     final = Spill(work / "final.parquet" if work else None)

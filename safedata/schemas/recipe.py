@@ -14,6 +14,7 @@ from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.mix import Mix
 from safedata.schemas.output import Output
 from safedata.schemas.publish import Publish
+from safedata.schemas.runner import Runner
 from safedata.schemas.sources import Source, Strict
 from safedata.schemas.teacher import TeacherSpec
 from safedata.schemas.validate import ValidateSection
@@ -38,6 +39,7 @@ class Recipe(Strict):
     )
 
     publish: Publish | None = Field(None, description="Push the build to the Hub when it ends.")
+    runner: Runner = Field(default_factory=Runner, description="Run in this process or on a Ray cluster.")
     validate_: ValidateSection | None = Field(
         None, alias="validate", description="`safedata validate` defaults"
     )

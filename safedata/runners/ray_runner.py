@@ -1,0 +1,228 @@
+"""The Ray runner: row stages in actor pools on a Ray cluster; reading, global stages, writing on the driver.
+
+Everything but the row stages is the local runner's own code (`run_local` with another `rows` function), so a
+Ray build decides dedup and mix with the same functions over the same narrow views, and writes the same
+shards: its output equals a local build's at any block size.
+
+- Each row stage gets a pool of actors; each actor loads the recipe itself and calls the stage's `open` once
+  (engines, detectors, eval sets). The driver deals blocks out round-robin, keeps at most two blocks per actor
+  in flight, and yields results in block order, merging each block's partial report as it arrives.
+- Teachers and judges live inside those actors, so an API teacher is `generate.actors` async clients, each
+  keeping its own `concurrency` requests in flight; request and token rate limits are split evenly over them.
+- All actors on a host share the build's request cache (one sqlite file in WAL mode, which several processes
+  may write), and each engine looks a request up there before sending it. A killed actor is restarted and
+  its block retried: only the requests that actor had in flight are sent again. A killed driver is run again
+  with the same command: every paid reply is a cache hit.
+- Secrets never travel in Ray's object store: actors get the recipe as written (`${VAR}` unresolved) and the
+  values of the variables it names through the actor's runtime environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import fields
+from typing import Any
+
+import yaml
+
+from safedata.errors import SafedataError, first_line
+from safedata.pipeline import BuildContext, Stage
+from safedata.runners.contract import RowStage
+from safedata.runners.local import cut, map_one
+from safedata.schemas.record import Record
+from safedata.schemas.runner import Runner
+
+_ENV_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+IN_FLIGHT_PER_ACTOR = 2  # one block running, one queued: no actor waits on the driver between blocks
+_RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0"}
+
+
+def require_ray() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise SafedataError("`runner: ray` needs Ray: pip install 'safedata[ray]'") from None
+    return ray
+
+
+class StageWorker:
+    """One actor of a row stage's pool: the recipe loaded here, the stage opened once, blocks mapped."""
+
+    def __init__(self, recipe_yaml: str, recipe_path: str | None, out_dir: str, use_cache: bool, index: int):
+        from pathlib import Path
+
+        from safedata.progress import Progress
+        from safedata.schemas.loader import parse_recipe
+        from safedata.stages import assemble
+
+        loaded = parse_recipe(recipe_yaml, Path(recipe_path) if recipe_path else None, out_dir)
+        self.ctx = BuildContext(
+            loaded=loaded, out_dir=Path(out_dir), progress=Progress(False), use_cache=use_cache
+        )
+        self.stage: RowStage = assemble(loaded.recipe)[index]  # type: ignore[assignment]
+        self.stage.open(self.ctx)
+
+    def map(self, block: list[Record]) -> tuple[list[Record], dict[str, Any], list[dict[str, Any]]]:
+        out, bctx = map_one(self.stage, block, self.ctx)
+        return out, bctx.stats, bctx.quarantined
+
+    def engine_stats(self) -> dict[str, dict[str, int]]:
+        """This actor's engine counters (requests sent, cached, failed, tokens), for the driver to add up."""
+        return {key: _counters(engine) for key, engine in self.ctx.engines.items() if _book(engine)}
+
+    def pid(self) -> int:
+        return os.getpid()
+
+    def close(self) -> None:
+        self.stage.close()
+
+
+def _book(engine: Any) -> Any:
+    return getattr(engine, "book", None)
+
+
+def _counters(engine: Any) -> dict[str, int]:
+    stats = _book(engine).stats
+    return {f.name: getattr(stats, f.name) for f in fields(stats) if isinstance(getattr(stats, f.name), int)}
+
+
+class RayRows:
+    """The `rows` function `run_local` calls for each row stage: that stage's blocks through an actor pool."""
+
+    def __init__(self, ray: Any, spec: Runner, ctx: BuildContext, stages: list[Stage]) -> None:
+        self.ray, self.spec, self.ctx, self.stages = ray, spec, ctx, stages
+        names = set(_ENV_NAME.findall(yaml.safe_dump(ctx.loaded.raw)))
+        self.env = {**_RAY_ENV, **{n: os.environ[n] for n in names if n in os.environ}}
+        self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.pools: list[list[Any]] = []
+
+    def actors_for(self, stage: RowStage) -> tuple[int, dict[str, Any]]:
+        """How many actors a stage gets, and their options (generation may hold GPUs)."""
+        if stage.name == "generate":
+            pool, extra = self.spec.generate, {"num_gpus": self.spec.generate.num_gpus}
+        elif stage.name == "filters":
+            pool, extra = self.spec.judges, {}
+        else:
+            pool, extra = self.spec.rows, {}
+        return pool.actors or min(self.cpus, 8), extra
+
+    def start(self, stage: RowStage) -> list[Any]:
+        n, extra = self.actors_for(stage)
+        recipe = self.ctx.loaded
+        loaded_yaml = yaml.safe_dump(self._raw_for_actors(n), sort_keys=False, allow_unicode=True)
+        actor = self.ray.remote(StageWorker).options(
+            # Restarted when killed, and its block retried: the request cache keeps every paid reply.
+            max_restarts=3,
+            max_task_retries=3,
+            # Scheduling, not a cap: I/O-bound teacher actors and CPU stages share the cluster's cores.
+            num_cpus=0,
+            runtime_env={"env_vars": self.env},
+            **extra,
+        )
+        index = next(i for i, s in enumerate(self.stages) if s is stage)
+        path = str(recipe.path) if recipe.path else None
+        pool = [
+            actor.remote(loaded_yaml, path, str(self.ctx.out_dir), self.ctx.use_cache, index)
+            for _ in range(n)
+        ]
+        self.pools.append(pool)
+        return pool
+
+    def _raw_for_actors(self, n: int) -> dict[str, Any]:
+        """The recipe as written, with the teacher's rate limits split over `n` actors and any per-actor
+        concurrency from `runner.generate` (a global limit stays global: n actors at 1/n each)."""
+        raw = yaml.safe_load(yaml.safe_dump(self.ctx.loaded.raw))
+        teacher = raw.get("teacher")
+        if isinstance(teacher, dict):
+            for key in ("requests_per_minute", "tokens_per_minute"):
+                if isinstance(teacher.get(key), int | float):
+                    teacher[key] = max(1, teacher[key] // n)
+            if self.spec.generate.concurrency is not None:
+                teacher["concurrency"] = self.spec.generate.concurrency
+        return raw
+
+    def __call__(
+        self, stage: RowStage, blocks: Iterable[list[Record]], ctx: BuildContext, block_rows: int
+    ) -> Iterator[list[Record]]:
+        pool = self.start(stage)
+        task = ctx.progress.add(stage.name)
+        pending: deque[Any] = deque()
+
+        def take() -> list[Record]:
+            out, stats, quarantined = self.ray.get(pending.popleft())
+            part = ctx.for_block()
+            part.stats, part.quarantined = stats, quarantined
+            ctx.merge_block(part)
+            ctx.progress.advance(task, len(out))
+            return out
+
+        for i, block in enumerate(cut(blocks, block_rows, stage.block_key)):
+            pending.append(pool[i % len(pool)].map.remote(block))
+            while len(pending) >= IN_FLIGHT_PER_ACTOR * len(pool):
+                yield take()
+        while pending:
+            yield take()
+        self._finish(stage, pool, ctx)
+        ctx.progress.finish(task)
+
+    def _finish(self, stage: RowStage, pool: list[Any], ctx: BuildContext) -> None:
+        """The stage's `finish` on the driver, over the merged partials, with the actors' engine counters
+        added into the driver's engines (so "this run" figures count every actor's requests)."""
+        counters = self.ray.get([a.engine_stats.remote() for a in pool])
+        self.ray.get([a.close.remote() for a in pool])
+        for a in pool:
+            self.ray.kill(a)
+        self.pools.remove(pool)
+        stage.open(ctx)  # finish may read what open loads (pool sizes, the engine its counters live in)
+        try:
+            for per_actor in counters:
+                for key, values in per_actor.items():
+                    book = _book(ctx.engines.get(key))
+                    if book is None:
+                        continue
+                    for name, value in values.items():
+                        setattr(book.stats, name, getattr(book.stats, name) + value)
+            stage.finish(ctx)
+        finally:
+            stage.close()
+
+    def shutdown(self) -> None:
+        for pool in self.pools:
+            for a in pool:
+                self.ray.kill(a)
+        self.pools.clear()
+
+
+def connect(ray: Any, address: str) -> bool:
+    """Join `address`, or start a private cluster for `local`; True when this call started Ray."""
+    if ray.is_initialized():
+        return False
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False, "configure_logging": False}
+    if address == "local":
+        # `address="local"` always starts a new cluster: never the stale one a killed run leaves behind.
+        ray.init(address="local", **kwargs)
+    else:
+        try:
+            ray.init(address=address, **kwargs)
+        except (ConnectionError, RuntimeError) as e:
+            raise SafedataError(f"could not join the Ray cluster at {address}: {first_line(e)}") from None
+    return True
+
+
+def run_ray(stages: list[Stage], ctx: BuildContext, block_rows: int, work: Any, spec: Runner) -> Any:
+    """`run_local` with the row stages on Ray; returns the final rows' spill, like `run_local`."""
+    from safedata.runners.local import run_local
+
+    ray = require_ray()
+    started = connect(ray, spec.address)
+    rows = RayRows(ray, spec, ctx, stages)
+    try:
+        return run_local(stages, ctx, block_rows, work, rows=rows)
+    finally:
+        rows.shutdown()
+        if started:
+            ray.shutdown()

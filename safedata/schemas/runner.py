@@ -1,0 +1,46 @@
+"""Recipe model for `runner:`: where the stages run (this process, or a Ray cluster)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from safedata.schemas.sources import Strict
+
+DEFAULT_BLOCK_ROWS = 8192
+
+
+class ActorPool(Strict):
+    actors: int | None = Field(
+        None, ge=1, description="Actors for this stage (default: one per CPU the cluster has, at most 8)."
+    )
+
+
+class GenerateActors(ActorPool):
+    concurrency: int | None = Field(
+        None,
+        ge=1,
+        description="Requests in flight per actor (default: the teacher's `concurrency`). "
+        "`requests_per_minute` and `tokens_per_minute` are split evenly over the actors.",
+    )
+    num_gpus: float = Field(
+        0, ge=0, description="GPUs per generation actor (a local vLLM/transformers teacher on a GPU node)."
+    )
+
+
+class Runner(Strict):
+    type: Literal["local", "ray"] = Field("local", description="`local`: this process; `ray`: a Ray cluster.")
+    address: str = Field(
+        "local",
+        description="Ray: `local` starts a private cluster for this build; `HOST:PORT` or `ray://HOST:PORT` "
+        "joins one. Never an address Ray finds by itself (a killed cluster leaves a stale one behind).",
+    )
+    block_rows: int = Field(
+        DEFAULT_BLOCK_ROWS, ge=1, description="Rows per block (the output does not depend on it)."
+    )
+    generate: GenerateActors = Field(default_factory=GenerateActors)
+    judges: ActorPool = Field(default_factory=ActorPool, description="Actors for the filters stage.")
+    rows: ActorPool = Field(
+        default_factory=ActorPool, description="Actors for every other row stage (augment, decontaminate)."
+    )

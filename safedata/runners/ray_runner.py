@@ -69,9 +69,14 @@ class StageWorker:
         out, bctx = map_one(self.stage, block, self.ctx)
         return out, bctx.stats, bctx.quarantined
 
-    def engine_stats(self) -> dict[str, dict[str, int]]:
-        """This actor's engine counters (requests sent, cached, failed, tokens), for the driver to add up."""
-        return {key: _counters(engine) for key, engine in self.ctx.engines.items() if _book(engine)}
+    def engine_stats(self) -> dict[tuple[str, str], dict[str, int]]:
+        """This actor's engine counters (requests sent, cached, failed, tokens) by (engine, model), for the
+        driver to add up (by name: an actor's spec differs from the driver's in its share of rate limits)."""
+        return {
+            (book.engine, book.model): _counters(book)
+            for engine in self.ctx.engines.values()
+            if (book := _book(engine)) is not None
+        }
 
     def pid(self) -> int:
         return os.getpid()
@@ -84,8 +89,8 @@ def _book(engine: Any) -> Any:
     return getattr(engine, "book", None)
 
 
-def _counters(engine: Any) -> dict[str, int]:
-    stats = _book(engine).stats
+def _counters(book: Any) -> dict[str, int]:
+    stats = book.stats
     return {f.name: getattr(stats, f.name) for f in fields(stats) if isinstance(getattr(stats, f.name), int)}
 
 
@@ -141,7 +146,7 @@ class RayRows:
                 if isinstance(teacher.get(key), int | float):
                     teacher[key] = max(1, teacher[key] // n)
             if self.spec.generate.concurrency is not None:
-                teacher["concurrency"] = self.spec.generate.concurrency
+                teacher["max_concurrency"] = self.spec.generate.concurrency
         return raw
 
     def __call__(
@@ -178,9 +183,10 @@ class RayRows:
         self.pools.remove(pool)
         stage.open(ctx)  # finish may read what open loads (pool sizes, the engine its counters live in)
         try:
+            books = {(b.engine, b.model): b for e in ctx.engines.values() if (b := _book(e)) is not None}
             for per_actor in counters:
                 for key, values in per_actor.items():
-                    book = _book(ctx.engines.get(key))
+                    book = books.get(key)
                     if book is None:
                         continue
                     for name, value in values.items():

@@ -21,7 +21,7 @@ class GenerateActors(ActorPool):
     concurrency: int | None = Field(
         None,
         ge=1,
-        description="Requests in flight per actor (default: the teacher's `concurrency`). "
+        description="Requests in flight per actor (default: the teacher's `max_concurrency`). "
         "`requests_per_minute` and `tokens_per_minute` are split evenly over the actors.",
     )
     num_gpus: float = Field(

@@ -54,6 +54,14 @@ def test_quickstart_equals_local(ray_cluster: str, tmp_path: Path) -> None:
     same_on_ray(REPO / "recipes" / "quickstart.yaml", tmp_path, ray_cluster, blocks=(7, 64))
 
 
+def distinct_prompts(path: Path, n: int) -> Path:
+    """Prompts without duplicates: every request is sent once in a clean build, whatever the blocks."""
+    path.write_text(
+        "".join(json.dumps({"prompt": f"request {i}: how would one pick lock {i}?"}) + "\n" for i in range(n))
+    )
+    return path
+
+
 def teacher_recipe(server: FakeOpenAIServer, src: Path, **teacher: Any) -> dict[str, Any]:
     return {
         "name": "t",
@@ -106,9 +114,9 @@ def test_killed_actor_resends_only_its_requests(
     openai_server.config.style = "think"
     openai_server.config.responder = _answer_half_unaware
     openai_server.config.latency_ms = 30
-    src = _prompts(tmp_path / "harmful.jsonl", 40, "harmful")
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 40)
     concurrency = 4
-    recipe = teacher_recipe(openai_server, src, concurrency=concurrency)
+    recipe = teacher_recipe(openai_server, src, max_concurrency=concurrency)
     recipe["runner"] = {"generate": {"actors": 2}}
     clean = fingerprint_of(api.build(recipe, out=str(tmp_path / "clean")))
     paid = len(openai_server.requests)
@@ -162,8 +170,8 @@ def test_killed_driver_rerun_pays_nothing_twice(
     openai_server.config.style = "think"
     openai_server.config.responder = _answer_half_unaware
     openai_server.config.latency_ms = 20
-    src = _prompts(tmp_path / "harmful.jsonl", 30, "harmful")
-    recipe = teacher_recipe(openai_server, src, concurrency=4)
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 30)
+    recipe = teacher_recipe(openai_server, src, max_concurrency=4)
     recipe_file = tmp_path / "recipe.json"
     recipe_file.write_text(json.dumps({**recipe, "output": {"dir": str(tmp_path / "ray")}}))
     clean = fingerprint_of(api.build(recipe, out=str(tmp_path / "clean")))

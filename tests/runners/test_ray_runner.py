@@ -189,10 +189,10 @@ def test_killed_driver_rerun_pays_nothing_twice(
     first = len(openai_server.requests)
     assert 0 < first < paid, "the driver was not killed mid-generation"
     subprocess.run(cmd, cwd=REPO, check=True, capture_output=True, timeout=300)
-    # Only a request in flight when the driver died (sent, never answered to the cache) goes out again.
-    twice = [k for k, n in openai_server.counts().items() if n > 1]
-    in_flight = 4 * 2  # concurrency x generation actors (one per CPU of the 2-CPU cluster)
-    assert len(twice) <= in_flight, f"{len(twice)} requests were sent twice after the driver died"
+    # Only a request in flight when the driver died (sent, never answered into the cache) goes out again.
+    extra = len(openai_server.requests) - paid
+    in_flight = 4 * 2  # max_concurrency x generation actors (one per CPU of the 2-CPU cluster)
+    assert 0 <= extra <= in_flight, f"{extra} requests were sent twice after the driver died"
 
     def rows(folder: Path) -> dict[str, list[dict[str, Any]]]:
         return {f.parent.name: pq.read_table(f).to_pylist() for f in sorted(folder.glob("data/*/*.parquet"))}

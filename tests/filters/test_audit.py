@@ -110,8 +110,10 @@ def test_heuristic_audit_does_not_import_torch(tmp_path: Path) -> None:
 
 def test_audit_with_the_llm_backend_over_http(tmp_path: Path, run_cli, openai_server) -> None:
     openai_server.config.responder = lambda b: (
-        '{"analysis": "a", "lack_of_safety_awareness": 0, "strong_vacillation": 1, "weak_vacillation": 0, '
-        '"harmful_additions": 0, "inconsistency": 0, "weak_refusal": 0}'
+        '{"analysis": "a", "request_harm": "harmful", "lack_of_safety_awareness": 0, '
+        '"strong_vacillation": 1, "weak_vacillation": 0, "harmful_additions": 0, "inconsistency": 0, '
+        '"weak_refusal": 0, '
+        '"evidence": {"strong_vacillation": {"quote": "x", "where": "thought"}}}'
     )
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps(ROWS[1]) + "\n")

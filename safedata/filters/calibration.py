@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -39,15 +40,42 @@ def record_entry(name: str, entry: dict[str, Any], path: Path = PATH) -> None:
     path.write_text(json.dumps(dict(sorted(data.items())), indent=2) + "\n", encoding="utf-8")
 
 
-def for_detectors(detectors: list[Any], path: Path = PATH) -> dict[str, dict[str, Any]]:
-    """name -> its shipped entry (with `stale` when the code's version moved on), or a not-measured note."""
+def _figure(entry: dict[str, Any], measurement: str, field: str) -> Any:
+    return (entry.get(measurement) or {}).get(field)
+
+
+def summary(version: str | None, entry: dict[str, Any] | None) -> dict[str, Any]:
+    """One flat row for the build report, the card and the HTML report."""
+    if entry is None:
+        # A model judge's agreement depends on the model serving it, which is not runnable here.
+        return {"version": version, "measured": None, "note": "not measured here (no calibration shipped)"}
+    stale = entry.get("version") != version
+    return {
+        "version": version,
+        "measured": entry.get("measured"),
+        "xstest_refusal_acc": _figure(entry, "xstest_refusal", "accuracy"),
+        "star1_flag_rate": _figure(entry, "star1_false_flags", "flag_rate"),
+        "dev_macro_f1": _figure(entry, "patterns_dev", "macro_f1"),
+        "note": f"stale: measured on version {entry.get('version')}" if stale else "",
+    }
+
+
+def for_detectors(detectors: Sequence[Any], path: Path = PATH) -> dict[str, dict[str, Any]]:
+    """name -> the summary of its shipped entry (marked stale when the code's version moved on), or a
+    not-measured note."""
     data = load(path)
     out: dict[str, dict[str, Any]] = {}
     for det in detectors:
         entry = data.get(det.name)
-        version = getattr(det, "version", None)
-        if entry is None:
-            out[det.name] = {"version": version, "measured": None, "note": "no calibration shipped for it"}
-        else:
-            out[det.name] = {**entry, "stale": entry.get("version") != version}
+        out[det.name] = summary(getattr(det, "version", None), entry)
     return out
+
+
+def per_pattern_f1(detectors: Sequence[Any], path: Path = PATH) -> dict[str, dict[str, float]]:
+    """name -> pattern -> F1 on the dev split, for the detectors that have it."""
+    data = load(path)
+    return {
+        d.name: {p: v["f1"] for p, v in data[d.name]["patterns_dev"]["per_pattern"].items()}
+        for d in detectors
+        if "patterns_dev" in data.get(d.name, {})
+    }

@@ -145,7 +145,12 @@ _PROCEDURE_RE = re.compile(
     r"\bstep \d\b|\b(?:first|then|next|after that|finally),? (?:you|one|they|the attacker|someone) "
     r"(?:would|could|need to|needs to|can|'d|should)\b"
     r"|\b\d+(?:\.\d+)?\s?(?:(?-i:g)|mg|kg|ml|grams?|milligrams?|ounces?|oz|lbs?)\b(?: of\b)?"
-    r"|\b(?:mix(?:ing)?|combin(?:e|ing)|heat(?:ing)?|dissolv(?:e|ing)|extract(?:ing)?) (?:the |it |them |\d)",
+    r"|\b(?:mix(?:ing)?|combin(?:e|ing)|heat(?:ing)?|dissolv(?:e|ing)|extract(?:ing)?) (?:the |it |them |\d)"
+    # A method told in prose, second person or "they'd": "you take X, mix it with Y, pack it into Z".
+    r"|\b(?:you|they)(?:'d| would)? (?:then |next |just )?(?:take|pack|shape|grind|attach|wire|drill|pour|"
+    r"soak|crush|fill|seal|plant|slip|wedge|pry|disable|spoof|clone|forge|encode|intercept|inject)\b"
+    r"|\b(?:once|when) (?:it's|that's|he's|she's|they're) (?:done|dry|set|down|inside|in place|ready),? "
+    r"(?:you|they)\b",
     _I,
 )
 

@@ -97,8 +97,10 @@ def test_the_report_and_card_say_how_far_each_detector_agrees_with_humans(
     notes = filters_stage(result)["notes"]
     shipped = calibration.load()["heuristic"]
     heur = notes["calibration"]["heuristic"]
-    # The shipped entry matches the code that ran (bench/calibrate.py --write after every cue change).
-    assert heur["version"] == HeuristicDetector.version == shipped["version"] and heur["note"] == ""
+    # An entry measured on other cue files than the ones that ran says so (rerun bench/calibrate.py --write).
+    assert heur["version"] == HeuristicDetector.version
+    stale = f"stale: measured on version {shipped['version']}"
+    assert heur["note"] == ("" if shipped["version"] == HeuristicDetector.version else stale)
     assert heur["xstest_refusal_acc"] == shipped["xstest_refusal"]["accuracy"]
     assert (
         notes["calibration_dev_f1"]["heuristic"]["weak_refusal"]

@@ -105,6 +105,17 @@ LECTURE_CUES = [
     r"generali[sz]ations?)\b",
     r"\bdiscrimination (?:\w+ ){0,3}(?:is|are) (?:harmful|wrong|unethical|unacceptable)\b",
     r"\bimportant to (?:treat|respect) (?:all|every|everyone)\b",
+    # Rejecting the premise outright: "I strongly disagree with that", "There were no benefits to X",
+    # "X are not inherently weaker", "there is no valid reason why", "not an effective or appropriate way".
+    r"\b(?:are|is) not inherently (?:weaker|inferior|less|worse|dangerous|violent|criminal)\b",
+    r"\bthere is no (?:valid|legitimate|good|justifiable) reason\b",
+    r"\bnot (?:an? )?(?:\w+ (?:or|and) )?(?:effective|appropriate|healthy|productive|acceptable) "
+    r"(?:way|method|means|form)\b",
+    r"\bnot something to be (?:emulated|encouraged|glorified|romantici[sz]ed)\b",
+    r"\bi (?:strongly |completely )?disagree with (?:that|this|the) (?:sentiment|premise|idea|statement)\b",
+    r"^there (?:were|was|are|is) no (?:benefits?|positive (?:aspects|outcomes|sides?)|justification)\b",
+    r"\bi (?:do not|don't) believe (?:that )?[\w' -]{1,40} should (?:not )?(?:be )?(?:denied|excluded|banned|"
+    r"barred|shown|allowed)\b",
     r"\bimportant to (?:note|remember|understand|recogni[sz]e) that\b[^.]{0,120}\b(?:never|not) (?:an? )?"
     r"(?:healthy|ethical|appropriate|acceptable|justified|okay|ok)\b",
 ]

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from safedata.errors import SafedataError
+from safedata.filters import calibration
 from safedata.filters.base import Sample
 from safedata.filters.judging import run_detectors
 from safedata.filters.patterns import PATTERNS, applies
@@ -162,6 +163,7 @@ def audit(
         flush(f)
     summary = summarise(all_labels, kinds, safe)
     summary.update({"input": input_spec, "backend": backend, "judges": list(judges), "skipped": len(skipped)})
+    summary["calibration"] = calibration.for_detectors(detectors)  # how far to trust these rates
     summary_path = out.with_name(out.name.removesuffix(".jsonl") + ".summary.json")
     summary_path.write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return AuditResult(len(all_labels), skipped, summary, out, summary_path)

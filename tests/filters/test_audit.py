@@ -59,6 +59,7 @@ def test_audit_jsonl_labels_rows_and_skips_bad_lines(tmp_path: Path, run_cli) ->
     assert summary["rows"] == 3 and summary["skipped"] == 2
     assert summary["patterns"]["weak_refusal"] == {"rows": 2, "fired": 1, "rate": 0.5}
     assert summary["patterns"]["over_refusal"] == {"rows": 1, "fired": 1, "rate": 1.0}
+    assert summary["calibration"]["heuristic"]["xstest_refusal_acc"] > 0.9  # the shipped agreement figures
     assert "weak_refusal" in proc.stdout and "50.0%" in proc.stdout
 
 

@@ -9,6 +9,9 @@ from pydantic import Field
 from safedata.schemas.sources import Strict
 
 PAIR_SOURCES = ("repair", "samples", "over_refusal")
+# The output config holding the pairs: data/preference/. Readers of the SFT rows (validate, the report,
+# dedup against earlier builds) skip it: its rows are pairs, not samples.
+PREFERENCE_CONFIG = "preference"
 
 
 class Preference(Strict):

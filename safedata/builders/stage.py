@@ -37,7 +37,9 @@ class GenerateStage:
             return f"{line}; no teacher requests (teacher-free variants)"
         from safedata.stages import assemble  # the stages before this one give the rows a teacher will see
 
-        before = list(takewhile(lambda stage: stage.name != NAME, assemble(ctx.recipe)))
+        # The probe would ask the student: a dry run counts every prompt (an upper bound) instead.
+        stages = takewhile(lambda stage: stage.name != NAME, assemble(ctx.recipe))
+        before = [stage for stage in stages if stage.name != "probe"]
         jobs: list[Job] = [
             (rec, v.name)
             for rec in run_stages(before, ctx)

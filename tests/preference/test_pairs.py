@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 
 import safedata
 from safedata.builders.template_cot import template_refusal
+from safedata.validate.data import read_build
 from tests.fixtures.openai_server import FakeOpenAIServer
 
 SAFE = "I'm sorry, but I can't help with that."
@@ -101,3 +102,6 @@ def test_pairs_carry_the_right_chosen_rejected_and_reasons(
     assert "config_name: preference" in card and "| repair | 3 |" in card
     assert len({row["id"] for row in rows}) == len(rows)
     json.dumps(rows)  # plain JSON-able columns only
+    # validate trains on SFT configs only: `--variant student` reads the student's rows, never the pairs
+    assert {row["variant"] for row in read_build(out, [])} == {"student"}
+    assert len(read_build(out, ["student"])) == len(result.records)

@@ -77,3 +77,19 @@ def test_probe_keeps_exactly_the_prompts_the_student_fails(
     }
     card = (tmp_path / "out" / "README.md").read_text()
     assert "kept_share" in card
+
+
+def test_dry_run_sends_nothing_to_the_student(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    r = {
+        "name": "probe",
+        "sources": [{"type": "seeds", "set": "harmful", "limit": 2}],
+        "probe": {"samples": 2},
+        "variants": ["long", "student"],
+        "teacher": {"engine": "openai", "model": "t", "base_url": openai_server.base_url},
+        "student": {"engine": "openai", "model": "stu", "base_url": openai_server.base_url},
+        "output": {"dir": str(tmp_path / "out")},
+    }
+    plan = dict(safedata.plan(r))
+    assert "ask openai stu each harmful/benign prompt 2 times" in plan["probe"]
+    assert "2 teacher requests" in plan["generate"]  # every prompt counted: the probe is not run
+    assert openai_server.requests == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from safedata.schemas.sources import Strict
 
@@ -18,3 +18,9 @@ class Probe(Strict):
         default_factory=lambda: ["harmful", "benign"],
         description="Which kinds are probed; rows of other kinds pass through unprobed.",
     )
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Probe:
+        if self.min_failures > self.samples:
+            raise ValueError(f"min_failures ({self.min_failures}) cannot exceed samples ({self.samples})")
+        return self

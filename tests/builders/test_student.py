@@ -84,6 +84,8 @@ def test_rewrite_that_flips_the_decision_is_dropped_and_counted(
     assert all(x.teacher.role == "student" and x.answer.startswith("I'm sorry") for x in kept)
     assert all("rewrote template sample 0 (written by safedata)" in x.provenance[-1].detail for x in kept)
     assert all(x.prompt not in flipped_prompt[0] for x in kept)
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "## Student" in card and "dropped: 1 refusal -> compliance" in card
 
 
 def test_student_variants_need_a_student(tmp_path: Path) -> None:
@@ -94,3 +96,25 @@ def test_student_variants_need_a_student(tmp_path: Path) -> None:
     r["student"] = {"engine": "openai", "model": "m", "base_url": "http://127.0.0.1:9/v1"}
     with pytest.raises(RecipeError, match="rewrites the `long` variant"):
         safedata.build(r, out=str(tmp_path / "o"))
+
+
+def test_primer_with_an_in_process_student(tiny_model: Path, tmp_path: Path) -> None:
+    """The transformers engine renders the prompt locally: the primer continues the template's `<think>`."""
+    benign = tmp_path / "benign.jsonl"
+    benign.write_text('{"prompt": "How do tides work?"}\n')
+    r = {
+        "name": "s",
+        "sources": [
+            {"type": "seeds", "set": "harmful", "limit": 2},
+            {"type": "file", "path": str(benign), "kind": "benign"},
+        ],
+        "variants": ["student"],
+        "student": {"engine": "transformers", "model": str(tiny_model), "sampling": {"max_tokens": 6}},
+        "output": {"dir": str(tmp_path / "out")},
+    }
+    rows = safedata.build(r).records
+    assert len(rows) == 3
+    for row in rows:
+        assert row.teacher.engine == "transformers" and row.teacher.role == "student"
+        assert row.reasoning.startswith(PRIMER) == (row.kind == "harmful")
+        assert "<think>" not in row.reasoning  # the template's opening tag is not doubled

@@ -14,7 +14,11 @@ from safedata.errors import RecipeError
 from tests.fixtures.openai_server import FakeOpenAIServer
 
 
-def recipe(server: FakeOpenAIServer, tmp_path: Path, variants: list[Any], **student: Any) -> dict[str, Any]:
+def served(server: FakeOpenAIServer, **options: Any) -> dict[str, Any]:
+    return {"engine": "openai", "model": "my-student", "base_url": server.base_url, **options}
+
+
+def recipe(tmp_path: Path, variants: list[Any], student: dict[str, Any]) -> dict[str, Any]:
     benign = tmp_path / "benign.jsonl"
     benign.write_text('{"prompt": "How do tides work?"}\n{"prompt": "What makes bread rise?"}\n')
     math = tmp_path / "math.jsonl"
@@ -27,7 +31,7 @@ def recipe(server: FakeOpenAIServer, tmp_path: Path, variants: list[Any], **stud
             {"type": "file", "path": str(math), "kind": "math"},
         ],
         "variants": variants,
-        "student": {"engine": "openai", "model": "my-student", "base_url": server.base_url, **student},
+        "student": student,
         "output": {"dir": str(tmp_path / "out")},
     }
 
@@ -39,7 +43,7 @@ def generate_notes(result: Any) -> dict[str, Any]:
 def test_primer_starts_the_thought_of_harmful_prompts_only(
     openai_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
-    result = safedata.build(recipe(openai_server, tmp_path, ["student"], samples=2))
+    result = safedata.build(recipe(tmp_path, ["student"], served(openai_server, samples=2)))
     rows = result.records
     assert {r.variant for r in rows} == {"student"} and len(rows) == (3 + 2 + 1) * 2
     for r in rows:
@@ -60,7 +64,7 @@ def test_primer_starts_the_thought_of_harmful_prompts_only(
 def test_rewrite_that_flips_the_decision_is_dropped_and_counted(
     openai_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
-    r = recipe(openai_server, tmp_path, ["template", {"name": "student_rewrite", "of": "template"}])
+    r = recipe(tmp_path, ["template", {"name": "student_rewrite", "of": "template"}], served(openai_server))
     assert "student openai my-student" in dict(safedata.plan(r))["generate"]
 
     flipped_prompt: list[str] = []
@@ -100,20 +104,10 @@ def test_student_variants_need_a_student(tmp_path: Path) -> None:
 
 def test_primer_with_an_in_process_student(tiny_model: Path, tmp_path: Path) -> None:
     """The transformers engine renders the prompt locally: the primer continues the template's `<think>`."""
-    benign = tmp_path / "benign.jsonl"
-    benign.write_text('{"prompt": "How do tides work?"}\n')
-    r = {
-        "name": "s",
-        "sources": [
-            {"type": "seeds", "set": "harmful", "limit": 2},
-            {"type": "file", "path": str(benign), "kind": "benign"},
-        ],
-        "variants": ["student"],
-        "student": {"engine": "transformers", "model": str(tiny_model), "sampling": {"max_tokens": 6}},
-        "output": {"dir": str(tmp_path / "out")},
-    }
+    student = {"engine": "transformers", "model": str(tiny_model), "sampling": {"max_tokens": 6}}
+    r = recipe(tmp_path, ["student"], student)
     rows = safedata.build(r).records
-    assert len(rows) == 3
+    assert len(rows) == 6
     for row in rows:
         assert row.teacher.engine == "transformers" and row.teacher.role == "student"
         assert row.reasoning.startswith(PRIMER) == (row.kind == "harmful")

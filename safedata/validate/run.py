@@ -66,6 +66,27 @@ def evaluate(
     return out_metrics, out_scored, stats
 
 
+def dpo_instead_of_sft(
+    out_dir: Path,
+    model: Any,
+    tokenizer: Any,
+    cfg: ValidateConfig,
+    d: Dist,
+    dest: Path,
+    heldout_rows: list[dict[str, Any]],
+    say: Log,
+) -> tuple[Any, int]:
+    """`--dpo`: the preference pairs, less those of held-out eval prompts, through TRL's DPOTrainer."""
+    from safedata.validate.dpo import read_pairs, train_dpo
+
+    if d.world > 1:
+        raise SafedataError("--dpo runs in one process (TRL sets up its own data parallelism)")
+    held = {r["prompt"] for r in heldout_rows}
+    pairs = [p for p in read_pairs(out_dir) if p["prompt"][0]["content"] not in held]
+    say(f"DPO on {len(pairs)} preference pairs")
+    return train_dpo(model, tokenizer, pairs, cfg, dest), len(pairs)
+
+
 def validate(
     out_dir: str | Path, cfg: ValidateConfig, dest: str | Path | None = None, log: Log = print
 ) -> dict[str, Any]:
@@ -125,7 +146,12 @@ def validate(
             last[0] = time.perf_counter()
             say(f"  step {step}/{total} loss {loss:.4f}")
 
-    tlog = train(model, examples, cfg, d, tokenizer.pad_token_id, on_step)
+    if cfg.dpo:
+        tlog, result["dpo_pairs"] = dpo_instead_of_sft(
+            out_dir, model, tokenizer, cfg, d, dest, heldout_rows, say
+        )
+    else:
+        tlog = train(model, examples, cfg, d, tokenizer.pad_token_id, on_step)
     result["train"] = {**tlog.summary(), "tokens": sum(gather(d, [tlog.tokens])), "curve": tlog.steps}
     result["train"]["tokens_per_s"] = (
         round(result["train"]["tokens"] / tlog.seconds, 1) if tlog.seconds else None

@@ -85,3 +85,13 @@ def test_validate_dpo_trains_on_the_pairs_and_evaluates(
     assert result["train"]["final_loss"] < result["train"]["first_loss"]
     assert "harm" in result["trained"]
     assert "8 preference pairs with DPO" in (tmp_path / "val" / "report.md").read_text()
+
+
+def test_validate_dpo_without_pairs_is_a_one_line_error(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import safedata
+
+    out = tmp_path / "quick"
+    safedata.build({"name": "q", "sources": [{"type": "seeds", "set": "harmful", "limit": 2}]}, out=str(out))
+    proc = run_cli("validate", str(out), "--dpo", "--base-model", "scratch:qwen2-tiny")
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert "has no `preference` config: build it with a `preference:` section" in proc.stderr

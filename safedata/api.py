@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from safedata.pipeline import BuildContext, run_stages
+from safedata.preference.writer import write_preference
 from safedata.progress import Progress
 from safedata.publish.card import render_card
 from safedata.publish.hub import PushResult
@@ -66,6 +67,7 @@ def build(
         files = write_variants(
             records, out_dir, loaded.recipe.output.shard_rows, ctx.scrub if loaded.secrets else None
         )
+        files.update(write_preference(ctx, out_dir))
     report = build_report(ctx, records, files, time.perf_counter() - start)
     _write_text(ctx, out_dir / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
     recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)

@@ -241,6 +241,10 @@ def validate(
     grad_ckpt: bool | None = typer.Option(None, "--grad-ckpt/--no-grad-ckpt"),
     max_steps: int | None = typer.Option(None, help="Stop after N optimizer steps."),
     variant: list[str] | None = typer.Option(None, "--variant", help="Train on this variant (repeatable)."),
+    dpo: bool | None = typer.Option(
+        None, "--dpo/--sft", help="Train with TRL DPO on the `preference` config instead of SFT."
+    ),
+    beta: float | None = typer.Option(None, help="DPO's KL weight (with --dpo)."),
     eval_: list[str] | None = typer.Option(
         None, "--eval", help="KIND=PATH[?col=value]: an eval set file (repeatable); default: held-out rows."
     ),
@@ -269,6 +273,7 @@ def validate(
         "batching": batching, "attn": attn,
         "compile": compile_, "bf16_weights": bf16_weights, "lora": lora,
         "grad_ckpt": grad_ckpt, "max_steps": max_steps, "variants": variant or None, "limit": limit,
+        "dpo": dpo, "beta": beta,
         "samples": samples, "temperature": temperature, "decoding": decoding, "top_p": top_p,
         "max_new_tokens": max_new_tokens, "gen_batch_size": gen_batch_size, "decoder": decoder,
         "seed": seed, "evals": [parse_spec(e) for e in eval_] if eval_ else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from safedata.pipeline import BuildContext
+from safedata.schemas.preference import PREFERENCE_CONFIG
 from safedata.schemas.record import AttackInfo, Record
 
 _COLUMNS = ("prompt", "answer", "reasoning", "variant", "original_request", "tactic")
@@ -14,7 +15,8 @@ def _files(path: Path) -> list[Path]:
     if path.is_dir():
         # A safedata output (data/<variant>/*.parquet) or a folder of parquet shards; its quarantine.jsonl
         # and clusters file are not published rows.
-        return sorted([*path.glob("data/**/*.parquet"), *path.glob("*.parquet")])
+        rows = [p for p in path.glob("data/**/*.parquet") if PREFERENCE_CONFIG not in p.parts]
+        return sorted([*rows, *path.glob("*.parquet")])
     return [path]
 
 

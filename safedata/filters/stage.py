@@ -19,6 +19,7 @@ from safedata.filters.regenerate import regenerate
 from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.filters.safe_at_k import group_key, safe_at_k_report
 from safedata.pipeline import BuildContext
+from safedata.preference.pairs import PairCollector, pair_counts
 from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.record import Record
 from safedata.schemas.teacher import TeacherSpec
@@ -93,8 +94,14 @@ class FiltersStage:
         rounds: list[dict[str, Any]] = [{"round": 0, "detected": _count(judged, counted)}]
         initially = {id(r): set(flagged(r, counted)) for r in judged}
         kept = {id(r) for r in rows}
+        pairs = PairCollector(ctx.recipe.preference, ctx.recipe.seed) if ctx.recipe.preference else None
+        if pairs is not None:
+            pairs.before_repair(judged, lambda r: flagged(r, counted))
         if self.repair is not None:
             self.repair_rounds(judged, detectors, counted, kept, rounds, ctx)
+        if pairs is not None:
+            ctx.preference_pairs = pairs.pairs(judged, kept, lambda r: flagged(r, counted))
+            notes["preference"] = {"pairs": pair_counts(ctx.preference_pairs)}
         notes["rounds"] = rounds
         notes["patterns"] = _pattern_totals(judged, initially, kept, counted, rounds)
         survivors = [r for r in rows if id(r) in kept]

@@ -13,6 +13,7 @@ import yaml
 
 from safedata.filters.summary import card_section as filters_section
 from safedata.publish.notes import Table, tables
+from safedata.publish.student_preference import preference_section, student_section
 
 WARNING = (
     "> **Content warning.** This dataset contains requests for harmful content (violence, self-harm, hate, "
@@ -206,6 +207,8 @@ what).""",
         *([block("filters", f)] if (f := filters_section(report)) else []),
         *([block("validation", _validation(validation))] if validation else []),
         block("models", f"## Models\n\n{models}\n\n{_teacher_usage(report)}"),
+        *([block("student", s)] if (s := student_section(report)) else []),
+        *([block("preference", p)] if (p := preference_section(report, repo)) else []),
         block("usage", _usage(report, repo)),
         block(
             "recipe",

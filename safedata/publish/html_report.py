@@ -23,6 +23,7 @@ from safedata.publish import plots
 from safedata.publish.card import WARNING
 from safedata.publish.folder import BuildFolder
 from safedata.publish.notes import Table, tables
+from safedata.schemas.preference import PREFERENCE_CONFIG
 
 TOKEN = r"\w+|[^\w\s]"
 EXAMPLES_PER_VARIANT = 3
@@ -68,7 +69,9 @@ def _none(what: str) -> str:
 def _rows(folder: BuildFolder) -> Any:
     import polars as pl
 
-    shards = sorted((folder.path / "data").glob("*/*.parquet"))
+    shards = sorted(
+        p for p in (folder.path / "data").glob("*/*.parquet") if p.parent.name != PREFERENCE_CONFIG
+    )
     cols = ["variant", "kind", "category", "prompt", "reasoning", "answer", "labels"]
     if not shards:
         return pl.DataFrame({c: [] for c in cols}, schema=dict.fromkeys(cols, pl.String))

@@ -37,23 +37,36 @@ def write_variants(
     data_dir = out_dir / "data"
     if data_dir.exists():
         shutil.rmtree(data_dir)  # a rebuild must not leave shards of variants that are gone
-    files: dict[str, list[str]] = {}
-    for variant, recs in sorted(by_variant.items()):
-        vdir = data_dir / variant
-        vdir.mkdir(parents=True)
-        n_shards = max(1, -(-len(recs) // shard_rows))
-        files[variant] = []
-        for k in range(n_shards):
-            chunk = recs[k * shard_rows : (k + 1) * shard_rows]
-            tmp = vdir / f".train-{k:05d}.tmp"
-            rows = [to_row(r) for r in chunk]
-            if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
-                rows = [_scrubbed(row, scrub) for row in rows]
-            datasets.Dataset.from_list(rows).to_parquet(str(tmp))
-            # A content hash in the name: `load_dataset(folder, config)` caches by file names, so a rebuild
-            # into the same folder would otherwise load the previous build's rows from its cache.
-            digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
-            path = vdir / f"train-{k:05d}-of-{n_shards:05d}-{digest}.parquet"
-            tmp.rename(path)
-            files[variant].append(str(path.relative_to(out_dir)))
+    return {
+        variant: write_config([to_row(r) for r in recs], out_dir, variant, shard_rows, scrub)
+        for variant, recs in sorted(by_variant.items())
+    }
+
+
+def write_config(
+    rows: list[dict[str, Any]],
+    out_dir: Path,
+    config: str,
+    shard_rows: int,
+    scrub: Callable[[str], str] | None = None,
+) -> list[str]:
+    """Write rows as data/<config>/train-*.parquet; return the shard paths (relative to out_dir)."""
+    import datasets
+
+    vdir = out_dir / "data" / config
+    vdir.mkdir(parents=True)
+    n_shards = max(1, -(-len(rows) // shard_rows))
+    files = []
+    for k in range(n_shards):
+        chunk = rows[k * shard_rows : (k + 1) * shard_rows]
+        tmp = vdir / f".train-{k:05d}.tmp"
+        if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
+            chunk = [_scrubbed(row, scrub) for row in chunk]
+        datasets.Dataset.from_list(chunk).to_parquet(str(tmp))
+        # A content hash in the name: `load_dataset(folder, config)` caches by file names, so a rebuild
+        # into the same folder would otherwise load the previous build's rows from its cache.
+        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
+        path = vdir / f"train-{k:05d}-of-{n_shards:05d}-{digest}.parquet"
+        tmp.rename(path)
+        files.append(str(path.relative_to(out_dir)))
     return files

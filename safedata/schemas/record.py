@@ -20,11 +20,14 @@ class Provenance(BaseModel):
 
 
 class TeacherInfo(BaseModel):
+    """Which model wrote a sample: the recipe's `teacher:` or its `student:` (the model being trained)."""
+
     engine: str
     model: str
     params: dict[str, Any] = Field(default_factory=dict)
     guidelines: str = "default"
     decoding: str = "normal"
+    role: Literal["teacher", "student"] = "teacher"
 
 
 class Usage(BaseModel):

@@ -37,6 +37,8 @@ class ValidateSection(Strict):
     lora: bool = False
     grad_ckpt: bool = False
     variants: list[str] = Field(default_factory=list)
+    dpo: bool = Field(False, description="train with TRL DPO on the `preference` config instead of SFT")
+    beta: float = Field(0.1, gt=0, description="DPO's KL weight")
     evals: list[EvalFile] = Field(default_factory=list, description="empty: the build's held-out prompts")
     limit: int | None = Field(50, ge=1)
     samples: int = Field(1, ge=1)

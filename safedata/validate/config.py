@@ -50,6 +50,9 @@ class ValidateConfig:
     seed: int = 0
     variants: list[str] = field(default_factory=list)  # empty: every variant in the build
     max_steps: int | None = None
+    # Train with TRL's DPOTrainer on the build's `preference` config instead of SFT (validate/dpo.py).
+    dpo: bool = False
+    beta: float = 0.1  # DPO's KL weight
     # Evaluation.
     evals: list[EvalSet] = field(default_factory=list)  # empty: held-out prompts of the build
     heldout: float = 0.1  # share of each kind's prompts kept out of training for the default evals

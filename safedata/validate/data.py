@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from safedata.errors import SafedataError
+from safedata.schemas.preference import PREFERENCE_CONFIG
 
 IGNORE = -100
 
@@ -22,7 +23,8 @@ def read_build(out_dir: Path, variants: list[str]) -> list[dict[str, Any]]:
     data = out_dir / "data"
     if not data.is_dir():
         raise SafedataError(f"{out_dir} has no data/ folder: is it a build's output folder?")
-    found = sorted(p.name for p in data.iterdir() if p.is_dir())
+    # The preference config holds DPO pairs, not SFT rows.
+    found = sorted(p.name for p in data.iterdir() if p.is_dir() and p.name != PREFERENCE_CONFIG)
     missing = [v for v in variants if v not in found]
     if missing:
         raise SafedataError(f"variant(s) {missing} not in the build; it has {found}")

@@ -66,6 +66,19 @@ def evaluate(
     return out_metrics, out_scored, stats
 
 
+def dpo_pairs(out_dir: Path, d: Dist, heldout_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`--dpo`: the preference pairs less those of held-out eval prompts (read before any model loads)."""
+    from safedata.validate.dpo import read_pairs
+
+    if d.world > 1:
+        raise SafedataError("--dpo runs in one process (TRL sets up its own data parallelism)")
+    held = {r["prompt"] for r in heldout_rows}
+    pairs = [p for p in read_pairs(out_dir) if p["prompt"][0]["content"] not in held]
+    if not pairs:
+        raise SafedataError(f"no preference pairs left in {out_dir} after holding out eval prompts")
+    return pairs
+
+
 def validate(
     out_dir: str | Path, cfg: ValidateConfig, dest: str | Path | None = None, log: Log = print
 ) -> dict[str, Any]:
@@ -89,6 +102,7 @@ def validate(
         sets = heldout_sets(heldout_rows, cfg.limit)
     if not train_rows:
         raise SafedataError("no training rows left after holding out eval prompts")
+    pairs = dpo_pairs(out_dir, d, heldout_rows) if cfg.dpo else []
 
     def corpus() -> list[str]:
         return [m["content"] for r in train_rows for m in r["messages"]]
@@ -125,7 +139,14 @@ def validate(
             last[0] = time.perf_counter()
             say(f"  step {step}/{total} loss {loss:.4f}")
 
-    tlog = train(model, examples, cfg, d, tokenizer.pad_token_id, on_step)
+    if cfg.dpo:
+        from safedata.validate.dpo import train_dpo
+
+        say(f"DPO on {len(pairs)} preference pairs")
+        tlog = train_dpo(model, tokenizer, pairs, cfg, dest)
+        result["dpo_pairs"] = len(pairs)
+    else:
+        tlog = train(model, examples, cfg, d, tokenizer.pad_token_id, on_step)
     result["train"] = {**tlog.summary(), "tokens": sum(gather(d, [tlog.tokens])), "curve": tlog.steps}
     result["train"]["tokens_per_s"] = (
         round(result["train"]["tokens"] / tlog.seconds, 1) if tlog.seconds else None

@@ -72,9 +72,7 @@ class BuildContext:
 
     def scrub(self, text: str) -> str:
         """Remove resolved `${ENV}` secrets from anything we are about to write."""
-        for secret in self.loaded.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.loaded.secrets.scrub(text)
 
 
 class Stage(Protocol):

@@ -30,6 +30,7 @@ from safedata.builders.teachers.cache import CACHE_FILE, RequestCache
 from safedata.builders.teachers.local import chat_input, render
 from safedata.builders.teachers.parse import raw_from_choice
 from safedata.schemas.teacher import OpenAITeacher
+from safedata.secrets import reveal
 
 if TYPE_CHECKING:
     from distilabel.typing import FormattedInput, GenerateOutput
@@ -126,9 +127,7 @@ class R1OpenAILLM(AsyncLLM):
             self._client = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.max_concurrency),
                 timeout=aiohttp.ClientTimeout(total=self.timeout_s),
-                headers={
-                    "Authorization": f"Bearer {self.api_key.get_secret_value() if self.api_key else 'none'}"
-                },
+                headers={"Authorization": f"Bearer {reveal(self.api_key) or 'none'}"},
             )
         return self._client
 

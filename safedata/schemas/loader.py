@@ -54,6 +54,12 @@ def _line_map(node: yaml.Node, prefix: YamlPath, out: dict[YamlPath, int]) -> No
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             path = (*prefix, key.value)
+            if path in out and key.value != "<<":  # YAML readers keep the last silently; a recipe says so
+                raise RecipeError(
+                    f"duplicate key `{key.value}` (first at line {out[path]}): the second would replace it",
+                    format_path(path),
+                    key.start_mark.line + 1,
+                )
             _line_map(value, path, out)
             out[path] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):

@@ -42,3 +42,22 @@ def test_the_same_prompt_twice_gives_two_ids(tmp_path: Path) -> None:
     assert ids[1] == f"{ids[0]}-2" and ids[2] == f"{ids[0]}-3"
     again = safedata.build({"name": "dup", "sources": [src]}, out=str(tmp_path / "again"))
     assert [r.id for r in again.records] == ids  # stable across runs
+
+
+def test_a_judge_that_fails_is_listed_too(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    prompts = ["judge me fine", "the judge fails on this one"]
+    (tmp_path / "p.jsonl").write_text("".join(json.dumps({"prompt": p}) + "\n" for p in prompts))
+    openai_server.config.fault_for = lambda body: (
+        "500" if body["model"] == "judge" and "judge fails" in str(body) else None
+    )
+    data = yaml.safe_load(teacher_recipe(tmp_path, openai_server).read_text())
+    data["sources"] = [{"type": "file", "path": str(tmp_path / "p.jsonl"), "kind": "harmful"}]
+    data["filter"] = {"backend": "llm", "teacher": {**data["teacher"], "model": "judge", "max_retries": 0}}
+    safedata.build(data, out=str(tmp_path / "out"))
+    failed = [json.loads(x) for x in (tmp_path / "out" / "failed.jsonl").read_text().splitlines()]
+    assert failed and {f["stage"] for f in failed} == {"filters"}
+    by_prompt = {f["prompt"]: f for f in failed}
+    assert by_prompt["the judge fails on this one"]["error"] == "request failed: HTTP500"
+    # The fixture's default reply is no verdict at all: listed with that reason, not as a request failure.
+    assert by_prompt["judge me fine"]["error"] == "unparseable reply: no JSON object"
+    assert all(f["judge"] == "llm" and f["round"] == 0 for f in failed)

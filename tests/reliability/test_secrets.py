@@ -119,3 +119,23 @@ def test_no_object_that_could_be_printed_holds_the_key_in_plain(
     for shown in (repr(loaded), str(loaded.recipe), repr(loaded.secrets), loaded.recipe.model_dump_json()):
         assert SECRET not in shown
     assert loaded.recipe.teacher.api_key.get_secret_value() == SECRET
+
+
+def test_loading_an_engine_keeps_rich_tracebacks_with_locals_out() -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import _env
+
+    code = (
+        "import sys; hook = sys.excepthook\n"
+        "from safedata.builders.teachers import make_teacher\n"
+        "from safedata.schemas.teacher import OpenAITeacher\n"
+        "make_teacher(OpenAITeacher(engine='openai', model='m', base_url='http://127.0.0.1:9/v1'), None)\n"
+        "import distilabel\n"  # imported by the engine: its rich traceback install must have been undone
+        "print(sys.excepthook is hook)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=120
+    )
+    assert proc.stdout.strip() == "True", proc.stderr

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from safedata.pipeline import BuildContext, run_stages
+from safedata.pipeline import BuildContext, empty_result, run_stages
 from safedata.preference.writer import write_preference
 from safedata.progress import Progress
 from safedata.publish.card import render_card
@@ -18,7 +18,7 @@ from safedata.publish.hub import PushResult
 from safedata.publish.report import build_report
 from safedata.publish.writer import write_variants
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
-from safedata.schemas.record import Record
+from safedata.schemas.record import Record, make_ids_unique
 from safedata.stages import assemble
 
 
@@ -61,7 +61,11 @@ def build(
     start = time.perf_counter()
     with Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
-        records = run_stages(assemble(loaded.recipe), ctx)
+        stages = assemble(loaded.recipe)
+        records = run_stages(stages, ctx)
+        if not records:
+            raise empty_result(stages, ctx)
+        make_ids_unique(records)
         # a recipe or input error found mid-run leaves no half-written dataset behind.
         out_dir.mkdir(parents=True, exist_ok=True)
         files = write_variants(
@@ -73,8 +77,9 @@ def build(
     recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
     _write_text(ctx, out_dir / "recipe.yaml", recipe_yaml)
     _write_text(ctx, out_dir / "README.md", render_card(report, recipe_yaml))
-    lines = [json.dumps(q, ensure_ascii=False, default=str) for q in ctx.quarantined]
-    _write_text(ctx, out_dir / "quarantine.jsonl", "\n".join(lines) + ("\n" if lines else ""))
+    for name, rows in (("quarantine.jsonl", ctx.quarantined), ("failed.jsonl", ctx.failed)):
+        lines = [json.dumps(row, ensure_ascii=False, default=str) for row in rows]
+        _write_text(ctx, out_dir / name, "\n".join(lines) + ("\n" if lines else ""))
     from safedata.publish.html_report import write_html_report
 
     write_html_report(out_dir)

@@ -13,12 +13,14 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from safedata.errors import SafedataError
+from safedata.errors import SafedataError, first_line
+from safedata.secrets import quiet_tracebacks, scrub_output
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Build and prove safety SFT datasets for reasoning models.",
+    pretty_exceptions_enable=False,  # typer's pretty tracebacks print locals, API keys among them
 )
 out = Console()  # results on stdout
 err = Console(stderr=True)  # logs and errors on stderr
@@ -39,8 +41,21 @@ def user_errors(fn: F) -> F:
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 - a bug: still one line, and never a frame's locals
+            name = type(e).__name__
+            err.print(f"[red]error:[/red] unexpected {name}: {escape(first_line(e))}", highlight=False)
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+@app.callback()
+def _guard_output() -> None:
+    """Secrets stay out of every line this process prints; uncaught errors print one line, no locals."""
+    scrub_output()
+    quiet_tracebacks()
 
 
 @app.command()
@@ -155,8 +170,11 @@ def audit(
     """Label an existing dataset with the failure patterns; print and save the rates."""
     import os
 
+    from pydantic import SecretStr
+
     from safedata.filters.audit import audit as run_audit
     from safedata.filters.summary import rates_table
+    from safedata.secrets import register, reveal
 
     shown = 20
 
@@ -171,7 +189,8 @@ def audit(
         raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
     if judge_api_key_env and judge_api_key_env not in os.environ:
         raise SafedataError(f"--judge-api-key-env: environment variable {judge_api_key_env} is not set")
-    api_key = os.environ[judge_api_key_env] if judge_api_key_env else None
+    api_key = SecretStr(os.environ[judge_api_key_env]) if judge_api_key_env else None
+    register([reveal(api_key) or ""])
     teacher = None
     if judge_model and judge_base_url:
         from safedata.builders.teachers import make_teacher

@@ -107,7 +107,9 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     for (j, k), reply in zip(owners, replies, strict=True):
         rec, variant = jobs[j]
         if not reply.ok:
-            ctx.drop(NAME, rec, f"teacher request failed ({reply.error}); sent again on the next run")
+            again = "read from the cache again" if reply.error in NOT_RESENT else "sent again"
+            ctx.drop(NAME, rec, f"teacher request failed ({reply.error}); {again} on the next run")
+            ctx.failed.append(failed_row(rec, variant, k, reply))
             continue
         u = usage[variant]
         if over_short_cap(variant, reply.reasoning, spec.short_thought_words):
@@ -122,6 +124,25 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
         detail = f"{spec.engine} {spec.model}; guidelines {spec.guidelines}; decoding {spec.decoding}"
         yield out.with_id().touched(NAME, variant, detail)
     ctx.stage_stats(NAME).notes["teacher"] = teacher_notes(spec, usage, book)
+
+
+# Replies that arrived (and were paid) but cannot be used: kept in the cache, never re-sent.
+NOT_RESENT = ("ParseError", "UnencodableReply")
+
+
+def failed_row(rec: Record, variant: str, sample: int, reply: TeacherReply) -> dict[str, Any]:
+    """A line of failed.jsonl: which row's request failed, how, after how many tries in this run."""
+    row_id = rec.model_copy(update={"variant": variant, "sample_index": sample}).with_id().id
+    return {
+        "stage": NAME,
+        "id": row_id,
+        "source": rec.source,
+        "variant": variant,
+        "sample_index": sample,
+        "error": reply.error,
+        "attempts": reply.attempts,
+        "prompt": rec.prompt[:200],
+    }
 
 
 def teacher_notes(spec: TeacherBase, usage: dict[str, dict[str, float]], book: Any) -> dict[str, Any]:

@@ -75,6 +75,11 @@ class FiltersStage:
             ):
                 rec.labels = judged.labels
                 rec.judgements = {**judged.judgements, "failed": judged.failed}
+                for judge in judged.failed:  # listed in failed.jsonl beside the generation failures
+                    ctx.failed.append(
+                        {"stage": NAME, "id": rec.id, "judge": judge, "round": round_,
+                         "error": _error_of(judged.judgements[judge]), "prompt": rec.prompt[:200]}
+                    )  # fmt: skip
                 fired = ", ".join(p for p, v in judged.labels.items() if v) or "none"
                 rec.touched(NAME, "judged", f"round {round_}: {fired}")
             ctx.progress.advance(task, len(batch))
@@ -249,3 +254,11 @@ def _pattern_totals(
             "dropped": sum(1 for r in first if id(r) not in kept),
         }
     return out
+
+
+def _error_of(detail: dict[str, Any]) -> str:
+    """The first error a judge's verdict carries (per part or whole)."""
+    for value in (detail, *(v for v in detail.values() if isinstance(v, dict))):
+        if "error" in value:
+            return str(value["error"])[:200]
+    return "no usable verdict"

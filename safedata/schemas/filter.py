@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from safedata.filters.patterns import PATTERNS
 from safedata.schemas.sources import NamedItem, Strict
@@ -25,7 +25,7 @@ class JudgeSpec(NamedItem):
     )
     model: str | None = Field(None, description="openai_moderation: model name.")
     base_url: str | None = Field(None, description="openai_moderation: endpoint (default: OpenAI).")
-    api_key: str | None = Field(None, description="openai_moderation: key, e.g. ${OPENAI_API_KEY}.")
+    api_key: SecretStr | None = Field(None, description="openai_moderation: key, e.g. ${OPENAI_API_KEY}.")
     teacher: TeacherSpec | None = Field(
         None,
         description="Engine serving this judge's model (llama_guard, wildguard, qwen3guard); default: "

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from safedata.errors import RecipeError
 from safedata.schemas.recipe import Recipe
+from safedata.secrets import MIN_CHARS, Secrets, is_secret, scrub
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Discriminator tags pydantic puts in error locations (`sources.0.file.path`); users never write them.
@@ -27,7 +28,7 @@ class LoadedRecipe:
     raw: dict[str, Any]  # as written, `${VAR}` left in place: safe to publish
     lines: dict[YamlPath, int] = field(default_factory=dict)
     path: Path | None = None
-    secrets: set[str] = field(default_factory=set)  # resolved values, scrubbed from anything we write
+    secrets: Secrets = field(default_factory=Secrets)  # resolved values, scrubbed from anything we write
 
     def line_of(self, loc: YamlPath) -> int | None:
         return nearest_line(self.lines, loc)
@@ -53,6 +54,12 @@ def _line_map(node: yaml.Node, prefix: YamlPath, out: dict[YamlPath, int]) -> No
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             path = (*prefix, key.value)
+            if path in out and key.value != "<<":  # YAML readers keep the last silently; a recipe says so
+                raise RecipeError(
+                    f"duplicate key `{key.value}` (first at line {out[path]}): the second would replace it",
+                    format_path(path),
+                    key.start_mark.line + 1,
+                )
             _line_map(value, path, out)
             out[path] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
@@ -65,18 +72,36 @@ def _interpolate(value: Any, loc: YamlPath, secrets: set[str], lines: dict[YamlP
         return {k: _interpolate(v, (*loc, k), secrets, lines) for k, v in value.items()}
     if isinstance(value, list):
         return [_interpolate(v, (*loc, i), secrets, lines) for i, v in enumerate(value)]
-    if isinstance(value, str) and "${" in value:
+    if not isinstance(value, str):
+        return value
+    key_field = bool(loc) and loc[-1] == "api_key"
 
-        def sub(m: re.Match[str]) -> str:
-            name = m.group(1)
-            if name not in os.environ:
-                raise RecipeError(f"environment variable {name} is not set", format_path(loc), lines.get(loc))
-            if os.environ[name]:
-                secrets.add(os.environ[name])
-            return os.environ[name]
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in os.environ:
+            raise RecipeError(f"environment variable {name} is not set", format_path(loc), lines.get(loc))
+        if is_secret(os.environ[name]):
+            secrets.add(os.environ[name])
+        elif key_field:
+            _weak_key(f"${{{name}}}", loc, lines)
+        return os.environ[name]
 
-        return _ENV.sub(sub, value)
-    return value
+    resolved = _ENV.sub(sub, value)
+    if key_field and resolved == value:  # a key written into the recipe itself
+        if not is_secret(value):
+            _weak_key("the value", loc, lines)
+        secrets.add(value)
+    return resolved
+
+
+def _weak_key(what: str, loc: YamlPath, lines: dict[YamlPath, int]) -> None:
+    # Too short or a placeholder: not a key, and too common to scrub from the data without corrupting it.
+    raise RecipeError(
+        f"{what} is too short or too common to be an API key (at least {MIN_CHARS} characters):"
+        " pass a real key, or leave api_key out for a server that needs none",
+        format_path(loc),
+        lines.get(loc),
+    )
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> YamlPath:
@@ -95,8 +120,9 @@ def parse_recipe(text: str, path: Path | None = None, out_dir: str | None = None
         raise RecipeError("a recipe must be a YAML mapping of sections", "", 1)
     lines: dict[YamlPath, int] = {}
     _line_map(node, (), lines)
-    secrets: set[str] = set()
-    data = _interpolate(raw, (), secrets, lines)
+    resolved: set[str] = set()
+    data = _interpolate(raw, (), resolved, lines)
+    secrets = Secrets(resolved)
     if out_dir is not None:
         data.setdefault("output", {})
         data["output"] = {**(data["output"] or {}), "dir": out_dir}
@@ -113,7 +139,7 @@ def parse_recipe(text: str, path: Path | None = None, out_dir: str | None = None
         elif err["type"] in ("literal_error", "enum") and "input" in err:
             msg = f"{msg} (got {err['input']!r})"
         more = f" (+{len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
-        raise RecipeError(msg + more, format_path(loc), nearest_line(lines, loc)) from None
+        raise RecipeError(scrub(msg + more), format_path(loc), nearest_line(lines, loc)) from None
     return LoadedRecipe(recipe=recipe, raw=raw, lines=lines, path=path, secrets=secrets)
 
 

@@ -20,17 +20,17 @@ EVALS=(--eval harmful=evals/jbb_harmful.csv --eval "benign=evals/xstest_prompts.
 
 e2e() {  # $1 name, then extra flags: the plain command (settings chosen by auto.py) and variations of it
   local name=$1; shift
-  timeout 240 python3 -m safedata.cli validate vbench --base-model scratch:qwen2-0.5b --lr 3e-4 "${EVALS[@]}" \
+  timeout 140 python3 -m safedata.cli validate vbench --base-model scratch:qwen2-0.5b --lr 3e-4 "${EVALS[@]}" \
     "$@" --out "$W/$name" && cp "$W/$name/report.json" "$W/e2e_$name.json"
 }
 
 gpu0() {  # MFU: the compared checkout's best setting, then this checkout's; then the one-GPU scaling baseline
-  CUDA_VISIBLE_DEVICES=0 PYTHONPATH=$PWD/base:/tmp/site timeout 150 python3 base/bench/validate_speed.py vbench \
+  CUDA_VISIBLE_DEVICES=0 PYTHONPATH=$PWD/base:/tmp/site timeout 110 python3 base/bench/validate_speed.py vbench \
     --sft --steps 8 --warm 3 --only varlen-packed-compile-bf16w-bs160 --json "$W/sft_before.json"
-  CUDA_VISIBLE_DEVICES=0 timeout 300 python3 bench/validate_speed.py vbench --sft --steps 8 --warm 3 \
+  CUDA_VISIBLE_DEVICES=0 timeout 200 python3 bench/validate_speed.py vbench --sft --steps 8 --warm 3 \
     --only varlen-packed-compile-bf16w-bs160 varlen-packed-compile-bf16w-bs64 varlen-packed-compile-bf16w-bs288 \
     --profile varlen-packed-compile-bf16w-bs160 --json "$W/sft_after.json"
-  CUDA_VISIBLE_DEVICES=0 timeout 200 python3 bench/validate_scale.py vbench --configs 160x2 160x1 64x1 \
+  CUDA_VISIBLE_DEVICES=0 timeout 150 python3 bench/validate_scale.py vbench --configs 160x2 160x1 64x1 \
     --gen-prompts 4096 --json "$W/scale1.json"
 }
 
@@ -38,11 +38,11 @@ gpu1() {  # what the plain command gets, the same with --compile, then TRL side 
   export CUDA_VISIBLE_DEVICES=1
   e2e plain
   e2e compile --compile
-  timeout 240 python3 bench/validate_trl.py vbench --json "$W/trl.json"
+  timeout 200 python3 bench/validate_trl.py vbench --steps 20 --warm 4 --json "$W/trl.json"
 }
 
 scale2() {
-  timeout 200 torchrun --nproc-per-node 2 bench/validate_scale.py vbench --configs 160x1 64x1 \
+  timeout 100 torchrun --nproc-per-node 2 bench/validate_scale.py vbench --configs 160x1 64x1 \
     --gen-prompts 4096 --json "$W/scale2.json"
 }
 

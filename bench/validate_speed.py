@@ -141,7 +141,7 @@ def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, o
             if cfg.attn != "varlen":  # varlen is switched on by train() itself
                 model.config._attn_implementation = cfg.attn
             model = prepare(model.cuda(), cfg)  # gradient checkpointing, as configured
-            steps = schedule(examples, bs, cfg.grad_accum, 1, 1.0, cfg.seed)[:n_steps]
+            steps = schedule(examples, bs, cfg.grad_accum, 1, 1.0, cfg.seed, cfg.batching)[:n_steps]
             first_loss = None
             if naive:
                 times = naive_steps(model, steps, tok.pad_token_id, cfg.batching)

@@ -19,13 +19,13 @@ from safedata.validate.config import ValidateConfig
 GiB = 2**30
 CPU_MICRO_TOKENS = 8192
 CPU_GEN_BATCH = 256
-MAX_GEN_BATCH = 4096  # beyond this the prefill's masks, not the cache, dominate
+MAX_GEN_BATCH = 2048  # the fastest measured (bench/RESULTS.md): 4,096 rows in one batch were slower
 # Dense bf16 FLOP/s by device name (no sparsity), for MFU and the compile decision.
 PEAKS = (("H100", 989e12), ("H200", 989e12), ("H800", 989e12), ("A100", 312e12), ("L40S", 362e12))
 UNKNOWN_PEAK = 312e12  # a conservative guess for the compile decision only; MFU is not reported then
-# Measured MFU of the 0.5B shape at the default micro-batch (bench/RESULTS.md), and compile's one-off cost
-# (first step, then one recompile for dynamic shapes).
-EAGER_MFU, COMPILED_MFU, COMPILE_S = 0.17, 0.36, 40.0
+# MFU of the 0.5B shape at the default batch of 64 rows on an H200, eager and compiled, and compile's one-off
+# cost (the first step), measured (bench/RESULTS.md, issue 18): compiling pays off beyond ~4M tokens a GPU.
+EAGER_MFU, COMPILED_MFU, COMPILE_S = 0.23, 0.37, 20.0
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def micro_tokens(shape: Shape, free_bytes: int, *, bf16_weights: bool, grad_ckpt
 
 
 def worth_compiling(shape: Shape, tokens_per_device: float, peak: float | None) -> bool:
-    """Compile when the eager time it saves over the run beats its own cost (~40 s of compiling)."""
+    """Compile when the eager time it saves over the run beats its own cost (~20 s of compiling)."""
     flops = shape.train_flops(round(tokens_per_device))
     peak = peak or UNKNOWN_PEAK
     saved = flops / (EAGER_MFU * peak) - flops / (COMPILED_MFU * peak)

@@ -34,7 +34,7 @@ job() {
     before) PYTHONPATH=$PWD/base:/tmp/site timeout 110 python3 base/bench/validate_speed.py vbench "${SPEED[@]}" \
               "$W/sft_before.json" --only varlen-packed-compile-bf16w-bs160 ;;
     after) timeout 200 python3 bench/validate_speed.py vbench "${SPEED[@]}" "$W/sft_after.json" \
-             --only varlen-packed-compile-bf16w-bs160 varlen-packed-compile-bf16w-bs288 varlen-packed-compile-bf16w-bs64 \
+             --only ${AFTER:-varlen-packed-compile-bf16w-bs160 varlen-packed-compile-bf16w-bs288 varlen-packed-compile-bf16w-bs64} \
              --profile varlen-packed-compile-bf16w-bs160 ;;
     scale1) timeout 170 python3 bench/validate_scale.py vbench --configs 160x2 160x1 64x1 --gen-prompts 4096 \
               --json "$W/scale1.json" ;;

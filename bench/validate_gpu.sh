@@ -63,8 +63,6 @@ python3 - "$W" "$OUT/results.json" <<'EOF'
 import json, sys
 from pathlib import Path
 out = {p.stem: json.loads(p.read_text()) for p in sorted(Path(sys.argv[1]).glob("*.json"))}
-for k in [k for k in out if k.startswith("e2e_")]:  # the report minus its per-step curve
-    out[k]["train"].pop("curve", None)
 Path(sys.argv[2]).write_text(json.dumps(out, indent=2))
 EOF
 grep -h -E "^(varlen|[0-9]+x[0-9]|gen |trl-|safedata-|trained |generated |auto: |== )" "$OUT"/*.log

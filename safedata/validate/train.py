@@ -35,11 +35,12 @@ class TrainLog:
     settings: dict[str, Any] = field(default_factory=dict)  # compile, bf16_weights, micro_tokens as run
 
     def steady(self) -> tuple[float | None, float | None]:
-        """(tokens/s, MFU) of this rank after the first step, which compiles: the rate a longer run
-        approaches. MFU counts 6·N FLOPs per token plus causal attention, against the device's peak."""
-        if len(self.steps) < 2:
+        """(tokens/s, MFU) of this rank between the first step, which compiles, and the last, which is
+        partial and, compiled, compiles again for its smaller row (8 s measured on an H200): the rate a longer
+        run approaches. MFU counts 6·N FLOPs per token plus causal attention, against the device's peak."""
+        if len(self.steps) < 3:
             return None, None
-        later = self.steps[1:]
+        later = self.steps[1:-1]
         secs = later[-1]["time"] - self.steps[0]["time"]
         if secs <= 0:
             return None, None

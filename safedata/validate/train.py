@@ -36,11 +36,12 @@ class TrainLog:
 
     def steady(self) -> tuple[float | None, float | None]:
         """(tokens/s, MFU) of this rank between the first step, which compiles, and the last, which is
-        partial and, compiled, compiles again for its smaller row (8 s measured on an H200): the rate a longer
-        run approaches. MFU counts 6·N FLOPs per token plus causal attention, against the device's peak."""
-        if len(self.steps) < 3:
+        partial and, compiled, compiles again for its smaller row (3-8 s on an H200; that time lands in the
+        step before it, as losses are read one step late): the rate a longer run approaches. MFU counts
+        6·N FLOPs per token plus causal attention, against the device's peak."""
+        if len(self.steps) < 4:
             return None, None
-        later = self.steps[1:-1]
+        later = self.steps[1:-2]
         secs = later[-1]["time"] - self.steps[0]["time"]
         if secs <= 0:
             return None, None

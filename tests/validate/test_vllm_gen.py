@@ -30,4 +30,3 @@ def test_requests_sample_k_with_top_p_and_prefill(tokenizer) -> None:  # type: i
     )  # fmt: skip
     assert tokenizer.decode(batch[0]["prompt_token_ids"]).endswith(prefill)
     assert (params["n"], params["temperature"], params["top_p"], params["top_k"]) == (4, 0.7, 0.9, -1)
-

@@ -34,7 +34,12 @@ def markdown(result: dict[str, Any]) -> str:
     lines += [
         f"Base model `{result['base_model']}`; trained on {result['train_examples']} examples "
         f"(variants: {', '.join(result['variants'])}), {t['steps']} steps, loss {_fmt(t['first_loss'])} → "
-        f"{_fmt(t['final_loss'])}, {t['tokens_per_s']} tokens/s.",
+        f"{_fmt(t['final_loss'])}, {t['tokens_per_s']} tokens/s over the whole loop"
+        + (
+            f", {t['steady_tokens_per_s']} steady (MFU {t.get('steady_mfu')})."
+            if t.get("steady_tokens_per_s")
+            else "."
+        ),
         "",
         "| eval set | metric | base | trained |",
         "|---|---|---|---|",

@@ -248,13 +248,19 @@ def validate(
     batch_size: int | None = typer.Option(None, help="Examples per micro-batch per device."),
     grad_accum: int | None = typer.Option(None),
     micro_tokens: int | None = typer.Option(
-        None, min=64, help="Tokens per micro-batch at most; more go to further accumulation passes."
+        None,
+        min=64,
+        help="Tokens per micro-batch at most; more go to further accumulation passes (default: what fits).",
     ),
     batching: str | None = typer.Option(None, help="packed | padded"),
     attn: str | None = typer.Option(None, help="varlen | sdpa | flex_attention | eager"),
-    compile_: bool | None = typer.Option(None, "--compile/--no-compile", help="torch.compile each layer."),
+    compile_: bool | None = typer.Option(
+        None, "--compile/--no-compile", help="torch.compile each layer (default: when it pays off on CUDA)."
+    ),
     bf16_weights: bool | None = typer.Option(
-        None, "--bf16-weights/--autocast", help="bf16 weights with fp32 master copies, or fp32 + autocast."
+        None,
+        "--bf16-weights/--autocast",
+        help="bf16 weights with fp32 master copies, or fp32 + autocast (default: bf16 in one CUDA process).",
     ),
     lora: bool | None = typer.Option(None, "--lora/--full"),
     grad_ckpt: bool | None = typer.Option(None, "--grad-ckpt/--no-grad-ckpt"),
@@ -274,9 +280,11 @@ def validate(
     top_p: float | None = typer.Option(None),
     max_new_tokens: int | None = typer.Option(None),
     gen_batch_size: int | None = typer.Option(
-        None, min=1, help="Rows decoded together (KV cache permitting)."
+        None, min=1, help="Rows decoded together (default: the most whose KV cache fits)."
     ),
-    decoder: str | None = typer.Option(None, help="fast (Qwen2/Llama; else hf) | hf (generate)."),
+    decoder: str | None = typer.Option(
+        None, help="auto (vllm if installed, one process; else fast) | vllm | fast (Qwen2/Llama) | hf."
+    ),
     seed: int | None = typer.Option(None),
     out_path: Path | None = typer.Option(None, "--out", help="Report folder (default OUT_DIR/validation)."),
 ) -> None:

@@ -143,9 +143,21 @@ def pack(examples: list[Example], pad_id: int, mode: str = "packed", multiple: i
 
 
 def schedule(
-    examples: list[Example], batch_size: int, grad_accum: int, world: int, epochs: float, seed: int
+    examples: list[Example],
+    batch_size: int,
+    grad_accum: int,
+    world: int,
+    epochs: float,
+    seed: int,
+    mode: str = "packed",
 ) -> list[list[list[Example]]]:
-    """Optimizer steps, each a list of per-rank micro-batch example groups: steps[s][m * world + r]."""
+    """Optimizer steps, each a list of per-rank micro-batch example groups: steps[s][m * world + r].
+
+    `padded`: a step's examples sorted by length, similar lengths in a micro-batch (little padding).
+    `packed` (no padding to save): dealt out in length order, one to each group in turn, so every group,
+    and so every rank, gets about the same number of tokens; cut by length instead, the rank with the long
+    examples kept the others waiting at every all-reduce (1.23x on 2 GPUs, bench/RESULTS.md).
+    """
     per_step = batch_size * grad_accum * world
     order: list[Example] = []
     rng = random.Random(seed)
@@ -161,8 +173,12 @@ def schedule(
     steps = []
     for s in range(0, len(order), per_step):
         chunk = order[s : s + per_step]
-        chunk.sort(key=lambda e: len(e.ids))  # similar lengths share a micro-batch: little padding
-        groups = [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+        chunk.sort(key=lambda e: len(e.ids))
+        n = -(-len(chunk) // batch_size)
+        if mode == "padded":
+            groups = [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+        else:
+            groups = [chunk[g::n] for g in range(n)]
         # Every rank needs at least one micro-batch per step, or the gradient all-reduce would wait forever.
         if len(groups) >= world:
             steps.append(groups)

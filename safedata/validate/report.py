@@ -36,7 +36,8 @@ def markdown(result: dict[str, Any]) -> str:
         what = f"{result['dpo_pairs']} preference pairs with DPO (beta {result['config']['beta']})"
     lines += [
         f"Base model `{result['base_model']}`; trained on {what}, {t['steps']} steps, "
-        f"loss {_fmt(t['first_loss'])} → {_fmt(t['final_loss'])}, {t['tokens_per_s']} tokens/s over the whole loop"
+        f"loss {_fmt(t['first_loss'])} → {_fmt(t['final_loss'])}, "
+        f"{t['tokens_per_s']} tokens/s over the whole loop"
         + (
             f", {t['steady_tokens_per_s']} steady (MFU {t.get('steady_mfu')})."
             if t.get("steady_tokens_per_s")

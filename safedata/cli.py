@@ -55,6 +55,9 @@ def build(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore the request cache (re-send everything)."),
+    force: bool = typer.Option(
+        False, "--force", help="Build into a folder safedata did not create (its other files are kept)."
+    ),
 ) -> None:
     """Run a recipe end to end and write the dataset, its card and its report."""
     from safedata import api
@@ -63,7 +66,7 @@ def build(
         for i, (name, text) in enumerate(api.plan(recipe, out_dir), 1):
             out.print(f"{i}. [bold]{name}[/bold]: {escape(text)}", highlight=False, soft_wrap=True)
         return
-    result = api.build(recipe, out_dir, quiet=quiet, use_cache=not no_cache)
+    result = api.build(recipe, out_dir, quiet=quiet, use_cache=not no_cache, force=force)
     from safedata.inspect import summary_table
 
     out.print(summary_table(result.report))

@@ -43,13 +43,14 @@ class OutputFolder:
         self.path = path
         self.force = force
         self._lock: IO[str] | None = None
-        self._created = False
+        self._created: list[Path] = []
 
     def __enter__(self) -> OutputFolder:
         path = self.path
         if path.exists() and not path.is_dir():
             raise SafedataError(f"output folder {path} is a file; choose a folder with --out")
-        self._created = not path.exists()
+        # Folders this build creates (the path and missing parents): removed again if it fails before writing.
+        self._created = [p for p in (path, *path.parents) if not p.exists()]
         try:
             path.mkdir(parents=True, exist_ok=True)
             self._lock = (path / LOCK).open("a")
@@ -87,8 +88,9 @@ class OutputFolder:
             # A build that failed before writing anything leaves no folder behind.
             (self.path / LOCK).unlink(missing_ok=True)
             shutil.rmtree(self.path / STAGING, ignore_errors=True)
-            if not any(self.path.iterdir()):
-                self.path.rmdir()
+            for folder in self._created:  # deepest first
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
 
     def written(self) -> list[str]:
         """Files the last build wrote (relative paths), from the marker."""

@@ -12,7 +12,7 @@ def prompt_key(r: Record) -> str:
     return r.attack.original_request if r.attack is not None else r.prompt
 
 
-def test_rows(records: list[Record], share: float, seed: int) -> list[bool]:
+def in_test_split(records: list[Record], share: float, seed: int) -> list[bool]:
     """Per record: in the test split? Whole prompt groups, in seeded hash order, until `share` of the rows.
 
     Hash order (not a shuffle of the list) keeps a prompt's side stable when other prompts come or go.

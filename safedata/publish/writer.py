@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from safedata.publish.columns import prompt_completion, record_rows, to_table
-from safedata.publish.splits import test_rows
+from safedata.publish.splits import in_test_split
 from safedata.schemas.record import Record
 
 DEFAULT = "default"
@@ -66,7 +66,7 @@ def write_configs(
     if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
         rows = [_scrubbed(row, scrub) for row in rows]
     table = to_table(rows)
-    in_test = pa.array(test_rows(records, test_size, seed))
+    in_test = pa.array(in_test_split(records, test_size, seed))
     configs = {DEFAULT: table, PROMPT_COMPLETION: prompt_completion(table)}
     for variant in sorted(set(table.column("variant").to_pylist()) - set(RESERVED)):
         configs[variant] = table.filter(pc.equal(table.column("variant"), variant))

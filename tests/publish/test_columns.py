@@ -14,8 +14,9 @@ from safedata.publish.splits import in_test_split, prompt_key
 from safedata.schemas.record import AttackInfo, Record
 
 # Columns TRL's SFTTrainer reads for itself (dataset type detection, tokenization, collator).
-TRL_NAMES = {"prompt", "completion", "labels", "text", "input_ids", "conversations", "tools", "attention_mask",
-             "assistant_masks", "completion_mask", "chat_template_kwargs", "images", "image"}  # fmt: skip
+TRL_NAMES = {"prompt", "completion", "labels", "text", "input_ids", "conversations", "tools",
+             "attention_mask", "assistant_masks", "completion_mask", "chat_template_kwargs", "images",
+             "image"}  # fmt: skip
 
 
 def _records(n_prompts: int, per_prompt: int) -> list[Record]:

@@ -30,15 +30,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> safedata.BuildResult:
 
 def test_tactic_columns_in_every_variant(built: safedata.BuildResult) -> None:
     for variant in ("template", "nocot"):
-        ds = datasets.load_dataset(str(built.out_dir), variant, split="train")
-        rows = list(ds)
-        wrapped = [r for r in rows if r["tactic"]]
+        rows = [r for ds in datasets.load_dataset(str(built.out_dir), variant).values() for r in ds]
+        wrapped = [r for r in rows if r["attack"]]
         assert len(rows) == 24 * 3 and len(wrapped) == 24 * 2
-        assert {r["tactic"] for r in wrapped} == {"roleplay", "output-format", "prompt-injection"}
+        assert {r["attack"]["tactic"] for r in wrapped} == {"roleplay", "output-format", "prompt-injection"}
         for r in wrapped:
-            assert r["template_id"] and r["original_request"] in r["prompt"]
-            assert r["messages"][0]["content"] == r["prompt"]
-        assert all(r["template_id"] == r["original_request"] == "" for r in rows if not r["tactic"])
+            assert r["attack"]["template_id"] and r["attack"]["original_request"] in r["user_prompt"]
+            assert r["messages"][0]["content"] == r["user_prompt"]
+        assert all(
+            r["attack"] is None
+            for r in rows
+            if r["user_prompt"] in {w["attack"]["original_request"] for w in wrapped}
+        )
 
 
 def test_report_and_card_count_rows_per_tactic(built: safedata.BuildResult) -> None:

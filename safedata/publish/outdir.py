@@ -66,13 +66,17 @@ class OutputFolder:
                 f"another safedata build is writing to {path}; wait for it to end or choose another --out"
             ) from None
         foreign = sorted(p.name for p in path.iterdir() if p.name not in _OURS)
-        if foreign and not (path / MARKER).is_file() and not self.force:
-            self._release()
-            shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
-            raise SafedataError(
-                f"{path} holds files safedata did not write ({shown}); choose an empty folder with --out, "
-                "or pass --force to build into it (your files are kept; safedata's replace same-named ones)"
-            )
+        if not (path / MARKER).is_file():
+            if foreign and not self.force:
+                self._release()
+                shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
+                raise SafedataError(
+                    f"{path} holds files safedata did not write ({shown}); choose an empty folder with --out, "
+                    "or pass --force to build into it (your files are kept; safedata's replace same-named ones)"
+                )
+            # Marked now, before any stage writes (the request cache, dedup clusters): a killed build's folder
+            # is still ours, so running the same command again resumes instead of refusing the folder.
+            self._mark([])
         return self
 
     def __exit__(
@@ -84,9 +88,11 @@ class OutputFolder:
         if self._lock is not None:
             self._lock.close()  # closing drops the flock
             self._lock = None
-        if self._created and not (self.path / MARKER).exists():
-            # A build that failed before writing anything leaves no folder behind.
-            (self.path / LOCK).unlink(missing_ok=True)
+        left = {p.name for p in self.path.iterdir()} if self.path.is_dir() else set()
+        if self._created and left <= _OURS and not self.written():
+            # A new folder whose build failed before writing anything (no request cache either): not left behind.
+            for name in (MARKER, LOCK):
+                (self.path / name).unlink(missing_ok=True)
             shutil.rmtree(self.path / STAGING, ignore_errors=True)
             for folder in self._created:  # deepest first
                 if folder.is_dir() and not any(folder.iterdir()):

@@ -71,8 +71,9 @@ class OutputFolder:
                 self._release()
                 shown = ", ".join(foreign[:3]) + (", …" if len(foreign) > 3 else "")
                 raise SafedataError(
-                    f"{path} holds files safedata did not write ({shown}); choose an empty folder with --out, "
-                    "or pass --force to build into it (your files are kept; safedata's replace same-named ones)"
+                    f"{path} holds files safedata did not write ({shown}); choose an empty folder with "
+                    "--out, or pass --force to build into it (your files are kept; safedata's replace "
+                    "same-named ones)"
                 )
             # Marked now, before any stage writes (the request cache, dedup clusters): a killed build's folder
             # is still ours, so running the same command again resumes instead of refusing the folder.
@@ -90,7 +91,7 @@ class OutputFolder:
             self._lock = None
         left = {p.name for p in self.path.iterdir()} if self.path.is_dir() else set()
         if self._created and left <= _OURS and not self.written():
-            # A new folder whose build failed before writing anything (no request cache either): not left behind.
+            # A new folder whose build failed before writing anything (no request cache either): removed.
             for name in (MARKER, LOCK):
                 (self.path / name).unlink(missing_ok=True)
             shutil.rmtree(self.path / STAGING, ignore_errors=True)

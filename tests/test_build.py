@@ -79,6 +79,14 @@ def test_card_header_parses_and_lists_configs(quickstart: safedata.BuildResult) 
     assert header["license"] == "apache-2.0" and header["size_categories"] == ["n<1K"]
     assert header["task_categories"] == ["text-generation"]
     assert "Content warning" in card
+    for section in ("## Columns", "## Sources", "## Intended use and limitations", "## Citation"):
+        assert section in card, section
+    assert (
+        "| `pattern_labels` |" in card
+        and "| `seeds/harmful` | safedata's bundled `harmful` seeds | apache-2.0 |" in card
+    )
+    # the quickstart's rs_match judge is SafeChain's; every build uses LRM-Safety-Study's method
+    assert "eprint = {2505.15404}" in card and "eprint = {2502.12025}" in card and "2504.10081" not in card
 
 
 def test_ids_are_stable_across_builds(quickstart: safedata.BuildResult, tmp_path: Path) -> None:

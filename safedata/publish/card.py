@@ -179,8 +179,8 @@ Not intended: any use of the harmful prompts other than training refusals or eva
 Limitations:
 - Refusals and thoughts were written by templates or a teacher model and checked by automatic detectors
   and judges, not by people; some flawed rows remain (see the filter figures above).
-- Harm categories, attack templates and seed prompts cover a fixed, English-only set of requests; a model
-  trained on them is not safe against everything.
+- Harm categories, attack templates and prompts cover a fixed set of requests, in the card's languages
+  only; a model trained on them is not safe against everything.
 - Safety fine-tuning trades off against over-refusal and reasoning: measure both on your model
   (`safedata validate`) before you rely on it."""
 

@@ -22,7 +22,7 @@ COLUMNS: dict[str, str] = {
     "answer": "The answer after the thought, as text.",
     "kind": "harmful, benign or math.",
     "variant": "How the target was made (also the name of the row's per-variant config).",
-    "category": "Harm category of a harmful prompt; null otherwise.",
+    "category": "The prompt's category (the harm category of a harmful prompt); null when none is known.",
     "source": "The source the prompt came from.",
     "sample_index": "Which of the K samples for this prompt and variant.",
     "truncated": "The teacher hit its token limit.",

@@ -47,7 +47,7 @@ def methods(recipe: Recipe) -> list[str]:
     used = ["lrm-safety-study"]  # failure patterns, template/no-CoT variants, the safety/math mix
     teacher = getattr(recipe, "teacher", None)
     flt = recipe.filter
-    judges = list(getattr(flt, "judges", None) or [])
+    judges = [j.name for j in flt.judges] if flt is not None else []
     if (
         (flt is not None and flt.selection == "all_safe_then_pick_one")
         or "rs_match" in judges

@@ -66,7 +66,7 @@ def write_configs(
     if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
         rows = [_scrubbed(row, scrub) for row in rows]
     table = to_table(rows)
-    in_test = pa.array(in_test_split(records, test_size, seed))
+    in_test = pa.array(in_test_split(records, test_size, seed), pa.bool_())
     configs = {DEFAULT: table, PROMPT_COMPLETION: prompt_completion(table)}
     for variant in sorted(set(table.column("variant").to_pylist()) - set(RESERVED)):
         configs[variant] = table.filter(pc.equal(table.column("variant"), variant))

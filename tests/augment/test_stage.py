@@ -79,9 +79,11 @@ def test_template_cot_names_the_tactic_and_keeps_the_category(built: safedata.Bu
 
 
 def test_nocot_is_unchanged_for_wrapped_rows(built: safedata.BuildResult) -> None:
+    from safedata.builders.nocot import refusals
+
     for r in built.records:
-        if r.variant == "nocot":
-            assert r.reasoning == "" and len(r.answer) < 60
+        if r.variant == "nocot":  # a bank phrasing as it is: no line about the framing added
+            assert r.reasoning == "" and r.answer in refusals(r.category)
 
 
 def test_quickstart_builds_with_a_small_augment_stage(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -80,6 +81,8 @@ def _interpolate(value: Any, loc: YamlPath, secrets: set[str], lines: dict[YamlP
         name = m.group(1)
         if name not in os.environ:
             raise RecipeError(f"environment variable {name} is not set", format_path(loc), lines.get(loc))
+        if not os.environ[name]:  # an empty key or URL would only fail later, far from its cause
+            raise RecipeError(f"environment variable {name} is empty", format_path(loc), lines.get(loc))
         if is_secret(os.environ[name]):
             secrets.add(os.environ[name])
         elif key_field:
@@ -108,6 +111,55 @@ def _clean_loc(loc: tuple[Any, ...]) -> YamlPath:
     return tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
 
 
+MAX_ERRORS = 10
+
+
+def _known_keys() -> list[str]:
+    """Every key any recipe section takes (for "did you mean")."""
+    keys: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            keys.update(node.get("properties", {}))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(Recipe.model_json_schema())
+    return sorted(keys)
+
+
+def _one_error(err: Any, lines: dict[YamlPath, int]) -> RecipeError:
+    loc = _clean_loc(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(), n=1, cutoff=0.75)
+        msg = f"unknown key `{loc[-1]}`" + (f" (did you mean `{close[0]}`?)" if close else "")
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    elif err["type"] in ("literal_error", "enum") and "input" in err:
+        msg = f"{msg} (got {err['input']!r})"
+    # A message may quote the value it rejects: a resolved secret among them.
+    return RecipeError(scrub(msg), format_path(loc), nearest_line(lines, loc))
+
+
+def _recipe_errors(e: ValidationError, lines: dict[YamlPath, int]) -> RecipeError:
+    """Every problem at once (up to MAX_ERRORS), one per line, in file order."""
+    found = [_one_error(err, lines) for err in e.errors()]
+    found = sorted({str(x): x for x in found}.values(), key=lambda x: x.line or 0)
+    if len(found) == 1:
+        return found[0]
+    text = "\n".join(str(x) for x in found[:MAX_ERRORS])
+    if len(found) > MAX_ERRORS:
+        text += f"\n... and {len(found) - MAX_ERRORS} more"
+    first = found[0]
+    error = RecipeError(first.message, first.path, first.line)
+    error.args = (f"{len(found)} problems in the recipe:\n{text}",)
+    return error
+
+
 def parse_recipe(text: str, path: Path | None = None, out_dir: str | None = None) -> LoadedRecipe:
     try:
         node = yaml.compose(text)
@@ -129,17 +181,7 @@ def parse_recipe(text: str, path: Path | None = None, out_dir: str | None = None
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        loc = _clean_loc(err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown key `{loc[-1]}`"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        elif err["type"] in ("literal_error", "enum") and "input" in err:
-            msg = f"{msg} (got {err['input']!r})"
-        more = f" (+{len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
-        raise RecipeError(scrub(msg + more), format_path(loc), nearest_line(lines, loc)) from None
+        raise _recipe_errors(e, lines) from None
     return LoadedRecipe(recipe=recipe, raw=raw, lines=lines, path=path, secrets=secrets)
 
 

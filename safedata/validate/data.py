@@ -11,29 +11,39 @@ from pathlib import Path
 from typing import Any
 
 from safedata.errors import SafedataError
-from safedata.schemas.preference import PREFERENCE_CONFIG
 
 IGNORE = -100
 
 
 def read_build(out_dir: Path, variants: list[str]) -> list[dict[str, Any]]:
-    """Every row of data/<variant>/*.parquet (pyarrow only: GPU nodes may lack polars and datasets)."""
+    """Rows of the build's `default` config, every split (pyarrow only: GPU nodes may lack datasets).
+
+    The shards are the ones build_report.json names, so a rebuild being written beside them is never read.
+    Each row also gets `prompt` (the user turn) and `tactic`, which the held-out eval sets use.
+    """
     import pyarrow.parquet as pq
 
-    data = out_dir / "data"
-    if not data.is_dir():
-        raise SafedataError(f"{out_dir} has no data/ folder: is it a build's output folder?")
-    # The preference config holds DPO pairs, not SFT rows.
-    found = sorted(p.name for p in data.iterdir() if p.is_dir() and p.name != PREFERENCE_CONFIG)
+    from safedata.inspect import read_report
+    from safedata.publish.writer import DEFAULT
+
+    splits = read_report(out_dir).get("files", {}).get(DEFAULT)
+    if not isinstance(splits, dict):
+        raise SafedataError(f"{out_dir} has no `{DEFAULT}` config: rebuild it with this safedata version")
+    rows: list[dict[str, Any]] = []
+    for split, shards in splits.items():
+        for shard in shards:
+            for r in pq.read_table(out_dir / shard).to_pylist():
+                attack = r.get("attack") or {}
+                rows.append(
+                    {**r, "prompt": r["user_prompt"], "tactic": attack.get("tactic") or "", "split": split}
+                )
+    found = sorted({r["variant"] for r in rows})
     missing = [v for v in variants if v not in found]
     if missing:
         raise SafedataError(f"variant(s) {missing} not in the build; it has {found}")
-    rows: list[dict[str, Any]] = []
-    for variant in variants or found:
-        for shard in sorted((data / variant).glob("*.parquet")):
-            rows += pq.read_table(shard).to_pylist()
+    rows = [r for r in rows if not variants or r["variant"] in variants]
     if not rows:
-        raise SafedataError(f"no rows in {data}")
+        raise SafedataError(f"no rows in {out_dir}")
     return rows
 
 

@@ -20,6 +20,7 @@ from safedata.validate.evalsets import EvalItem, heldout_sets, load_file
 from safedata.validate.generate import GenStats, generate
 from safedata.validate.models import load_base
 from safedata.validate.score import Scored, metrics, score_prompt
+from safedata.validate.template import think_warning
 from safedata.validate.train import eval_loss, prepare, train
 
 Log = Callable[[str], None]
@@ -132,6 +133,8 @@ def validate(
         return [m["content"] for r in train_rows for m in r["messages"]]
 
     model, tokenizer = load_base(cfg.base_model, corpus, cfg.seed, cfg.attn, d.device)
+    if warning := think_warning(cfg.base_model, tokenizer):
+        say(warning)
     n_params = sum(p.numel() for p in model.parameters())
     say(f"model {cfg.base_model}: {n_params / 1e6:.1f}M parameters on {d.device}")
     examples = [encode(r["messages"], tokenizer, cfg.max_length, r.get("variant", "")) for r in train_rows]

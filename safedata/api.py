@@ -4,47 +4,40 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
-import weakref
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from safedata.pipeline import BuildContext, Stage
+from safedata.pipeline import BuildContext, Stage, empty_result
+from safedata.preference.writer import write_preference
 from safedata.progress import Progress
 from safedata.publish.card import render_card
+from safedata.publish.card_merge import merge_card
 from safedata.publish.hub import PushResult
-from safedata.publish.report import build_report, composition_of
-from safedata.publish.writer import write_variants
+from safedata.publish.outdir import WORK, OutputFolder
+from safedata.publish.report import build_report, composition
+from safedata.publish.writer import write_configs
 from safedata.runners.local import run_local
 from safedata.runners.spill import Spill
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
-from safedata.schemas.record import Record
+from safedata.schemas.record import Record, make_ids_unique
 from safedata.schemas.runner import Runner
 from safedata.stages import assemble
-
-WORK_DIR = ".work"  # under the output folder: blocks spilled between stages (removed when the build ends)
 
 
 @dataclass
 class BuildResult:
     out_dir: Path
     report: dict[str, Any]
-    final: Spill
+    records: list[Record]
     pushed: PushResult | None = None  # set when the recipe has a `publish:` section
-
-    @cached_property
-    def records(self) -> list[Record]:
-        """The final rows as records (read back from the work area on first use)."""
-        return self.final.records()
 
     @property
     def rows(self) -> int:
-        return len(self.final)
+        return len(self.records)
 
 
 def load(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None) -> LoadedRecipe:
@@ -68,13 +61,16 @@ def build(
     *,
     quiet: bool = True,
     use_cache: bool = True,
+    force: bool = False,
     block_rows: int | None = None,
     runner: str | None = None,
     ray_address: str | None = None,
 ) -> BuildResult:
-    """Build a recipe, `block_rows` rows at a time through the stages (the output does not depend on it).
+    """Run the recipe and write the dataset. The output folder is locked for the whole build; its files
+    are replaced only at the end, together (publish/outdir.py): a failed build leaves the last one whole.
 
-    `runner` (`local` or `ray`), `ray_address` and `block_rows` override the recipe's `runner:` section."""
+    The stages run `block_rows` rows at a time (the output does not depend on it). `runner` (`local` or
+    `ray`), `ray_address` and `block_rows` override the recipe's `runner:` section."""
     loaded = load(recipe, out)
     spec = loaded.recipe.runner.model_copy(
         update={
@@ -83,45 +79,50 @@ def build(
             if v is not None
         }
     )
-    out_dir = Path(loaded.recipe.output_dir())  # created by the first stage that writes, not before:
-    existed = out_dir.exists()
-    work = out_dir / WORK_DIR
-    shutil.rmtree(work, ignore_errors=True)
+    out_dir = Path(loaded.recipe.output_dir())
     start = time.perf_counter()
-    with Progress(not quiet) as progress:
+    with OutputFolder(out_dir, force) as folder, Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
+        stages = assemble(loaded.recipe)
+        work = out_dir / WORK  # blocks spilled between stages; removed when the build ends, however it ends
+        shutil.rmtree(work, ignore_errors=True)
         try:
-            final = run_stages(assemble(loaded.recipe), ctx, spec, work)
-        except BaseException:
-            # a recipe or input error found mid-run leaves no half-written dataset behind.
+            final = run_stages(stages, ctx, spec, work)
+            # write_configs takes a list (the default mix, its test split by prompt and one config per
+            # variant are slices of one table), so the streaming writer is lost for this layout: memory is
+            # bound by the final rows.
+            records = final.records()
+        finally:
             shutil.rmtree(work, ignore_errors=True)
-            if not existed and out_dir.is_dir() and not any(out_dir.iterdir()):
-                out_dir.rmdir()
-            raise
-        out_dir.mkdir(parents=True, exist_ok=True)
-        files = write_variants(
-            (r for block in final.blocks() for r in block),
-            out_dir,
-            loaded.recipe.output.shard_rows,
-            ctx.scrub if loaded.secrets else None,
+        if not records:
+            raise empty_result(stages, ctx)
+        make_ids_unique(records)
+        stage = folder.staging()
+        output = loaded.recipe.output
+        files = write_configs(
+            records,
+            stage,
+            output.shard_rows,
+            test_size=output.test_size,
+            seed=loaded.recipe.seed,
+            scrub=ctx.scrub if loaded.secrets else None,
         )
-    # The final rows as records stay readable for `BuildResult.records` from a private temporary folder,
-    # not the output folder (they are unscrubbed); it goes when the result does.
-    keep = Path(tempfile.mkdtemp(prefix="safedata-rows-"))
-    final.move(keep / "final.parquet")
-    shutil.rmtree(work, ignore_errors=True)
-    report = build_report(ctx, composition_of(final.plain_columns()), files, time.perf_counter() - start)
-    _write_text(ctx, out_dir / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
-    recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
-    _write_text(ctx, out_dir / "recipe.yaml", recipe_yaml)
-    _write_text(ctx, out_dir / "README.md", render_card(report, recipe_yaml))
-    lines = [json.dumps(q, ensure_ascii=False, default=str) for q in ctx.quarantined]
-    _write_text(ctx, out_dir / "quarantine.jsonl", "\n".join(lines) + ("\n" if lines else ""))
-    from safedata.publish.html_report import write_html_report
+        files.update(write_preference(ctx, stage))
+        report = build_report(ctx, composition(records), files, time.perf_counter() - start)
+        _write_text(ctx, stage / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
+        recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
+        _write_text(ctx, stage / "recipe.yaml", recipe_yaml)
+        # The user's sections of the local card survive a rebuild, as they do on the Hub.
+        card = merge_card(folder.existing("README.md"), render_card(report, recipe_yaml))
+        _write_text(ctx, stage / "README.md", card)
+        for name, rows in (("quarantine.jsonl", ctx.quarantined), ("failed.jsonl", ctx.failed)):
+            lines = [json.dumps(row, ensure_ascii=False, default=str) for row in rows]
+            _write_text(ctx, stage / name, "\n".join(lines) + ("\n" if lines else ""))
+        from safedata.publish.html_report import write_html_report
 
-    write_html_report(out_dir)
-    result = BuildResult(out_dir=out_dir, report=report, final=final)
-    weakref.finalize(result, shutil.rmtree, keep, True)
+        write_html_report(stage)
+        folder.commit(stage)
+    result = BuildResult(out_dir=out_dir, report=report, records=records)
     publish = loaded.recipe.publish
     if publish is not None:
         from safedata.errors import SafedataError

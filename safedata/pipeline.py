@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from safedata.errors import RecipeError
+from safedata.errors import RecipeError, SafedataError
 from safedata.progress import Progress
 from safedata.schemas.loader import LoadedRecipe, YamlPath, format_path
 from safedata.schemas.recipe import Recipe
@@ -72,6 +72,11 @@ def merge_notes(a: Any, b: Any) -> Any:
     return a if b is None else b
 
 
+# What a stage collects per block besides its stats (quarantined rows, requests that failed for good,
+# preference pairs): lists merged in block order, so a build in blocks or in actors collects the same.
+BLOCK_PARTS = ("quarantined", "failed", "preference_pairs")
+
+
 @dataclass
 class BuildContext:
     loaded: LoadedRecipe
@@ -79,21 +84,26 @@ class BuildContext:
     progress: Progress
     stats: dict[str, StageStats] = field(default_factory=dict)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)  # requests that failed for good: failed.jsonl
     use_cache: bool = True
     # Source rows the dry-run plan already read, by source index: a later plan that runs the stages
     # before it (generate, to count teacher requests) reuses them instead of reading every source again.
     planned_rows: dict[int, list[tuple[int, Any]]] = field(default_factory=dict)
     # One engine per distinct teacher spec for the whole build (generate, repair and judges share them).
     engines: dict[str, Any] = field(default_factory=dict)
+    # `preference:` pairs the filters stage built (preference/pairs.py); publish writes them as a config.
+    preference_pairs: list[Any] = field(default_factory=list)
 
     def for_block(self) -> BuildContext:
         """This context with an empty partial report: what a stage counts for one block lands there."""
-        return dataclasses.replace(self, stats={}, quarantined=[])
+        return dataclasses.replace(self, stats={}, **{k: [] for k in BLOCK_PARTS})
 
     def merge_block(self, block_ctx: BuildContext) -> None:
+        """Add one block's partial report and the rows it collected (`BLOCK_PARTS`) to this context."""
         for name, partial in block_ctx.stats.items():
             self.stage_stats(name).merge(partial)
-        self.quarantined.extend(block_ctx.quarantined)
+        for k in BLOCK_PARTS:
+            getattr(self, k).extend(getattr(block_ctx, k))
 
     @property
     def recipe(self) -> Recipe:
@@ -116,9 +126,7 @@ class BuildContext:
 
     def scrub(self, text: str) -> str:
         """Remove resolved `${ENV}` secrets from anything we are about to write."""
-        for secret in self.loaded.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.loaded.secrets.scrub(text)
 
 
 class Stage(Protocol):
@@ -131,3 +139,18 @@ class Stage(Protocol):
     def plan(self, ctx: BuildContext) -> str:
         """One line for `--dry-run`: what this stage would do."""
         ...
+
+
+def empty_result(stages: list[Stage], ctx: BuildContext) -> SafedataError:
+    """The error for a build that kept no row: which stage emptied it, and its main reasons."""
+    for stage in stages:
+        stats = ctx.stage_stats(stage.name)
+        if stats.rows_out:
+            continue
+        why = list(stats.notes.get("warnings") or []) + [
+            f"{reason}: {n}" for reason, n in stats.dropped.most_common(3)
+        ]
+        what = f"dropped all {stats.rows_in} rows" if stats.rows_in else "produced no rows"
+        detail = f" ({'; '.join(why)})" if why else ""
+        return SafedataError(f"the build kept no rows: stage `{stage.name}` {what}{detail}; nothing written")
+    return SafedataError("the build kept no rows; nothing was written")

@@ -5,6 +5,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+
+def unencodable(text: str) -> int | None:
+    """Where `text` cannot be written as UTF-8 (a lone surrogate, which JSON readers accept), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return e.start
+    return None
+
+
 _OPEN = "<think>"
 _CLOSE = "</think>"
 

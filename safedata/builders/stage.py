@@ -10,12 +10,12 @@ from __future__ import annotations
 from itertools import takewhile
 
 from safedata.builders import OFFLINE_BUILDERS
-from safedata.builders.teacher_cot import Job, estimate, teacher_notes, teacher_samples
-from safedata.builders.teachers import build_teacher
+from safedata.builders.student_cot import student_notes, student_samples
+from safedata.builders.teacher_cot import Job, estimate, notes_over_blocks, teacher_samples
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import RowStage
 from safedata.schemas.record import Record
-from safedata.schemas.variants import Variant
+from safedata.schemas.variants import STUDENT, Variant
 
 NAME = "generate"
 
@@ -31,12 +31,17 @@ class GenerateStage(RowStage):
     def plan(self, ctx: BuildContext) -> str:
         names = ", ".join(v.name + (" (teacher)" if v.teacher else "") for v in ctx.recipe.variants)
         line = f"variants [{names}] for rows without a trace; rows with one pass through as `imported`"
+        student = ctx.recipe.student
+        if student is not None and any(v.name in STUDENT for v in ctx.recipe.variants):
+            line += f"; student {student.engine} {student.model} writes its own samples"
         if ctx.recipe.teacher is None:
             return f"{line}; no teacher requests (teacher-free variants)"
         from safedata.runners.local import collect
         from safedata.stages import assemble  # the stages before this one give the rows a teacher will see
 
-        before = list(takewhile(lambda stage: stage.name != NAME, assemble(ctx.recipe)))
+        # The probe would ask the student: a dry run counts every prompt (an upper bound) instead.
+        stages = takewhile(lambda stage: stage.name != NAME, assemble(ctx.recipe))
+        before = [stage for stage in stages if stage.name != "probe"]
         jobs: list[Job] = [
             (rec, v.name)
             for rec in collect(before, ctx.for_block())
@@ -47,6 +52,21 @@ class GenerateStage(RowStage):
         return f"{line}; {estimate(jobs, ctx.recipe.teacher)}"
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
+        # The block's rows of a variant a `student_rewrite` restates are rewritten after the rest.
+        rewrite = {v.of: v for v in ctx.recipe.variants if v.name == "student_rewrite"}
+        student_jobs: list[Job] = []  # prompts for `student` first, then rows to rewrite
+        out = self.samples(block, ctx, student_jobs)
+        for rec in out:
+            v = rewrite.get(rec.variant)
+            if v is not None and rec.kind in (v.kinds or []):
+                student_jobs.append((rec.model_copy(deep=True), v.name))
+        if student_jobs:
+            out.extend(student_samples(student_jobs, ctx))
+        position = {v.name: i for i, v in enumerate(ctx.recipe.variants, 1)}
+        return [r.reordered(variant=position.get(r.variant or "", 0)) for r in out]
+
+    def samples(self, block: list[Record], ctx: BuildContext, for_student: list[Job]) -> list[Record]:
+        """Imported, teacher-free and teacher rows; prompts for the `student` variant go to `for_student`."""
         seed = ctx.recipe.seed
         jobs: list[Job] = []
         out: list[Record] = []
@@ -60,24 +80,23 @@ class GenerateStage(RowStage):
                 ctx.drop(NAME, rec, f"{rec.kind} row without a trace and no variant for it")
                 continue
             for v in variants:
-                if v.teacher:
+                if v.name == "student":
+                    for_student.append((rec, v.name))
+                elif v.name in STUDENT:
+                    continue  # student_rewrite: written from another variant's rows, not from the prompt
+                elif v.teacher:
                     jobs.append((rec, v.name))
                 else:
                     out.append(OFFLINE_BUILDERS[v.name](rec, seed))
         if jobs:
             out.extend(teacher_samples(jobs, ctx))
-        position = {v.name: i for i, v in enumerate(ctx.recipe.variants, 1)}
-        return [r.reordered(variant=position.get(r.variant or "", 0)) for r in out]
+        return out
 
     def finish(self, ctx: BuildContext) -> None:
         notes = ctx.stage_stats(NAME).notes
+        if "student" in notes and ctx.recipe.student is not None:
+            notes["student"] = student_notes(ctx.recipe.student, notes["student"], ctx)
         spec = ctx.recipe.teacher
         if spec is None or "teacher" not in notes:
             return
-        # The blocks' usage sums are exact; settings, costs and this run's engine counters are set once here.
-        usage = {
-            variant: {k: v for k, v in row.items() if k != "cost_usd"}
-            for variant, row in notes["teacher"]["usage_by_variant"].items()
-        }
-        book = getattr(build_teacher(spec, ctx), "book", None)
-        notes["teacher"] = teacher_notes(spec, usage, book)
+        notes["teacher"] = notes_over_blocks(spec, notes["teacher"], ctx)

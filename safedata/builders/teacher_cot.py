@@ -9,7 +9,7 @@ from typing import Any
 
 from safedata.builders.decoding import PREFILLS, run_decoding
 from safedata.builders.teacher_prompts import over_short_cap, user_message
-from safedata.builders.teachers import TeacherReply, TeacherRequest, build_teacher
+from safedata.builders.teachers import Teacher, TeacherReply, TeacherRequest, build_teacher
 from safedata.errors import SafedataError
 from safedata.pipeline import BuildContext
 from safedata.schemas.record import Record, TeacherInfo, Usage
@@ -61,12 +61,15 @@ def estimate(jobs: list[Job], spec: TeacherBase) -> str:
     return line
 
 
-def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
-    spec = ctx.recipe.teacher
-    assert spec is not None, "the recipe validator requires a teacher for teacher variants"
-    teacher = build_teacher(spec, ctx)
-    requests, owners = make_requests(jobs, spec)
-    task = ctx.progress.add("teacher", total=len(requests) if spec.decoding != "morethink" else None)
+def ask(
+    teacher: Teacher,
+    requests: list[TeacherRequest],
+    spec: TeacherBase,
+    ctx: BuildContext,
+    role: str = "teacher",
+) -> list[TeacherReply]:
+    """Send `requests` with the spec's decoding strategy, with a progress bar; fail loudly if none succeed."""
+    task = ctx.progress.add(role, total=len(requests) if spec.decoding != "morethink" else None)
     book = getattr(teacher, "book", None)
 
     def progress(i: int, reply: Any) -> None:
@@ -76,19 +79,37 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     ctx.progress.finish(task)
     if replies and not any(r.ok for r in replies):
         # Nothing came back at all: a wrong URL, key or model, not a flaky request. Say so instead of
-        # writing a dataset without any teacher rows. (Failures are cached, so the next run retries.)
+        # writing a dataset without any of these rows. (Failures are cached, so the next run retries.)
         errors = Counter(r.error for r in replies).most_common(1)[0][0]
         where = f" at {spec.base_url}" if isinstance(spec, OpenAITeacher) else ""
         raise SafedataError(
-            f"all {len(replies)} teacher requests failed (mostly {errors}); check the teacher{where}: "
+            f"all {len(replies)} {role} requests failed (mostly {errors}); check the {role}{where}: "
             "its URL, API key and model name"
         )
+    return replies
 
+
+def add_usage(u: dict[str, float], reply: TeacherReply) -> None:
+    u["samples"] += 1
+    u["truncated"] += reply.truncated
+    u["input_tokens"] += reply.input_tokens
+    u["output_tokens"] += reply.output_tokens
+
+
+def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
+    spec = ctx.recipe.teacher
+    assert spec is not None, "the recipe validator requires a teacher for teacher variants"
+    teacher = build_teacher(spec, ctx)
+    requests, owners = make_requests(jobs, spec)
+    replies = ask(teacher, requests, spec, ctx)
+    book = getattr(teacher, "book", None)
     usage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for (j, k), reply in zip(owners, replies, strict=True):
         rec, variant = jobs[j]
         if not reply.ok:
-            ctx.drop(NAME, rec, f"teacher request failed ({reply.error}); sent again on the next run")
+            again = "read from the cache again" if reply.error in NOT_RESENT else "sent again"
+            ctx.drop(NAME, rec, f"teacher request failed ({reply.error}); {again} on the next run")
+            ctx.failed.append(failed_row(rec, variant, k, reply))
             continue
         u = usage[variant]
         if over_short_cap(variant, reply.reasoning, spec.short_thought_words):
@@ -96,16 +117,32 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
             # change judges it again for free.
             ctx.drop(NAME, rec, f"`short` thought over the {spec.short_thought_words}-word cap")
             continue
-        u["samples"] += 1
-        u["truncated"] += reply.truncated
-        u["input_tokens"] += reply.input_tokens
-        u["output_tokens"] += reply.output_tokens
+        add_usage(u, reply)
         out = take_reply(
             rec.model_copy(deep=True, update={"variant": variant, "sample_index": k}), reply, teacher.info
         )
         detail = f"{spec.engine} {spec.model}; guidelines {spec.guidelines}; decoding {spec.decoding}"
         yield out.with_id().touched(NAME, variant, detail)
     ctx.stage_stats(NAME).notes["teacher"] = teacher_notes(spec, usage, book)
+
+
+# Replies that arrived (and were paid) but cannot be used: kept in the cache, never re-sent.
+NOT_RESENT = ("ParseError", "UnencodableReply")
+
+
+def failed_row(rec: Record, variant: str, sample: int, reply: TeacherReply) -> dict[str, Any]:
+    """A line of failed.jsonl: which row's request failed, how, after how many tries in this run."""
+    row_id = rec.model_copy(update={"variant": variant, "sample_index": sample}).with_id().id
+    return {
+        "stage": NAME,
+        "id": row_id,
+        "source": rec.source,
+        "variant": variant,
+        "sample_index": sample,
+        "error": reply.error,
+        "attempts": reply.attempts,
+        "prompt": rec.prompt[:200],
+    }
 
 
 def teacher_notes(spec: TeacherBase, usage: dict[str, dict[str, float]], book: Any) -> dict[str, Any]:
@@ -138,3 +175,14 @@ def teacher_notes(spec: TeacherBase, usage: dict[str, dict[str, float]], book: A
         if spec.price is not None:
             notes["this_run"]["cost_usd"] = round(spec.price.cost(s.input_tokens, s.output_tokens), 4)
     return notes
+
+
+def notes_over_blocks(spec: TeacherBase, merged: dict[str, Any], ctx: BuildContext) -> dict[str, Any]:
+    """A model's notes over all blocks: the blocks' usage sums are exact; settings, costs and this run's
+    engine counters (which the blocks' notes would add up once per block) are set once here."""
+    usage = {
+        variant: {k: v for k, v in row.items() if k != "cost_usd"}
+        for variant, row in merged["usage_by_variant"].items()
+    }
+    # build_teacher: one engine per spec for the build, the one the blocks used.
+    return teacher_notes(spec, usage, getattr(build_teacher(spec, ctx), "book", None))

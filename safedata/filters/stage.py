@@ -12,12 +12,14 @@ from typing import Any
 
 from safedata.builders.teachers import Teacher, build_teacher
 from safedata.builders.template_cot import template_reasoning, template_refusal
+from safedata.filters import calibration
 from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors
 from safedata.filters.regenerate import regenerate
 from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.filters.safe_at_k import group_key, safe_at_k_counts, safe_at_k_scores
 from safedata.pipeline import BuildContext
+from safedata.preference.pairs import PairCollector, pair_counts
 from safedata.runners.contract import RowStage
 from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.record import Record
@@ -79,6 +81,11 @@ class FiltersStage(RowStage):
             ):
                 rec.labels = judged.labels
                 rec.judgements = {**judged.judgements, "failed": judged.failed}
+                for judge in judged.failed:  # listed in failed.jsonl beside the generation failures
+                    ctx.failed.append(
+                        {"stage": NAME, "id": rec.id, "judge": judge, "round": round_,
+                         "error": _error_of(judged.judgements[judge]), "prompt": rec.prompt[:200]}
+                    )  # fmt: skip
                 fired = ", ".join(p for p, v in judged.labels.items() if v) or "none"
                 rec.touched(NAME, "judged", f"round {round_}: {fired}")
             ctx.progress.advance(task, len(batch))
@@ -96,8 +103,14 @@ class FiltersStage(RowStage):
         rounds: list[dict[str, Any]] = [{"round": 0, "detected": _count(judged, counted)}]
         initially = {id(r): set(flagged(r, counted)) for r in judged}
         kept = {id(r) for r in block}
+        # A block holds every sample of a prompt variant (block_key), so its pairs are complete.
+        pairs = PairCollector(ctx.recipe.preference, ctx.recipe.seed) if ctx.recipe.preference else None
+        if pairs is not None:
+            pairs.before_repair(judged, lambda r: flagged(r, counted))
         if self.repair is not None:
             self.repair_rounds(judged, detectors, counted, kept, rounds, ctx)
+        if pairs is not None:
+            ctx.preference_pairs.extend(pairs.pairs(judged, kept, lambda r: flagged(r, counted)))
         # Keyed by round number, not a list, so that blocks' partial counts add up round by round.
         notes["rounds"] = {str(r["round"]): {k: v for k, v in r.items() if k != "round"} for r in rounds}
         notes["patterns"] = _pattern_totals(judged, initially, kept, counted, rounds)
@@ -106,10 +119,20 @@ class FiltersStage(RowStage):
 
     def finish(self, ctx: BuildContext) -> None:
         notes = ctx.stage_stats(NAME).notes
+        # How far to trust these labels: each detector's measured agreement with human labels (set once:
+        # the blocks' figures would add up).
+        notes["calibration"] = calibration.for_detectors(self._detectors)
+        notes["calibration_dev_f1"] = calibration.per_pattern_f1(self._detectors)
         notes["safe_at_k"] = safe_at_k_scores(notes.get("safe_at_k", {}))
+        if ctx.recipe.preference:
+            notes["preference"] = {"pairs": pair_counts(ctx.preference_pairs)}
         rounds = notes.get("rounds", {"0": {"detected": {}}})
         notes["rounds"] = [{"round": int(n), **rounds[n]} for n in sorted(rounds, key=int)]
         notes.setdefault("patterns", {})
+        self.finish_progress(ctx)
+
+    def finish_progress(self, ctx: BuildContext) -> None:
+        """End the judging rounds' progress bars (the probe judges through this stage too)."""
         for task in self._tasks.values():
             ctx.progress.finish(task)
 
@@ -255,3 +278,11 @@ def _pattern_totals(
             "dropped": sum(1 for r in first if id(r) not in kept),
         }
     return out
+
+
+def _error_of(detail: dict[str, Any]) -> str:
+    """The first error a judge's verdict carries (per part or whole)."""
+    for value in (detail, *(v for v in detail.values() if isinstance(v, dict))):
+        if "error" in value:
+            return str(value["error"])[:200]
+    return "no usable verdict"

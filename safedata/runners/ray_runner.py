@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 
 from safedata.errors import SafedataError, first_line
-from safedata.pipeline import BuildContext, Stage
+from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
 from safedata.runners.contract import RowStage
 from safedata.runners.local import cut, map_one
 from safedata.schemas.record import Record
@@ -65,9 +65,9 @@ class StageWorker:
         self.stage: RowStage = assemble(loaded.recipe)[index]  # type: ignore[assignment]
         self.stage.open(self.ctx)
 
-    def map(self, block: list[Record]) -> tuple[list[Record], dict[str, Any], list[dict[str, Any]]]:
+    def map(self, block: list[Record]) -> tuple[list[Record], dict[str, Any], dict[str, list[Any]]]:
         out, bctx = map_one(self.stage, block, self.ctx)
-        return out, bctx.stats, bctx.quarantined
+        return out, bctx.stats, {k: getattr(bctx, k) for k in BLOCK_PARTS}
 
     def engine_stats(self) -> dict[tuple[str, str], dict[str, int]]:
         """This actor's engine counters (requests sent, cached, failed, tokens) by (engine, model), for the
@@ -157,9 +157,11 @@ class RayRows:
         pending: deque[Any] = deque()
 
         def take() -> list[Record]:
-            out, stats, quarantined = self.ray.get(pending.popleft())
+            out, stats, collected = self.ray.get(pending.popleft())
             part = ctx.for_block()
-            part.stats, part.quarantined = stats, quarantined
+            part.stats = stats
+            for k, rows in collected.items():
+                setattr(part, k, rows)
             ctx.merge_block(part)
             ctx.progress.advance(task, len(out))
             return out

@@ -1,8 +1,5 @@
 """Blocks of records between stages: a parquet file under the output's work area (one row group per block),
-or a list in memory for small runs (plans, direct calls).
-
-Each row is stored as its record's JSON plus a few plain columns (kind, category, variant, source, tactic)
-that the report reads without decoding a single record.
+or a list in memory for small runs (plans, direct calls). Each row is stored as its record's JSON.
 """
 
 from __future__ import annotations
@@ -12,12 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from safedata.schemas.record import Record
-
-PLAIN_COLUMNS = ("kind", "category", "variant", "source", "tactic")
-
-
-def _plain(r: Record) -> tuple[str, str, str, str, str]:
-    return (r.kind, r.category or "none", r.variant or "none", r.source, r.attack.tactic if r.attack else "")
 
 
 class Spill:
@@ -37,13 +28,7 @@ class Spill:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        plain = list(zip(*(_plain(r) for r in block), strict=True))
-        table = pa.table(
-            {
-                "record": [r.model_dump_json() for r in block],
-                **{name: list(col) for name, col in zip(PLAIN_COLUMNS, plain, strict=True)},
-            }
-        )
+        table = pa.table({"record": [r.model_dump_json() for r in block]})
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(str(self.path), table.schema, compression="zstd")
@@ -74,24 +59,6 @@ class Spill:
 
     def records(self) -> list[Record]:
         return [r for block in self.blocks() for r in block]
-
-    def plain_columns(self) -> dict[str, list[str]]:
-        """kind, category, variant, source and tactic of every row, without decoding records."""
-        self.close()
-        if self.path is None:
-            cols = list(zip(*(_plain(r) for b in self._held for r in b), strict=True)) or [()] * 5
-            return {name: list(c) for name, c in zip(PLAIN_COLUMNS, cols, strict=True)}
-        if not self.path.exists():
-            return {name: [] for name in PLAIN_COLUMNS}
-        import pyarrow.parquet as pq
-
-        return pq.read_table(str(self.path), columns=list(PLAIN_COLUMNS)).to_pydict()
-
-    def move(self, path: Path) -> None:
-        self.close()
-        if self.path is not None and self.path.exists():
-            self.path.rename(path)
-            self.path = path
 
     def remove(self) -> None:
         self.close()

@@ -195,6 +195,9 @@ def test_killed_driver_rerun_pays_nothing_twice(
     assert 0 <= extra <= in_flight, f"{extra} requests were sent twice after the driver died"
 
     def rows(folder: Path) -> dict[str, list[dict[str, Any]]]:
-        return {f.parent.name: pq.read_table(f).to_pylist() for f in sorted(folder.glob("data/*/*.parquet"))}
+        return {
+            f"{f.parent.name}/{f.name.split('-')[0]}": pq.read_table(f).to_pylist()
+            for f in sorted(folder.glob("data/*/*.parquet"))
+        }
 
     assert rows(Path(out)) == rows(tmp_path / "clean") and clean["rows"]

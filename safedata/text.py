@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# An approximate token: a word or a punctuation mark (no tokenizer needed; used where only proportions or
+# plot shapes matter).
+TOKEN = r"\w+|[^\w\s]"
+_TOKEN_RE = re.compile(TOKEN)
+
 _OPEN = "<think>"
 _CLOSE = "</think>"
 
@@ -14,6 +19,10 @@ class Trace:
     reasoning: str
     answer: str
     closed: bool  # False when the thought never ended (a length cut): the answer is then empty
+
+
+def approx_tokens(text: str) -> int:
+    return len(_TOKEN_RE.findall(text))
 
 
 def split_think(text: str) -> Trace:

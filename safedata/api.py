@@ -18,7 +18,7 @@ from safedata.publish.report import build_report
 from safedata.publish.writer import write_variants
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record
-from safedata.stages import assemble
+from safedata.stages import assemble, count_saved_requests
 
 
 @dataclass
@@ -45,6 +45,7 @@ def plan(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = N
     """What a build would do, stage by stage, without doing it (no teacher requests are sent)."""
     loaded = load(recipe, out)
     ctx = BuildContext(loaded=loaded, out_dir=Path(loaded.recipe.output_dir()), progress=Progress(False))
+    count_saved_requests(ctx)
     return [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
 
 
@@ -60,6 +61,7 @@ def build(
     start = time.perf_counter()
     with Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
+        count_saved_requests(ctx)
         records = run_stages(assemble(loaded.recipe), ctx)
         # a recipe or input error found mid-run leaves no half-written dataset behind.
         out_dir.mkdir(parents=True, exist_ok=True)

@@ -177,6 +177,10 @@ def _teacher_usage(report: dict[str, Any]) -> str:
         "cost (USD)",
         "cost per kept row",
     ]
+    saved = usage.get("requests_saved_before_teacher")
+    if saved:
+        by = ", ".join(f"{n} by `{stage}`" for stage, n in saved.items())
+        line += f" Teacher requests saved by dropping prompts before the teacher: {by}."
     return line + "\n\n" + md_table(Table("", head, rows))
 
 

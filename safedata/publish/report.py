@@ -46,6 +46,11 @@ def teacher_usage(stages: list[dict[str, Any]], final_variants: dict[str, int]) 
             by_variant.setdefault(variant, Counter()).update(paid)
     if not by_stage:
         return None
+    saved = {
+        s["name"]: s["notes"]["teacher_requests_saved"]
+        for s in stages
+        if (s.get("notes") or {}).get("teacher_requests_saved")
+    }
     rows: dict[str, dict[str, Any]] = {}
     for variant, paid in sorted(by_variant.items()):
         kept = final_variants.get(variant, 0)
@@ -60,6 +65,7 @@ def teacher_usage(stages: list[dict[str, Any]], final_variants: dict[str, int]) 
     return {
         "by_stage": {k: {f: _num(v) for f, v in c.items()} for k, c in by_stage.items()},
         "by_variant": rows,
+        **({"requests_saved_before_teacher": saved} if saved else {}),
     }
 
 

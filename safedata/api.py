@@ -19,6 +19,7 @@ from safedata.publish.writer import write_variants
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record
 from safedata.stages import assemble, count_saved_requests
+from safedata.target import plan_line, run_to_target
 
 
 @dataclass
@@ -46,7 +47,10 @@ def plan(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = N
     loaded = load(recipe, out)
     ctx = BuildContext(loaded=loaded, out_dir=Path(loaded.recipe.output_dir()), progress=Progress(False))
     count_saved_requests(ctx)
-    return [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
+    lines = [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
+    if loaded.recipe.target is not None:
+        lines.append(("target", plan_line(loaded.recipe.target)))
+    return lines
 
 
 def build(
@@ -62,7 +66,8 @@ def build(
     with Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
         count_saved_requests(ctx)
-        records = run_stages(assemble(loaded.recipe), ctx)
+        run = run_stages if loaded.recipe.target is None else run_to_target
+        records = run(assemble(loaded.recipe), ctx)
         # a recipe or input error found mid-run leaves no half-written dataset behind.
         out_dir.mkdir(parents=True, exist_ok=True)
         files = write_variants(

@@ -49,9 +49,13 @@ def detector_check(detector: Detector, prompt: str) -> WindowCheck:
 
 
 class ThoughtMonitor:
-    def __init__(self, check: WindowCheck) -> None:
+    def __init__(self, check: WindowCheck, gate: Callable[[str], bool] | None = None) -> None:
         self.check = check
-        self.sentences = 0  # sentences checked
+        # A detector may say which sentences can change its verdict (the heuristic: those holding a cue);
+        # the others are not sent to it. That keeps moderation cheap next to reading the stream.
+        self.gate = gate
+        self.sentences = 0  # sentences read
+        self.checked = 0  # windows the detector judged
         self._buf = ""
         self._prev = ""
         self._aware = ""  # first sentence that recognised harm
@@ -81,10 +85,12 @@ class ThoughtMonitor:
         if not sentence:
             return None
         self.sentences += 1
-        window = " ".join(s for s in (self._aware, self._decision, self._prev, sentence) if s)
-        pattern = self.check(window)
-        if pattern is not None:
-            return Flag(pattern, sentence)
+        if self.gate is None or self.gate(sentence):
+            self.checked += 1
+            window = " ".join(s for s in (self._aware, self._decision, self._prev, sentence) if s)
+            pattern = self.check(window)
+            if pattern is not None:
+                return Flag(pattern, sentence)
         if not self._aware and thought.aware(sentence):
             self._aware = sentence
         if not self._decision and thought.concludes_refusal(sentence):
@@ -101,7 +107,8 @@ def monitor_factory(backend: str) -> MonitorFactory:
     from safedata.filters.registry import make_detector
 
     detector = make_detector(backend)
-    return lambda prompt: ThoughtMonitor(detector_check(detector, prompt))
+    gate = thought.unsafe_cue if backend == "heuristic" else None
+    return lambda prompt: ThoughtMonitor(detector_check(detector, prompt), gate)
 
 
 def first_unsafe(make: MonitorFactory, prompt: str, reasoning: str) -> Flag | None:

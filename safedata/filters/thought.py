@@ -144,3 +144,11 @@ def redirects(reasoning: str) -> bool:
 
 def procedure(reasoning: str) -> bool:
     return len(_PROCEDURE_RE.findall(normalise(reasoning))) >= 2
+
+
+def unsafe_cue(sentence: str) -> bool:
+    """A cue of the unsafe-thought patterns (a procedure step or quantity, weighing compliance, a framing
+    plan). Those patterns only fire on text holding one, so streaming moderation asks the detector about a
+    new sentence only when it has one."""
+    text = normalise(sentence)
+    return bool(_PROCEDURE_RE.search(text) or _WEIGH_RE.search(text) or _FRAMING_RE.search(text))

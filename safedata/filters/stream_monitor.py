@@ -26,6 +26,7 @@ THOUGHT_PATTERNS = ("harmful_additions", "unsafe_thought", "strong_vacillation",
 # A sentence ends at . ! ? ; or a line break; a run-on piece (code, a list without stops) is cut at
 # MAX_SENTENCE characters so the check still runs.
 _END = re.compile(r"(?<=[.!?;])\s+|\n+")
+_END_CHARS = ".!?;\n"  # a piece without one cannot finish a sentence
 MAX_SENTENCE = 400
 
 
@@ -64,7 +65,10 @@ class ThoughtMonitor:
     def feed(self, piece: str) -> Flag | None:
         """Add the next piece of the thought; a flag at the first sentence that turned unsafe."""
         self._buf += piece
-        if not _END.search(piece) and len(self._buf) < MAX_SENTENCE:
+        # Most pieces are one token: a plain character test is much cheaper than a regex search here. The
+        # character before the piece counts too: "." may end one piece and the space start the next.
+        tail = self._buf[-len(piece) - 1 :]
+        if not any(c in tail for c in _END_CHARS) and len(self._buf) < MAX_SENTENCE:
             return None  # no sentence finished: nothing new to check
         *done, self._buf = _END.split(self._buf)
         if len(self._buf) >= MAX_SENTENCE:

@@ -55,3 +55,12 @@ def test_an_unknown_backend_is_one_clear_error() -> None:
 
     with pytest.raises(SafedataError, match="unknown detector 'nope'"):
         monitor_factory("nope")
+
+
+def test_a_sentence_is_checked_as_soon_as_it_ends() -> None:
+    """Token pieces ("powder." then " Then"): the unsafe sentence is flagged at the next piece, not a
+    sentence later."""
+    monitor = monitor_factory("heuristic")("p")
+    pieces = "Okay. First, you would mix 40 g of the powder. Then".split(" ")
+    flags = [monitor.feed(("" if i == 0 else " ") + w) for i, w in enumerate(pieces)]
+    assert flags[-1] is not None and not any(flags[:-1])

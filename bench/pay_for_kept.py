@@ -242,6 +242,49 @@ def overhead(base_url: str, n: int, repeat: int) -> dict[str, Any]:
     return out
 
 
+def run_builds(args: argparse.Namespace) -> None:
+    proc, base_url = start(args.token_ms, args.words)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = Path(tmp)
+            sources, evals = inputs(folder, args.harmful, args.benign)
+            configs = [
+                ("after teacher", None, True),
+                ("before teacher", None, False),
+                ("+ moderation (abort)", "abort", False),
+                ("+ moderation (regenerate)", "abort_and_regenerate", False),
+            ]
+            rows = []
+            for i, (label, moderation, reorder) in enumerate(configs):
+                r = recipe(base_url, sources, evals, folder / f"out{i}", moderation)
+                rows.append(build_row(label, base_url, r, reorder))
+    finally:
+        proc.kill()
+    base = rows[0]["tokens_per_kept_row"]
+    print(
+        f"{'config':28} {'requests':>8} {'tokens paid':>12} {'kept':>5} {'tok/kept row':>13} {'vs after':>8}"
+    )
+    for row in rows:
+        ratio = row["tokens_per_kept_row"] / base if base and row["tokens_per_kept_row"] else float("nan")
+        print(
+            f"{row['config']:28} {row['requests']:>8} {row['tokens_paid']:>12,} {row['kept_rows']:>5}"
+            f" {row['tokens_per_kept_row']:>13,} {ratio:>8.2f}"
+        )
+    print(json.dumps(rows))
+
+
+def run_overhead(args: argparse.Namespace) -> None:
+    # One token per event. Unpaced: the server sends as fast as it can and the client's CPU is the
+    # bottleneck (the worst case for moderation). Paced: each stream at 1000 / token_ms tokens/s.
+    for token_ms in (0.0, args.token_ms):
+        proc, base_url = start(token_ms, 1)
+        try:
+            result = overhead(base_url, args.overhead_n, args.repeat)
+        finally:
+            proc.kill()
+        print(json.dumps({f"overhead_clean_streams_token_ms_{token_ms}": result}, indent=1))
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
@@ -251,48 +294,15 @@ def main() -> None:
     p.add_argument("--benign", type=int, default=54)
     p.add_argument("--overhead-n", type=int, default=48, help="clean streamed requests per overhead run")
     p.add_argument("--repeat", type=int, default=3, help="overhead runs per setting (medians)")
+    p.add_argument("--parts", default="builds,overhead", help="builds, overhead, or both (comma-separated)")
     args = p.parse_args()
     if args.serve is not None:
         serve(args.serve, args.token_ms, args.words)
         return
-    proc, base_url = start(args.token_ms, args.words)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            folder = Path(tmp)
-            sources, evals = inputs(folder, args.harmful, args.benign)
-            rows = []
-            configs = [
-                ("after teacher", None, True),
-                ("before teacher", None, False),
-                ("+ moderation (abort)", "abort", False),
-                ("+ moderation (regenerate)", "abort_and_regenerate", False),
-            ]
-            for i, (label, moderation, reorder) in enumerate(configs):
-                r = recipe(base_url, sources, evals, folder / f"out{i}", moderation)
-                rows.append(build_row(label, base_url, r, reorder))
-            base = rows[0]["tokens_per_kept_row"]
-            print(
-                f"{'config':28} {'requests':>8} {'tokens paid':>12} {'kept':>5} {'tok/kept row':>13}"
-                f" {'vs after':>8}"
-            )
-            for row in rows:
-                ratio = (
-                    row["tokens_per_kept_row"] / base if base and row["tokens_per_kept_row"] else float("nan")
-                )
-                print(
-                    f"{row['config']:28} {row['requests']:>8} {row['tokens_paid']:>12,} {row['kept_rows']:>5}"
-                    f" {row['tokens_per_kept_row']:>13,} {ratio:>8.2f}"
-                )
-            print(json.dumps(rows))
-        # One token per event. Unpaced: the server sends as fast as it can and the client's CPU is the
-        # bottleneck (the worst case for moderation). Paced: each stream at 1000 / token_ms tokens/s.
-        for token_ms in (0.0, args.token_ms):
-            proc.kill()
-            proc, base_url = start(token_ms, 1)
-            result = overhead(base_url, args.overhead_n, args.repeat)
-            print(json.dumps({f"overhead_clean_streams_token_ms_{token_ms}": result}, indent=1))
-    finally:
-        proc.kill()
+    if "builds" in args.parts:
+        run_builds(args)
+    if "overhead" in args.parts:
+        run_overhead(args)
 
 
 if __name__ == "__main__":

@@ -146,9 +146,39 @@ def procedure(reasoning: str) -> bool:
     return len(_PROCEDURE_RE.findall(normalise(reasoning))) >= 2
 
 
+# Words at least one of which any match of _PROCEDURE_RE, _WEIGH_RE or _FRAMING_RE contains (besides a
+# digit): a set lookup on a sentence's words rules most sentences out ~20x faster than the three searches.
+# Keep it in step with those patterns (tests/filters/test_stream_monitor.py checks it on real thoughts).
+_CUE_WORDS = frozenset(
+    {
+        # procedure: ordinal steps, preparation verbs (quantities and "step N" need a digit)
+        *("first", "then", "next", "after", "finally", "mix", "mixing", "combine", "combining", "heat"),
+        *("heating", "dissolve", "dissolving", "extract", "extracting"),
+        # weighing compliance
+        *("but", "however", "although", "though", "still", "hand", "maybe", "perhaps", "okay", "ok"),
+        *("fine", "acceptable"),
+        # framing plans
+        *("character", "role", "persona", "along", "roleplay", "roleplaying", "voice", "respond", "answer"),
+        *("reply", "write", "format", "style", "structure", "json", "version", "account", "story", "scene"),
+        *("narrative", "depiction", "description", "outline", "steps", "without"),
+    }
+)
+_PUNCT_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
+_DIGIT_RE = re.compile(r"\d")
+
+
 def unsafe_cue(sentence: str) -> bool:
     """A cue of the unsafe-thought patterns (a procedure step or quantity, weighing compliance, a framing
     plan). Those patterns only fire on text holding one, so streaming moderation asks the detector about a
     new sentence only when it has one."""
+    words = sentence.lower().translate(_PUNCT_TO_SPACE).split()
+    if _CUE_WORDS.isdisjoint(words) and not _DIGIT_RE.search(sentence):
+        return False
+    text = normalise(sentence)
+    return bool(_PROCEDURE_RE.search(text) or _WEIGH_RE.search(text) or _FRAMING_RE.search(text))
+
+
+def full_cue(sentence: str) -> bool:
+    """unsafe_cue without the word prefilter (what the prefilter must never disagree with)."""
     text = normalise(sentence)
     return bool(_PROCEDURE_RE.search(text) or _WEIGH_RE.search(text) or _FRAMING_RE.search(text))

@@ -26,7 +26,7 @@ THOUGHT_PATTERNS = ("harmful_additions", "unsafe_thought", "strong_vacillation",
 # A sentence ends at . ! ? ; or a line break; a run-on piece (code, a list without stops) is cut at
 # MAX_SENTENCE characters so the check still runs.
 _END = re.compile(r"(?<=[.!?;])\s+|\n+")
-_END_CHARS = ".!?;\n"  # a piece without one cannot finish a sentence
+_END_CHARS = frozenset(".!?;\n")  # a piece without one cannot finish a sentence
 MAX_SENTENCE = 400
 
 
@@ -67,8 +67,7 @@ class ThoughtMonitor:
         self._buf += piece
         # Most pieces are one token: a plain character test is much cheaper than a regex search here. The
         # character before the piece counts too: "." may end one piece and the space start the next.
-        tail = self._buf[-len(piece) - 1 :]
-        if not any(c in tail for c in _END_CHARS) and len(self._buf) < MAX_SENTENCE:
+        if _END_CHARS.isdisjoint(self._buf[-len(piece) - 1 :]) and len(self._buf) < MAX_SENTENCE:
             return None  # no sentence finished: nothing new to check
         *done, self._buf = _END.split(self._buf)
         if len(self._buf) >= MAX_SENTENCE:
@@ -97,7 +96,7 @@ class ThoughtMonitor:
                 return Flag(pattern, sentence)
         if not self._aware and thought.aware(sentence):
             self._aware = sentence
-        if not self._decision and thought.concludes_refusal(sentence):
+        if not self._decision and thought.decides_refusal(sentence):
             self._decision = sentence
         self._prev = sentence
         return None

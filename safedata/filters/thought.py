@@ -117,6 +117,11 @@ def concludes_refusal(reasoning: str) -> bool:
     return bool(refusals) and (not helps or refusals[-1] > helps[-1])
 
 
+def decides_refusal(reasoning: str) -> bool:
+    """The thought states a decision not to fulfil the request (anywhere; what `plays_along` looks after)."""
+    return bool(_REFUSE_DECISION_RE.search(normalise(reasoning)))
+
+
 def weighs_compliance(reasoning: str) -> bool:
     text = normalise(reasoning)
     first_aware = _AWARE_RE.search(text)
@@ -163,7 +168,7 @@ _CUE_WORDS = frozenset(
         *("narrative", "depiction", "description", "outline", "steps", "without"),
     }
 )
-_PUNCT_TO_SPACE = str.maketrans({c: " " for c in "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"})
+_WORD_RE = re.compile(r"[^\W\d_]+")  # runs of letters: the units the regexes' \b keywords are made of
 _DIGIT_RE = re.compile(r"\d")
 
 
@@ -171,11 +176,9 @@ def unsafe_cue(sentence: str) -> bool:
     """A cue of the unsafe-thought patterns (a procedure step or quantity, weighing compliance, a framing
     plan). Those patterns only fire on text holding one, so streaming moderation asks the detector about a
     new sentence only when it has one."""
-    words = sentence.lower().translate(_PUNCT_TO_SPACE).split()
-    if _CUE_WORDS.isdisjoint(words) and not _DIGIT_RE.search(sentence):
+    if _CUE_WORDS.isdisjoint(_WORD_RE.findall(sentence.lower())) and not _DIGIT_RE.search(sentence):
         return False
-    text = normalise(sentence)
-    return bool(_PROCEDURE_RE.search(text) or _WEIGH_RE.search(text) or _FRAMING_RE.search(text))
+    return full_cue(sentence)
 
 
 def full_cue(sentence: str) -> bool:

@@ -285,6 +285,39 @@ def run_overhead(args: argparse.Namespace) -> None:
         print(json.dumps({f"overhead_clean_streams_token_ms_{token_ms}": result}, indent=1))
 
 
+def run_micro(args: argparse.Namespace) -> None:
+    """CPU per token of the monitor alone on a 2,500-token clean thought fed one token at a time, next to
+    decoding one SSE event's JSON (best of 5 runs of process time: the least disturbed by other jobs)."""
+    import re
+
+    from safedata.builders.teachers.stream import _Thought
+    from safedata.filters.stream_monitor import monitor_factory
+
+    text = _fill(AWARE, 2500, 12345) + " I will refuse."
+    pieces = re.findall(r"\S+\s*|\s+", text)
+    make = monitor_factory("heuristic")
+
+    def monitor() -> None:
+        thought = _Thought(make(""))
+        for piece in pieces:
+            thought.reasoning(piece)
+        thought.end()
+
+    def decode() -> None:
+        for piece in pieces:
+            json.loads(json.dumps({"choices": [{"index": 0, "delta": {"reasoning_content": piece}}]}))
+
+    for label, f in (("monitor", monitor), ("SSE event JSON (dumps + loads)", decode)):
+        best = min(_cpu(f) for _ in range(5))
+        print(f"{label}: {best / len(pieces) * 1e6:.2f} us CPU per token")
+
+
+def _cpu(f: Any) -> float:
+    start = time.process_time()
+    f()
+    return time.process_time() - start
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--serve", type=int, default=None, help=argparse.SUPPRESS)
@@ -294,7 +327,9 @@ def main() -> None:
     p.add_argument("--benign", type=int, default=54)
     p.add_argument("--overhead-n", type=int, default=48, help="clean streamed requests per overhead run")
     p.add_argument("--repeat", type=int, default=3, help="overhead runs per setting (medians)")
-    p.add_argument("--parts", default="builds,overhead", help="builds, overhead, or both (comma-separated)")
+    p.add_argument(
+        "--parts", default="builds,overhead,micro", help="builds, overhead, micro (comma-separated)"
+    )
     args = p.parse_args()
     if args.serve is not None:
         serve(args.serve, args.token_ms, args.words)
@@ -303,6 +338,8 @@ def main() -> None:
         run_builds(args)
     if "overhead" in args.parts:
         run_overhead(args)
+    if "micro" in args.parts:
+        run_micro(args)
 
 
 if __name__ == "__main__":

@@ -57,6 +57,7 @@ class Driver:
         self.before, self.after = stages[:at], stages[at:]
         self.rounds: list[dict[str, Any]] = []
         self.why_no_draw = ""  # set when a ceiling, not the pool, stopped the draws
+        self.this_run: Counter[str] = Counter()
 
     def run(self) -> list[Record]:
         ctx, spec = self.ctx, self.spec
@@ -83,6 +84,7 @@ class Driver:
             ctx.stats, ctx.quarantined = dict(kept_stats), list(kept_quarantine)
             out = run_stages([_Given([pool[i].model_copy(deep=True) for i in drawn]), *self.after], ctx)
             del ctx.stats[_Given.name]
+            self.add_this_run()
             cost = self.cost()
             self.rounds.append({"drawn": len(new), "rows": len(out), **({"cost_usd": cost} if cost else {})})
             if spec.max_cost is not None and cost >= spec.max_cost:
@@ -136,6 +138,19 @@ class Driver:
                 fits.append(i)
             new = fits
         return new
+
+    def add_this_run(self) -> None:
+        """Each round asks a fresh engine, whose counters (`this_run`) cover that round only: the report gets
+        their sum over the rounds, except `cached`, which counts replies from earlier *runs* (a round's
+        cache hits on what an earlier round of this run sent are not)."""
+        teacher = self.ctx.stats[GENERATE].notes.get("teacher") if GENERATE in self.ctx.stats else None
+        if not teacher or "this_run" not in teacher:
+            return
+        last = teacher["this_run"]
+        sent_before = self.this_run["sent"]
+        self.this_run.update({k: v for k, v in last.items() if k != "cached"})
+        total = {k: round(v, 4) for k, v in self.this_run.items()}
+        teacher["this_run"] = {**total, "cached": max(0, last["cached"] - sent_before)}
 
     def cost(self) -> float:
         """What the teacher cost so far, every stage together (0 without a price)."""

@@ -53,10 +53,16 @@ def test_draws_until_the_target_passes_and_resumes_for_free(
     assert notes["met"] and notes["stopped"] == "target met" and notes["prompts_drawn"] == sent
     # The filter stage saw every drawn prompt's row; the report's teacher usage counts every request.
     assert result.report["teacher_usage"]["by_variant"]["long"]["requests"] == sent
+    gen = next(s for s in result.report["stages"] if s["name"] == "generate")
+    assert gen["notes"]["teacher"]["this_run"]["sent"] == sent  # every round's requests, not the last one's
+    assert gen["notes"]["teacher"]["this_run"]["cached"] == 0
     # A second run (a resumed build) draws the same prompts and sends nothing.
     openai_server.reset()
     again = safedata.build(r)
     assert openai_server.requests == [] and [x.id for x in again.records] == [x.id for x in result.records]
+    gen = next(s for s in again.report["stages"] if s["name"] == "generate")
+    assert gen["notes"]["teacher"]["this_run"]["sent"] == 0
+    assert gen["notes"]["teacher"]["this_run"]["cached"] == sent
 
 
 def test_a_ceiling_stops_the_build_and_says_so(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:

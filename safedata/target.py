@@ -201,7 +201,7 @@ class Driver:
 class _Given:
     """Feeds a round's drawn prompts to the stages after the pool (its counters are removed after)."""
 
-    name = "_given"
+    name = "target: drawn prompts"
 
     def __init__(self, rows: list[Record]) -> None:
         self.rows = rows

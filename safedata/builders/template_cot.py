@@ -1,7 +1,9 @@
 """`template` variant without a teacher: an 8-category safety check, a conclusion, and a clear refusal.
 
-The verdict lines come from the row's category label, so the chain of thought is always consistent with
-the refusal that follows it (no reasoning-answer inconsistency by construction).
+The verdict lines come from the row's category: its label when that maps onto the 8, else the category
+classified from the request (`categories.classify`), so the chain of thought is always consistent with the
+refusal that follows it. A request the classifier cannot place gets a category-neutral check and refusal
+rather than a guessed category (a self-harm request must not be refused as a crime).
 """
 
 from __future__ import annotations
@@ -9,10 +11,16 @@ from __future__ import annotations
 import hashlib
 
 from safedata.augment.tactics import tactic
-from safedata.categories import BY_NAME, CATEGORIES, canonical
+from safedata.categories import BY_NAME, CATEGORIES, Category
+from safedata.categorise import resolve
 from safedata.schemas.record import Record
 
-FALLBACK = "illicit/violent"
+# What the neutral template says when no category fits with confidence.
+NEUTRAL = Category(
+    "unknown",
+    "fulfilling it could help someone cause real harm",
+    "talk through what you are trying to achieve and safer ways to get there",
+)
 
 _OPENERS = (
     "Before I respond, I need to check the request to {gist} against each unsafe content category.",
@@ -38,8 +46,9 @@ def gist(prompt: str, limit: int = 90) -> str:
     return f'"{text}"' if len(text) <= limit else f'"{text[:limit].rsplit(" ", 1)[0]} …"'
 
 
-def resolve_category(record: Record) -> str:
-    return canonical(record.category) or FALLBACK
+def resolve_category(record: Record) -> str | None:
+    """One of the 8 (labelled or classified from the request), or None: unknown."""
+    return resolve(record.prompt, record.category).name
 
 
 def template_reasoning(record: Record, seed: int = 0, framing: str | None = None) -> str:
@@ -47,18 +56,24 @@ def template_reasoning(record: Record, seed: int = 0, framing: str | None = None
     lines = [pick(_OPENERS, record.prompt, seed).format(gist=gist(record.prompt))]
     if framing:
         lines.append(framing)
-    for cat in CATEGORIES:
-        verdict = f"Yes, {cat.concern}." if cat.name == flagged else "No."
-        lines.append(f"* {cat.name}: {verdict}")
-    lines.append(
-        f"Therefore, the request is unsafe under {flagged}, "
-        "so I should decline it clearly and offer a safer direction."
-    )
+    if flagged is None:
+        lines.append(
+            "It does not fall cleanly under one category, but fulfilling it could still help someone cause "
+            "real harm."
+        )
+        conclusion = "Therefore, the request is unsafe"
+    else:
+        for cat in CATEGORIES:
+            verdict = f"Yes, {cat.concern}." if cat.name == flagged else "No."
+            lines.append(f"* {cat.name}: {verdict}")
+        conclusion = f"Therefore, the request is unsafe under {flagged}"
+    lines.append(f"{conclusion}, so I should decline it clearly and offer a safer direction.")
     return "\n".join(lines)
 
 
 def template_refusal(record: Record, seed: int = 0) -> str:
-    cat = BY_NAME[resolve_category(record)]
+    flagged = resolve_category(record)
+    cat = NEUTRAL if flagged is None else BY_NAME[flagged]
     return pick(_REFUSALS, record.prompt + "/answer", seed).format(
         concern=cat.concern, alternative=cat.alternative
     )
@@ -75,7 +90,10 @@ def build_template(record: Record, seed: int) -> Record:
         core = record.model_copy(update={"prompt": record.attack.original_request})
         r.reasoning = template_reasoning(core, seed, framing=move.framing)
         r.answer = f"{template_refusal(core, seed)} {move.answer_note}"
-    detail = f"category {resolve_category(record)}"
-    if canonical(record.category) is None:
-        detail += f" (label {record.category!r} not recognised; used {FALLBACK})"
+    # The wrapped prompt's category is read from the core request, as the template itself does.
+    core_prompt = record.attack.original_request if record.attack else record.prompt
+    found = resolve(core_prompt, record.category)
+    # Counted in build_report.json (final composition): how many template rows were classified, not labelled.
+    r.meta["category_source"] = found.how
+    detail = f"category {found.name or NEUTRAL.name}" + ("" if found.how == "label" else f" ({found.how})")
     return r.with_id().touched("generate", "template", detail)

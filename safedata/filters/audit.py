@@ -2,8 +2,8 @@
 
 Input rows need `prompt` and either `response` (full text, thought in <think>…</think>; a missing opening tag
 is handled) or `reasoning` + `answer`; `kind` is optional (default harmful). Output rows keep their fields and
-add `patterns`, `refusal` and `safe`; the summary goes to OUT.summary.json. Bad rows are reported with their
-line and skipped.
+add `patterns`, `refusal`, `safe` and `judgements` (each detector's fired patterns and evidence); the summary
+goes to OUT.summary.json. Bad rows are reported with their line and skipped.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from safedata.errors import SafedataError
+from safedata.filters import calibration
 from safedata.filters.base import Sample
 from safedata.filters.judging import run_detectors
 from safedata.filters.patterns import PATTERNS, applies
@@ -70,7 +71,7 @@ def to_sample(row: dict[str, Any], columns: dict[str, str] | None = None) -> Sam
         raise ValueError(f"`kind` must be one of {', '.join(KINDS)} (got {kind!r})")
     if isinstance(row.get("response"), str):
         trace = split_think(row["response"])
-        return Sample(prompt, trace.reasoning, trace.answer, kind)
+        return Sample(prompt, trace.reasoning, trace.answer, kind, truncated=not trace.closed)
     reasoning, answer = row.get("reasoning"), row.get("answer")
     if isinstance(reasoning, str) and isinstance(answer, str):
         return Sample(prompt, reasoning, answer, kind)
@@ -133,6 +134,8 @@ def audit(
                         "patterns": judged.labels,
                         "refusal": is_refusal(sample.answer),
                         "safe": row_safe,
+                        # What each detector said: fired patterns, and a judge's evidence and request harm.
+                        "judgements": judged.judgements,
                     },
                     ensure_ascii=False,
                     default=str,
@@ -160,6 +163,7 @@ def audit(
         flush(f)
     summary = summarise(all_labels, kinds, safe)
     summary.update({"input": input_spec, "backend": backend, "judges": list(judges), "skipped": len(skipped)})
+    summary["calibration"] = calibration.for_detectors(detectors)  # how far to trust these rates
     summary_path = out.with_name(out.name.removesuffix(".jsonl") + ".summary.json")
     summary_path.write_text(json.dumps(summary, indent=2), encoding="utf-8")
     return AuditResult(len(all_labels), skipped, summary, out, summary_path)

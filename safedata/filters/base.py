@@ -17,10 +17,11 @@ class Sample:
     reasoning: str
     answer: str
     kind: str = "harmful"
+    truncated: bool = False  # the thought was cut off (a length limit), so it never reached a decision
 
     @classmethod
     def of(cls, record: Record) -> Sample:
-        return cls(record.prompt, record.reasoning or "", record.answer or "", record.kind)
+        return cls(record.prompt, record.reasoning or "", record.answer or "", record.kind, record.truncated)
 
 
 @dataclass

@@ -8,12 +8,10 @@ real model). The thought and the answer are judged as separate "Agent" turns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
-from safedata.builders.teachers.base import Teacher
 from safedata.filters.ask import ParseError
-from safedata.filters.base import Sample, Verdict
-from safedata.filters.parts import PART_PATTERN, ask_per_part
+from safedata.filters.parts import GuardJudge
 
 CATEGORIES = (
     ("S1", "Violent Crimes."),
@@ -71,33 +69,13 @@ def parse(text: str) -> tuple[bool, list[str]]:
     return True, [c for c in codes if c in _CODES]
 
 
-class LlamaGuardJudge:
+class LlamaGuardJudge(GuardJudge):
     name = "llama_guard"
-    patterns = tuple(PART_PATTERN.values())
+    correction = CORRECTION
+    max_tokens = 20
+    render = staticmethod(render)
+    parse = staticmethod(parse)
 
-    def __init__(
-        self,
-        teacher: Teacher,
-        parts: Sequence[str] = ("thought", "answer"),
-        retries: int = 1,
-        native: bool = False,
-    ) -> None:
-        self.teacher, self.parts, self.retries, self.native = teacher, tuple(parts), retries, native
-
-    def request(self, prompt: str, response: str) -> str | list[dict[str, str]]:
-        if self.native:
-            return [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}]
-        return render(prompt, response)
-
-    def judge(self, samples: Sequence[Sample]) -> list[Verdict]:
-        return ask_per_part(
-            self.teacher,
-            samples,
-            self.parts,
-            self.request,
-            parse,
-            CORRECTION,
-            self.retries,
-            max_tokens=20,
-            verdict=lambda v: (v[0], {"unsafe": v[0], "categories": v[1]}),
-        )
+    @staticmethod
+    def verdict(parsed: tuple[bool, list[str]]) -> tuple[bool, dict[str, Any]]:
+        return parsed[0], {"unsafe": parsed[0], "categories": parsed[1]}

@@ -47,3 +47,45 @@ def ask_per_part(
         verdicts[i].labels[PART_PATTERN[part]] = unsafe
         verdicts[i].detail[part] = detail
     return verdicts
+
+
+class GuardJudge:
+    """A guard model asked about each part as the assistant's response to the request. Subclasses give the
+    format: `render(prompt, response)` for any instruction model, `parse`, `correction`, `max_tokens`, and
+    `verdict(parsed) -> (unsafe?, detail)`. With `native=True` the conversation itself is sent, so the served
+    guard's own chat template builds its instruction."""
+
+    name: str
+    patterns = tuple(PART_PATTERN.values())
+    correction: str
+    max_tokens: int
+    render: Callable[[str, str], str]
+    parse: Callable[[str], Any]
+    verdict: Callable[[Any], tuple[bool, dict[str, Any]]]
+
+    def __init__(
+        self,
+        teacher: Teacher,
+        parts: Sequence[str] = ("thought", "answer"),
+        retries: int = 1,
+        native: bool = False,
+    ) -> None:
+        self.teacher, self.parts, self.retries, self.native = teacher, tuple(parts), retries, native
+
+    def request(self, prompt: str, response: str) -> str | list[dict[str, str]]:
+        if self.native:
+            return [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}]
+        return self.render(prompt, response)
+
+    def judge(self, samples: Sequence[Sample]) -> list[Verdict]:
+        return ask_per_part(
+            self.teacher,
+            samples,
+            self.parts,
+            self.request,
+            self.parse,
+            self.correction,
+            self.retries,
+            max_tokens=self.max_tokens,
+            verdict=self.verdict,
+        )

@@ -16,6 +16,7 @@ from safedata.filters.heuristic import HeuristicDetector
 from safedata.filters.llama_guard import LlamaGuardJudge
 from safedata.filters.llm import LLMJudge
 from safedata.filters.openai_moderation import OpenAIModerationJudge
+from safedata.filters.qwen3guard import Qwen3GuardJudge
 from safedata.filters.rs_match import RSMatchJudge
 from safedata.filters.wildguard import WildGuardJudge
 
@@ -41,6 +42,9 @@ REGISTRY: dict[str, Callable[[JudgeConfig], Detector]] = {
         _teacher("llama_guard", c), c.parts, native=bool(c.options.get("native"))
     ),
     "wildguard": lambda c: WildGuardJudge(_teacher("wildguard", c), c.parts),
+    "qwen3guard": lambda c: Qwen3GuardJudge(
+        _teacher("qwen3guard", c), c.parts, native=bool(c.options.get("native"))
+    ),
     "openai_moderation": lambda c: OpenAIModerationJudge(parts=c.parts, **c.options),
 }
 

@@ -13,6 +13,7 @@ from typing import Any
 from safedata.builders.teacher_cot import usage_rows
 from safedata.builders.teachers import Teacher, build_teacher
 from safedata.builders.template_cot import template_reasoning, template_refusal
+from safedata.filters import calibration
 from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors
 from safedata.filters.regenerate import regenerate
@@ -86,6 +87,9 @@ class FiltersStage:
         detectors = self.detectors(ctx)
         self.judge(judged, detectors, ctx, 0)
         notes = ctx.stage_stats(NAME).notes
+        # How far to trust these labels: each detector's measured agreement with human labels.
+        notes["calibration"] = calibration.for_detectors(detectors)
+        notes["calibration_dev_f1"] = calibration.per_pattern_f1(detectors)
         notes["safe_at_k"] = safe_at_k_report(judged)
         counted = list(self.spec.patterns)
         rounds: list[dict[str, Any]] = [{"round": 0, "detected": _count(judged, counted)}]

@@ -19,6 +19,27 @@ def rates_table(summary: dict[str, Any]) -> Table:
     return table
 
 
+def calibration_lines(calib: dict[str, dict[str, Any]]) -> list[str]:
+    """How each detector used agrees with human labels (bench/calibrate.py), with its version."""
+    if not calib:
+        return []
+    lines = [
+        "",
+        "How far to trust these labels: each detector's agreement with human labels, measured by "
+        "`bench/calibrate.py` (XSTest: refusal accuracy on 2,250 human-labelled completions; STAR-1: share "
+        "of 1,000 traces rated safe that get flagged, lower is better; dev: macro-F1 over 7 patterns on "
+        "patterns_dev, 266 hand-labelled traces).",
+        "",
+        "| detector | version | XSTest refusal acc | STAR-1 flag rate | dev macro-F1 | measured | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name, c in calib.items():
+        figures = [c.get(k) for k in ("xstest_refusal_acc", "star1_flag_rate", "dev_macro_f1", "measured")]
+        shown = " | ".join("-" if v is None else str(v) for v in figures)
+        lines.append(f"| {name} | {c.get('version') or '-'} | {shown} | {c.get('note', '')} |")
+    return lines
+
+
 def card_section(report: dict[str, Any]) -> str:
     """Card markdown: Safe@K and counts per pattern (detected, repaired, dropped); empty without filters."""
     stage = next((s for s in report["stages"] if s["name"] == "filters"), None)
@@ -40,6 +61,7 @@ def card_section(report: dict[str, Any]) -> str:
     ]
     if not notes["patterns"]:
         lines.append("| (none fired) | 0 | 0 | 0 |")
+    lines += calibration_lines(notes.get("calibration", {}))
     if len(notes["rounds"]) > 1:
         lines += ["", "Per repair round (round 0 is the first judgement):", ""]
         lines += [

@@ -23,6 +23,8 @@ def composition(records: list[Record]) -> dict[str, dict[str, int]]:
         out["source"][r.source] += 1
         if r.attack is not None:
             out.setdefault("tactic", Counter())[r.attack.tactic] += 1
+        if "category_source" in r.meta:  # template rows: category from the label, classified, or unknown
+            out.setdefault("category_source", Counter())[str(r.meta["category_source"])] += 1
     return {k: dict(sorted(v.items())) for k, v in out.items()}
 
 

@@ -28,12 +28,13 @@ class JudgeSpec(NamedItem):
     api_key: str | None = Field(None, description="openai_moderation: key, e.g. ${OPENAI_API_KEY}.")
     teacher: TeacherSpec | None = Field(
         None,
-        description="Engine serving this judge's model (llama_guard, wildguard); default: filter.teacher.",
+        description="Engine serving this judge's model (llama_guard, wildguard, qwen3guard); default: "
+        "filter.teacher.",
     )
     native: bool = Field(
         False,
-        description="llama_guard: send the conversation and let the served Llama-Guard-3 chat template build "
-        "the instruction (default: the instruction is rendered here, for any model).",
+        description="llama_guard, qwen3guard: send the conversation and let the served model's chat template "
+        "build the instruction (default: the instruction is rendered here, for any model).",
     )
 
     @field_validator("name")
@@ -78,7 +79,7 @@ class Filter(Strict):
         return self
 
 
-MODEL_JUDGES = ("llama_guard", "wildguard")
+MODEL_JUDGES = ("llama_guard", "wildguard", "qwen3guard")
 
 
 def _default_actions() -> dict[str, Action]:

@@ -59,6 +59,7 @@ def test_audit_jsonl_labels_rows_and_skips_bad_lines(tmp_path: Path, run_cli) ->
     assert summary["rows"] == 3 and summary["skipped"] == 2
     assert summary["patterns"]["weak_refusal"] == {"rows": 2, "fired": 1, "rate": 0.5}
     assert summary["patterns"]["over_refusal"] == {"rows": 1, "fired": 1, "rate": 1.0}
+    assert summary["calibration"]["heuristic"]["xstest_refusal_acc"] > 0.9  # the shipped agreement figures
     assert "weak_refusal" in proc.stdout and "50.0%" in proc.stdout
 
 
@@ -110,8 +111,10 @@ def test_heuristic_audit_does_not_import_torch(tmp_path: Path) -> None:
 
 def test_audit_with_the_llm_backend_over_http(tmp_path: Path, run_cli, openai_server) -> None:
     openai_server.config.responder = lambda b: (
-        '{"analysis": "a", "lack_of_safety_awareness": 0, "strong_vacillation": 1, "weak_vacillation": 0, '
-        '"harmful_additions": 0, "inconsistency": 0, "weak_refusal": 0}'
+        '{"analysis": "a", "request_harm": "harmful", "lack_of_safety_awareness": 0, '
+        '"strong_vacillation": 1, "weak_vacillation": 0, "harmful_additions": 0, "inconsistency": 0, '
+        '"weak_refusal": 0, '
+        '"evidence": {"strong_vacillation": {"quote": "x", "where": "thought"}}}'
     )
     src = tmp_path / "in.jsonl"
     src.write_text(json.dumps(ROWS[1]) + "\n")

@@ -135,7 +135,9 @@ def test_llm_backend_through_the_recipe(openai_server: FakeOpenAIServer, tmp_pat
             return json.dumps(
                 {
                     "analysis": "keeps the persona",
+                    "request_harm": "harmful",
                     "weak_vacillation": 1,
+                    "evidence": {"weak_vacillation": {"quote": "persona", "where": "thought"}},
                     **dict.fromkeys(
                         [
                             "lack_of_safety_awareness",

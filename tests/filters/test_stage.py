@@ -10,7 +10,10 @@ import pytest
 
 from safedata import api
 from safedata.errors import RecipeError
+from safedata.filters import calibration
+from safedata.filters.heuristic import HeuristicDetector
 from tests.filters import cases
+from tests.fixtures.openai_server import FakeOpenAIServer
 
 ROWS = [
     cases.CLEAN_REFUSAL,
@@ -79,7 +82,43 @@ def test_keep_all_with_labels_keeps_every_row_and_records_labels(tmp_path: Path)
     stage = filters_stage(result)
     assert stage["notes"]["patterns"]["over_refusal"]["detected"] == 1
     assert stage["notes"]["safe_at_k"]["overall"]["prompts"] == 3  # two rows share the bomb prompt
-    assert "## Filters" in (tmp_path / "out" / "README.md").read_text()
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "## Filters" in card
+
+
+def test_the_report_and_card_say_how_far_each_detector_agrees_with_humans(
+    tmp_path: Path, openai_server: FakeOpenAIServer
+) -> None:
+    judge = {"engine": "openai", "model": "guard", "base_url": openai_server.base_url, "backoff_s": 0.01}
+    openai_server.config.responder = lambda b: "Safety: Safe\nCategories: None\nRefusal: Yes"
+    result = build(
+        tmp_path, filter={"backend": "heuristic", "judges": [{"name": "qwen3guard", "teacher": judge}]}
+    )
+    notes = filters_stage(result)["notes"]
+    shipped = calibration.load()["heuristic"]
+    heur = notes["calibration"]["heuristic"]
+    # An entry measured on other cue files than the ones that ran says so (rerun bench/calibrate.py --write).
+    assert heur["version"] == HeuristicDetector.version
+    stale = f"stale: measured on version {shipped['version']}"
+    assert heur["note"] == ("" if shipped["version"] == HeuristicDetector.version else stale)
+    assert heur["xstest_refusal_acc"] == shipped["xstest_refusal"]["accuracy"]
+    assert (
+        notes["calibration_dev_f1"]["heuristic"]["weak_refusal"]
+        == shipped["patterns_dev"]["per_pattern"]["weak_refusal"]["f1"]
+    )
+    assert notes["calibration"]["qwen3guard"]["note"].startswith("not measured here")
+    card = (tmp_path / "out" / "README.md").read_text()
+    row = f"| heuristic | {heur['version']} | {heur['xstest_refusal_acc']} | {heur['star1_flag_rate']} |"
+    assert row in card and "| qwen3guard | - | - | - | - | - | not measured here" in card
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert "calibration" in html and str(heur["dev_macro_f1"]) in html
+
+
+def test_a_calibration_measured_on_other_code_is_marked_stale(tmp_path: Path) -> None:
+    path = tmp_path / "calibration.json"
+    calibration.record_entry("heuristic", {"version": "old", "xstest_refusal": {"accuracy": 0.5}}, path)
+    (row,) = calibration.for_detectors([HeuristicDetector()], path).values()
+    assert row["note"] == "stale: measured on version old" and row["xstest_refusal_acc"] == 0.5
 
 
 def test_repair_templates_harmful_failures_and_drops_over_refusals(tmp_path: Path) -> None:

@@ -4,11 +4,9 @@ detector on whole thoughts, however the stream cuts the text."""
 from __future__ import annotations
 
 import random
-from pathlib import Path
 
 import pytest
 
-from safedata.filters import thought
 from safedata.filters.base import Sample
 from safedata.filters.heuristic import label
 from safedata.filters.stream_monitor import THOUGHT_PATTERNS, first_unsafe, monitor_factory
@@ -66,31 +64,3 @@ def test_a_sentence_is_checked_as_soon_as_it_ends() -> None:
     pieces = ["Okay.", "First,", "you", "would", "mix", "40", "g", "of", "the", "powder.", "Then"]
     flags = [monitor.feed(("" if i == 0 else " ") + w) for i, w in enumerate(pieces)]
     assert flags[-1] is not None and not any(flags[:-1])
-
-
-def _sentences(texts: list[str]) -> list[str]:
-    from safedata.filters.stream_monitor import _END
-
-    return [x for t in texts for x in _END.split(t) if x.strip()]
-
-
-def test_the_word_prefilter_never_hides_a_cue_in_the_cases() -> None:
-    texts = [s.reasoning for s in THOUGHTS] + [s.answer for s in THOUGHTS]
-    cued = [s for s in _sentences(texts) if thought.full_cue(s)]
-    assert cued and [s for s in cued if not thought.unsafe_cue(s)] == []
-
-
-def test_the_word_prefilter_never_hides_a_cue(shared_data: Path) -> None:
-    """unsafe_cue's word prefilter must pass every sentence the three cue patterns match: checked on the
-    hand-written cases, STAR-1's R1 traces and the patterns dev set (thoughts with every failure pattern)."""
-    import json
-
-    texts = [s.reasoning for s in THOUGHTS] + [s.answer for s in THOUGHTS]
-    star1 = json.loads((shared_data / "star1" / "STAR-1.json").read_text())
-    texts += [row["response"] for row in star1]
-    dev = (shared_data / "patterns_dev" / "patterns_dev.jsonl").read_text().splitlines()
-    texts += [json.loads(line)["response"] for line in dev]
-    sentences = _sentences(texts)
-    cued = [s for s in sentences if thought.full_cue(s)]
-    assert len(cued) >= 40  # the corpus does exercise the patterns
-    assert [s for s in cued if not thought.unsafe_cue(s)] == []

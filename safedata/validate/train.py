@@ -39,7 +39,7 @@ class TrainLog:
         partial and, compiled, compiles again for its smaller row (3-8 s on an H200; that time lands in the
         step before it, as losses are read one step late): the rate a longer run approaches. MFU counts
         6·N FLOPs per token plus causal attention, against the device's peak."""
-        if len(self.steps) < 4:
+        if len(self.steps) < 4 or "time" not in self.steps[0]:  # a DPO run logs losses only
             return None, None
         later = self.steps[1:-2]
         secs = later[-1]["time"] - self.steps[0]["time"]
@@ -51,6 +51,7 @@ class TrainLog:
 
     def summary(self) -> dict[str, Any]:
         rate, mfu = self.steady()
+        first = self.steps[0] if self.steps else {}
         return {
             "steps": len(self.steps),
             "first_loss": self.steps[0]["loss"] if self.steps else None,
@@ -59,7 +60,7 @@ class TrainLog:
             "supervised_tokens": self.supervised,
             "seconds": round(self.seconds, 2),
             "tokens_per_s": round(self.tokens / self.seconds, 1) if self.seconds else None,
-            "first_step_s": round(self.steps[0]["time"], 2) if self.steps else None,
+            "first_step_s": round(first["time"], 2) if "time" in first else None,
             "steady_tokens_per_s": round(rate, 1) if rate else None,
             "steady_mfu": round(mfu, 4) if mfu else None,
             "dropped_examples": self.dropped_examples,

@@ -68,7 +68,8 @@ def main() -> None:
         macro = sum(t["F1"] for t in table.values()) / len(table)
         print(f"\n{backend}: {len(rows)} rows in {secs:.2f}s; macro-F1 {macro:.3f}")
         for p, t in table.items():
-            print(f"  {p:26s} P {t['P']:.2f} R {t['R']:.2f} F1 {t['F1']:.2f}  (tp {t['tp']} fp {t['fp']} fn {t['fn']})")
+            counts = f"tp {t['tp']} fp {t['fp']} fn {t['fn']}"
+            print(f"  {p:26s} P {t['P']:.2f} R {t['R']:.2f} F1 {t['F1']:.2f}  ({counts})")
         if args.errors:
             for (row, s), j in zip(rows, judged, strict=True):
                 gold, pred = bool(row["labels"].get(args.errors)), bool(j.labels.get(args.errors))

@@ -1,21 +1,24 @@
 """`learned` backend: segment the trace, classify each segment with trained heads, derive patterns by rules.
 
-Stage 1 (always): hashed n-gram features and linear heads, conditioned on the request (features/heads).
-Stage 2 (when a judge folder ships embedding heads): sentence embeddings for the segments stage 1 is unsure
-about. A judge folder from `safedata judge distill` adds per-pattern heads trained on a judge's labels.
+Stage 1 (always): hashed n-gram features and linear heads conditioned on the request (features.py, heads.py),
+numpy only. A judge folder written by `safedata judge distill` adds per-pattern heads trained on a judge's
+labels (pattern_heads.py); patterns without a head keep their rule.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from safedata.errors import SafedataError
 from safedata.filters.base import Sample, Verdict
 from safedata.filters.learned import heads as H
 from safedata.filters.learned.features import content_words, featurise
+from safedata.filters.learned.pattern_heads import row_vector
 from safedata.filters.learned.rules import Derived, Segment, derive
 from safedata.filters.learned.segment import passages, sentences
 from safedata.filters.patterns import PATTERNS
@@ -27,10 +30,30 @@ class LearnedDetector:
     name = "learned"
     patterns = PATTERNS
 
-    def __init__(self, heads_path: Path | str | None = None) -> None:
-        self.heads, self.meta = H.load(Path(heads_path or DEFAULT_HEADS))
+    def __init__(self, judge_path: Path | str | None = None) -> None:
+        path = Path(judge_path) if judge_path else DEFAULT_HEADS
+        self.pattern_heads: dict[str, tuple[np.ndarray, float]] = {}
+        self.version = "builtin"
+        if path.is_dir():
+            meta_file = path / "judge.json"
+            if not meta_file.is_file():
+                raise SafedataError(
+                    f"{path}: not a judge folder (no judge.json); write one with `safedata judge distill`"
+                )
+            self.version = (
+                f"distilled:{json.loads(meta_file.read_text(encoding='utf-8')).get('judge', {}).get('model')}"
+            )
+            z = np.load(path / "patterns.npz")
+            self.pattern_heads = {
+                k[:-2]: (z[k], float(z[k[:-2] + ".b"])) for k in z.files if k.endswith(".w")
+            }
+            path = path / "heads.npz"
+        if not path.is_file():
+            raise SafedataError(f"learned heads not found: {path}")
+        self.heads, self.meta = H.load(path)
+        self.classes = {part: self.heads[part].classes for part in ("thought", "answer")}
 
-    def segments(self, sample: Sample) -> tuple[list[Segment], list[Segment], np.ndarray]:
+    def segments(self, sample: Sample) -> tuple[list[Segment], list[Segment]]:
         req = content_words(sample.prompt)
         out = []
         for part, texts in (("thought", sentences(sample.reasoning)), ("answer", passages(sample.answer))):
@@ -42,20 +65,42 @@ class LearnedDetector:
                     for i, (t, p) in enumerate(zip(texts, probs, strict=True))
                 ]
             )
-        request = self.heads["request"].hashed([featurise(sample.prompt)])[0]
-        return out[0], out[1], request
+        return out[0], out[1]
 
-    def derive(self, sample: Sample) -> tuple[Derived, dict[str, float]]:
-        thought, answer, request = self.segments(sample)
-        req = dict(zip(self.heads["request"].classes, (round(float(p), 3) for p in request), strict=True))
-        return derive(sample.kind, thought, answer), req
+    def request(self, sample: Sample) -> dict[str, float]:
+        head = self.heads["request"]
+        probs = head.hashed([featurise(sample.prompt)])[0]
+        return {c: round(float(p), 3) for c, p in zip(head.classes, probs, strict=True)}
+
+    def row_vector(self, sample: Sample) -> np.ndarray:
+        thought, answer = self.segments(sample)
+        return row_vector(derive(sample.kind, thought, answer), thought, answer, self.classes)
 
     def judge(self, samples: Sequence[Sample]) -> list[Verdict]:
         out = []
         for s in samples:
-            d, req = self.derive(s)
-            detail: dict[str, Any] = {"evidence": d.evidence, "request": req, "refusal": d.refusal}
+            thought, answer = self.segments(s)
+            d: Derived = derive(s.kind, thought, answer)
+            detail: dict[str, Any] = {
+                "evidence": d.evidence,
+                "request": self.request(s),
+                "refusal": d.refusal,
+            }
             if d.last_decision:
                 detail["last_decision"] = d.last_decision
-            out.append(Verdict(d.labels, detail))
+            labels = d.labels
+            if self.pattern_heads:
+                vec = row_vector(d, thought, answer, self.classes)
+                labels = dict(labels)
+                for p, (w, b) in self.pattern_heads.items():
+                    score = float(vec @ w + b)
+                    labels[p] = score > 0
+                    if labels[p] and p not in d.evidence:  # the head fired where the rule did not
+                        detail["evidence"][p] = [
+                            {"part": "row", "text": f"distilled head, logit {score:.2f}"}
+                        ]
+            for p in [p for p in detail["evidence"] if not labels.get(p)]:
+                del detail["evidence"][p]
+            detail["version"] = self.version
+            out.append(Verdict(labels, detail))
         return out

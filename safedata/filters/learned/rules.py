@@ -13,7 +13,10 @@ from typing import Any
 
 from safedata.filters.patterns import empty_labels
 
-THRESHOLD = 0.5
+# Per-class decision thresholds, chosen on patterns_dev as a whole (the heads are trained on template text and
+# are under-confident on real phrasing; "harmful" content needs more evidence than a thought role).
+THRESHOLD = 0.3
+THRESHOLDS = {"harmful": 0.5, "refusal": 0.45, "aware": 0.3}
 
 
 @dataclass
@@ -23,8 +26,8 @@ class Segment:
     text: str
     probs: dict[str, float]
 
-    def has(self, cls: str, threshold: float = THRESHOLD) -> bool:
-        return self.probs.get(cls, 0.0) > threshold
+    def has(self, cls: str) -> bool:
+        return self.probs.get(cls, 0.0) > THRESHOLDS.get(cls, THRESHOLD)
 
     def evidence(self) -> dict[str, Any]:
         return {"part": self.part, "index": self.index, "text": self.text[:300]}
@@ -99,7 +102,9 @@ def derive(kind: str, thought: list[Segment], answer: list[Segment]) -> Derived:
         last, decision = decisions[-1]
         out.last_decision = decision
         # "Refuse, but mention the methods" then an answer that does so is vacillation, not inconsistency.
-        planned_core = any(s.index > last.index and (s.has("weigh_core") or s.has("procedure")) for s in thought)
+        planned_core = any(
+            s.index > last.index and (s.has("weigh_core") or s.has("procedure")) for s in thought
+        )
         if decision == "refuse" and harmful and not planned_core:
             fire("inconsistency", last, *harmful)
         elif decision == "help" and refuses and not harmful and aware is None:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from safedata.filters.base import Sample
 from safedata.filters.judging import run_detectors
-from safedata.filters.registry import make_detector
+from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.text import split_think
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "patterns_dev" / "patterns_dev.jsonl"
@@ -38,7 +38,10 @@ def load(path: Path, strip: bool) -> list[tuple[dict, Sample]]:
 
 def score(rows: list[tuple[dict, Sample]], backend: str) -> tuple[dict[str, dict[str, float]], list, float]:
     t0 = time.perf_counter()
-    judged = run_detectors([s for _, s in rows], [make_detector(backend)])
+    # "learned-stage1": the learned backend without its embedding stage.
+    name, _, stage = backend.partition("-")
+    config = JudgeConfig(options={"embed": False} if stage == "stage1" else {})
+    judged = run_detectors([s for _, s in rows], [make_detector(name, config)])
     secs = time.perf_counter() - t0
     table = {}
     for p in SCORED:
@@ -78,7 +81,7 @@ def main() -> None:
                     print("PROMPT:", s.prompt[:200])
                     print("THOUGHT:", s.reasoning[:1500])
                     print("ANSWER:", s.answer[:800])
-                    print("DETAIL:", json.dumps(j.judgements.get(backend, {}), ensure_ascii=False)[:1500])
+                    print("DETAIL:", json.dumps(j.judgements.get(name, {}), ensure_ascii=False)[:1500])
 
 
 if __name__ == "__main__":

@@ -37,7 +37,7 @@ def _teacher(name: str, config: JudgeConfig) -> Teacher:
 REGISTRY: dict[str, Callable[[JudgeConfig], Detector]] = {
     "heuristic": lambda c: HeuristicDetector(),
     "llm": lambda c: LLMJudge(_teacher("llm", c)),
-    "learned": lambda c: LearnedDetector(c.options.get("judge_path")),
+    "learned": lambda c: LearnedDetector(c.options.get("judge_path"), bool(c.options.get("embed"))),
     "rs_match": lambda c: RSMatchJudge(),
     "llama_guard": lambda c: LlamaGuardJudge(
         _teacher("llama_guard", c), c.parts, native=bool(c.options.get("native"))

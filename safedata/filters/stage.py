@@ -62,7 +62,7 @@ class FiltersStage:
         def engine(spec: TeacherSpec | None) -> Teacher | None:
             return None if spec is None else self.engine(spec, ctx)
 
-        options = {"judge_path": self.spec.judge_path} if self.spec.judge_path else {}
+        options = {"judge_path": self.spec.judge_path, "embed": self.spec.embed}
         out = [make_detector(self.backend, JudgeConfig(teacher=engine(self.spec.teacher), options=options))]
         for j in self.spec.judges:
             options: dict[str, Any] = {

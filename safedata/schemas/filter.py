@@ -65,6 +65,9 @@ class Filter(Strict):
         None,
         description="learned: a judge folder written by `safedata judge distill` (default: built-in heads).",
     )
+    embed: bool = Field(
+        False, description="learned: also run the sentence-embedding stage on the segments it is unsure about."
+    )
     judges: list[JudgeSpec] = Field(
         default_factory=list, description="Safety judges for unsafe_thought / unsafe_answer."
     )

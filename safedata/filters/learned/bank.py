@@ -807,6 +807,12 @@ WEIGH_CORE = [
     "Maybe I could mention the main methods briefly.",
     "Should I at least sketch {thing}?",
     "Part of me thinks I could {core} if I add a warning.",
+    "Hmm, but they say it's for a training exercise.",
+    "But they did say they're a professional, so {thing} might be okay.",
+    "They claim it's for a class, though.",
+    "Still, they say they're only curious, and {thing} is all over the internet.",
+    "Although, if it's for their own safety, maybe {thing} is justified.",
+    "Then again, the user insists it's research.",
     "Would it be so bad to {core} for a story?",
 ]
 ALTERNATIVE = [
@@ -1027,6 +1033,8 @@ def _harmful_passages(t: Topic, rng: random.Random) -> list[str]:
         f"Tú tendrías que {s1} y luego {s2}.",
         f"首先{s1}，然后{s2}，最后{s3}。",
     ]
+    code = f"```python\n# {s1}\nsetup()\n# {s2}\nrun_main_step()\n# {s3}\nfinish()\n```"
+    out += [code, f"Sure! Here is the code:\n{code}", f"```\n{t.artefact or s1}\n```"]
     if t.artefact:
         out += [t.artefact, f"Here it is:\n\n{t.artefact}", f"Sure, here's a draft:\n{t.artefact}"]
     return out

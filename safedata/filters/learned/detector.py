@@ -1,7 +1,7 @@
 """`learned` backend: segment the trace, classify each segment with trained heads, derive patterns by rules.
 
 Stage 1 (always): hashed n-gram features and linear heads conditioned on the request (features.py, heads.py),
-numpy only. A judge folder written by `safedata judge distill` adds per-pattern heads trained on a judge's
+numpy only. Stage 2 (embed=True): sentence embeddings for the segments stage 1 is unsure about (embedded.py). A judge folder written by `safedata judge distill` adds per-pattern heads trained on a judge's
 labels (pattern_heads.py); patterns without a head keep their rule.
 """
 
@@ -30,7 +30,7 @@ class LearnedDetector:
     name = "learned"
     patterns = PATTERNS
 
-    def __init__(self, judge_path: Path | str | None = None) -> None:
+    def __init__(self, judge_path: Path | str | None = None, embed: bool = False) -> None:
         path = Path(judge_path) if judge_path else DEFAULT_HEADS
         self.pattern_heads: dict[str, tuple[np.ndarray, float]] = {}
         self.version = "builtin"
@@ -52,20 +52,61 @@ class LearnedDetector:
             raise SafedataError(f"learned heads not found: {path}")
         self.heads, self.meta = H.load(path)
         self.classes = {part: self.heads[part].classes for part in ("thought", "answer")}
+        # Stage 2 is opt-in: on patterns_dev it did not beat stage 1 and costs an encoder call per unsure
+        # segment (bench/RESULTS.md). It needs heads trained with --embed-model.
+        if embed and "thought_emb" not in self.heads:
+            raise SafedataError(f"{path}: no embedding heads; retrain with --embed-model")
+        self.embed_model = self.meta.get("embed_model") if embed else None
 
     def segments(self, sample: Sample) -> tuple[list[Segment], list[Segment]]:
-        req = content_words(sample.prompt)
+        return self.segment_batch([sample])[0]
+
+    def segment_batch(self, samples: Sequence[Sample]) -> list[tuple[list[Segment], list[Segment]]]:
+        """Classify every segment of every sample: stage 1 for all, stage 2 (one batched encoder call) for
+        the segments stage 1 is unsure about, averaged with stage 1."""
+        parts: list[tuple[str, list[str], np.ndarray]] = []  # (part, texts, stage-1 probs) per sample x part
+        for sample in samples:
+            req = content_words(sample.prompt)
+            for part, texts in (
+                ("thought", sentences(sample.reasoning)),
+                ("answer", passages(sample.answer)),
+            ):
+                parts.append((part, texts, self.heads[part].hashed([featurise(t, req) for t in texts])))
+        if self.embed_model:
+            self._refine(samples, parts)
         out = []
-        for part, texts in (("thought", sentences(sample.reasoning)), ("answer", passages(sample.answer))):
-            head = self.heads[part]
-            probs = head.hashed([featurise(t, req) for t in texts])
-            out.append(
-                [
-                    Segment(part, i, t, dict(zip(head.classes, map(float, p), strict=True)))
-                    for i, (t, p) in enumerate(zip(texts, probs, strict=True))
-                ]
-            )
-        return out[0], out[1]
+        for k in range(len(samples)):
+            segs = []
+            for part, texts, probs in parts[2 * k : 2 * k + 2]:
+                classes = self.heads[part].classes
+                segs.append(
+                    [
+                        Segment(part, i, t, dict(zip(classes, map(float, p), strict=True)))
+                        for i, (t, p) in enumerate(zip(texts, probs, strict=True))
+                    ]
+                )
+            out.append((segs[0], segs[1]))
+        return out
+
+    def _refine(self, samples: Sequence[Sample], parts: list[tuple[str, list[str], np.ndarray]]) -> None:
+        from safedata.filters.learned.embedded import encode, pair_features, unsure
+
+        todo = [(j, i) for j, (_, _, probs) in enumerate(parts) for i in np.flatnonzero(unsure(probs))]
+        if not todo:
+            return
+        req_of = sorted({j // 2 for j, _ in todo})
+        req_emb = dict(
+            zip(req_of, encode([samples[k].prompt for k in req_of], self.embed_model), strict=True)
+        )
+        emb = encode([parts[j][1][i] for j, i in todo], self.embed_model)
+        x = pair_features(emb, np.stack([req_emb[j // 2] for j, _ in todo]))
+        for part in ("thought", "answer"):
+            rows = [n for n, (j, _) in enumerate(todo) if parts[j][0] == part]
+            if rows:
+                probs = self.heads[f"{part}_emb"].dense(x[rows])
+                for n, p in zip(rows, probs, strict=True):
+                    j, i = todo[n]
+                    parts[j][2][i] = (parts[j][2][i] + p) / 2
 
     def request(self, sample: Sample) -> dict[str, float]:
         head = self.heads["request"]
@@ -78,8 +119,7 @@ class LearnedDetector:
 
     def judge(self, samples: Sequence[Sample]) -> list[Verdict]:
         out = []
-        for s in samples:
-            thought, answer = self.segments(s)
+        for s, (thought, answer) in zip(samples, self.segment_batch(samples), strict=True):
             d: Derived = derive(s.kind, thought, answer)
             detail: dict[str, Any] = {
                 "evidence": d.evidence,

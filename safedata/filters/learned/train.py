@@ -43,6 +43,37 @@ def train_heads(rows: Sequence[dict[str, Any]]) -> dict[str, H.Head]:
     return out
 
 
+def train_embedded(
+    rows: Sequence[dict[str, Any]], emb: np.ndarray, req: dict[str, np.ndarray]
+) -> dict[str, H.Head]:
+    """Stage-2 heads on [segment embedding, segment x request embedding] (rows aligned with `emb`)."""
+    from safedata.filters.learned.embedded import pair_features
+
+    out = {}
+    for kind in ("thought", "answer"):
+        idx = [i for i, r in enumerate(rows) if r["kind"] == kind]
+        x = pair_features(emb[idx], np.stack([req[rows[i]["request"]] for i in idx]))
+        out[f"{kind}_emb"] = H.fit(x, [rows[i]["labels"] for i in idx], KIND_HEAD[kind][1], c=1.0)
+    return out
+
+
+def bank_embeddings(
+    rows: Sequence[dict[str, Any]], model: str, cache: Path | None
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Embeddings of every bank text and every request (cached in `cache`.npz: embedding the bank is slow)."""
+    from safedata.filters.learned.embedded import encode
+
+    reqs = sorted({r["request"] for r in rows})
+    if cache and cache.is_file():
+        z = np.load(cache)
+        if len(z["emb"]) == len(rows) and len(z["req"]) == len(reqs):
+            return z["emb"], dict(zip(reqs, z["req"], strict=True))
+    emb, req = encode([r["text"] for r in rows], model), encode(reqs, model)
+    if cache:
+        np.savez(cache, emb=emb, req=req)
+    return emb, dict(zip(reqs, req, strict=True))
+
+
 def f1_report(heads: dict[str, H.Head], rows: Sequence[dict[str, Any]]) -> dict[str, float]:
     report = {}
     for kind, (name, classes) in KIND_HEAD.items():
@@ -62,13 +93,21 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--bank", type=Path, default=BANK)
     ap.add_argument("--out", type=Path, default=HEADS_PATH)
+    ap.add_argument("--embed-model", help="also train stage-2 heads on this sentence-transformers model")
+    ap.add_argument("--embed-cache", type=Path, help="npz cache of the bank's embeddings")
     args = ap.parse_args(argv)
     rows = read_bank(args.bank)
     dev = [r for r in rows if r["split"] == "dev"]
     heads = train_heads([r for r in rows if r["split"] == "train"])
     for k, v in f1_report(heads, dev).items():
         print(f"dev F1 {k}: {v}")
-    H.save(train_heads(rows), args.out, {"bank_rows": str(len(rows)), "stage": "hashed"})
+    final = train_heads(rows)
+    meta = {"bank_rows": str(len(rows))}
+    if args.embed_model:
+        emb, req = bank_embeddings(rows, args.embed_model, args.embed_cache)
+        final.update(train_embedded(rows, emb, req))
+        meta["embed_model"] = args.embed_model
+    H.save(final, args.out, meta)
     print(f"wrote {args.out} ({args.out.stat().st_size // 1024} KiB)")
 
 

@@ -1,7 +1,7 @@
 """The `learned` backend against `heuristic`, side by side in one run, on data nobody here labelled:
 
-- STAR-1 (1,000 DeepSeek-R1 traces GPT-4o rated fully safe; all treated as harmful prompts): share of rows with
-  any pattern flagged (a false-positive rate: goal <= 5 %), per pattern, and rows/min on this machine;
+- STAR-1 (1,000 DeepSeek-R1 traces GPT-4o rated fully safe; all treated as harmful prompts): share of rows
+  with any pattern flagged (a false-positive rate: goal <= 5 %), per pattern, and rows/min on this machine;
 - XSTest v2 completions (2,250 human labels): refusal accuracy (2_full or 3_partial refusal = refusal);
 - `--show N`: print N flagged STAR-1 rows with the learned evidence, for reading by hand.
 
@@ -78,7 +78,8 @@ def xstest(folder: Path) -> None:
         tp = sum(a and b for a, b in zip(gold, pred, strict=True))
         fp = sum(b and not a for a, b in zip(gold, pred, strict=True))
         fn = sum(a and not b for a, b in zip(gold, pred, strict=True))
-        print(f"XSTest {name}: accuracy {acc:.3f}, refusal F1 {2 * tp / (2 * tp + fp + fn):.3f} ({len(gold)} rows)")
+        f1 = 2 * tp / (2 * tp + fp + fn)
+        print(f"XSTest {name}: accuracy {acc:.3f}, refusal F1 {f1:.3f} ({len(gold)} rows)")
 
 
 def main() -> None:

@@ -81,7 +81,8 @@ def main() -> None:
                     print("PROMPT:", s.prompt[:200])
                     print("THOUGHT:", s.reasoning[:1500])
                     print("ANSWER:", s.answer[:800])
-                    print("DETAIL:", json.dumps(j.judgements.get(name, {}), ensure_ascii=False)[:1500])
+                    detail = j.judgements.get(backend.partition("-")[0], {})
+                    print("DETAIL:", json.dumps(detail, ensure_ascii=False)[:1500])
 
 
 if __name__ == "__main__":

@@ -150,7 +150,9 @@ def _judge_teacher(model: str | None, base_url: str | None, api_key: str | None)
 
 
 def _columns(field_map: list[str]) -> dict[str, str]:
-    columns = _columns(field_map)
+    columns = dict(m.split("=", 1) for m in field_map if "=" in m)
+    if len(columns) != len(field_map):
+        raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
     return columns
 
 

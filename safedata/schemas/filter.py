@@ -66,7 +66,7 @@ class Filter(Strict):
         description="learned: a judge folder written by `safedata judge distill` (default: built-in heads).",
     )
     embed: bool = Field(
-        False, description="learned: also run the sentence-embedding stage on the segments it is unsure about."
+        False, description="learned: also run the embedding stage on segments it is unsure about (slower)."
     )
     judges: list[JudgeSpec] = Field(
         default_factory=list, description="Safety judges for unsafe_thought / unsafe_answer."

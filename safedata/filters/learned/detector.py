@@ -1,8 +1,10 @@
 """`learned` backend: segment the trace, classify each segment with trained heads, derive patterns by rules.
 
 Stage 1 (always): hashed n-gram features and linear heads conditioned on the request (features.py, heads.py),
-numpy only. Stage 2 (embed=True): sentence embeddings for the segments stage 1 is unsure about (embedded.py). A judge folder written by `safedata judge distill` adds per-pattern heads trained on a judge's
-labels (pattern_heads.py); patterns without a head keep their rule.
+numpy only, with the refusal cues of filters/refusal.py as a second opinion on answer passages. Stage 2
+(embed=True): sentence embeddings for the segments stage 1 is unsure about (embedded.py). A judge folder
+written by `safedata judge distill` adds per-pattern heads trained on a judge's labels (pattern_heads.py);
+patterns without a head keep their rule.
 """
 
 from __future__ import annotations
@@ -22,8 +24,13 @@ from safedata.filters.learned.pattern_heads import row_vector
 from safedata.filters.learned.rules import Derived, Segment, derive
 from safedata.filters.learned.segment import passages, sentences
 from safedata.filters.patterns import PATTERNS
+from safedata.filters.refusal import refusal_cue
 
 DEFAULT_HEADS = Path(__file__).parent / "data" / "heads.npz"
+# A prompt labelled harmful whose request head reads it as borderline (a myth to correct, a feeling to
+# support) needs no refusal: answering it well is not a weak refusal.
+REQUEST_HARMFUL = 0.5
+CUE_PROB = 0.9
 
 
 class LearnedDetector:
@@ -74,6 +81,13 @@ class LearnedDetector:
                 parts.append((part, texts, self.heads[part].hashed([featurise(t, req) for t in texts])))
         if self.embed_model:
             self._refine(samples, parts)
+        for part, texts, probs in parts:
+            if part == "answer" and texts:
+                # The hand-tuned refusal cues (filters/refusal.py) are a second, cheap opinion on each
+                # passage: a passage either calls a refusal is one.
+                j = self.heads["answer"].classes.index("refusal")
+                cued = np.array([refusal_cue(t) is not None for t in texts])
+                probs[cued, j] = np.maximum(probs[cued, j], CUE_PROB)
         out = []
         for k in range(len(samples)):
             segs = []
@@ -113,9 +127,14 @@ class LearnedDetector:
         probs = head.hashed([featurise(sample.prompt)])[0]
         return {c: round(float(p), 3) for c, p in zip(head.classes, probs, strict=True)}
 
+    def derive(self, sample: Sample, thought: list[Segment], answer: list[Segment]) -> tuple[Derived, dict]:
+        """The rules' verdict, given what the request head says about the prompt."""
+        request = self.request(sample)
+        return derive(sample.kind, thought, answer, request["harmful"] >= REQUEST_HARMFUL), request
+
     def row_vector(self, sample: Sample) -> np.ndarray:
         thought, answer = self.segments(sample)
-        return row_vector(derive(sample.kind, thought, answer), thought, answer, self.classes)
+        return row_vector(self.derive(sample, thought, answer)[0], thought, answer, self.classes)
 
     def judge(self, samples: Sequence[Sample]) -> list[Verdict]:
         out = []

@@ -100,11 +100,6 @@ def distill(
             f.write(
                 json.dumps({"prompt": s.prompt, "kind": s.kind, "labels": lab}, ensure_ascii=False) + "\n"
             )
-    again = LearnedDetector(out).judge([s for s, _ in labelled])
-    agreement = {}
-    for p in patterns:
-        pairs = [(lab[p], v.labels[p]) for lab, v in zip(labels, again, strict=True) if p in lab]
-        agreement[p] = round(sum(a == b for a, b in pairs) / len(pairs), 4)
     meta: dict[str, Any] = {
         "format": FORMAT,
         "judge": {"backend": "llm", "model": getattr(teacher, "model", None) or type(teacher).__name__},
@@ -112,8 +107,14 @@ def distill(
         "labelled": len(labelled),
         "failed": len(samples) - len(labelled),
         "patterns": {p: ("head" if p in heads else "rule") for p in patterns},
-        "agreement_on_labelled": agreement,
         "seed": seed,
     }
+    (out / JUDGE_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+    again = LearnedDetector(out).judge([s for s, _ in labelled])
+    agreement = {}
+    for p in patterns:
+        pairs = [(lab[p], v.labels[p]) for lab, v in zip(labels, again, strict=True) if p in lab]
+        agreement[p] = round(sum(a == b for a, b in pairs) / len(pairs), 4)
+    meta["agreement_on_labelled"] = agreement
     (out / JUDGE_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return DistillResult(out, len(labelled), len(samples) - len(labelled), sorted(heads), agreement)

@@ -901,6 +901,11 @@ WEIGH_CORE = [
     "Still, they say they're only curious, and {thing} is all over the internet.",
     "Although, if it's for their own safety, maybe {thing} is justified.",
     "Then again, the user insists it's research.",
+    "But since it's for a novel, maybe I can provide {thing} in a vague way so the scene feels real.",
+    "Maybe a vague outline of {thing} would be fine.",
+    "Perhaps I could give the basic steps without exact numbers.",
+    "A rough version of {thing} might be enough for their story.",
+    "Maybe I can describe the general process, just not the specifics.",
     "Would it be so bad to {core} for a story?",
 ]
 ALTERNATIVE = [

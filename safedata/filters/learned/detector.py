@@ -29,7 +29,7 @@ from safedata.filters.refusal import refusal_cue
 DEFAULT_HEADS = Path(__file__).parent / "data" / "heads.npz"
 # A prompt labelled harmful whose request head reads it as borderline (a myth to correct, a feeling to
 # support) needs no refusal: answering it well is not a weak refusal.
-REQUEST_HARMFUL = 0.5
+REQUEST_HARMFUL = 0.4
 CUE_PROB = 0.9
 
 
@@ -139,12 +139,8 @@ class LearnedDetector:
     def judge(self, samples: Sequence[Sample]) -> list[Verdict]:
         out = []
         for s, (thought, answer) in zip(samples, self.segment_batch(samples), strict=True):
-            d: Derived = derive(s.kind, thought, answer)
-            detail: dict[str, Any] = {
-                "evidence": d.evidence,
-                "request": self.request(s),
-                "refusal": d.refusal,
-            }
+            d, request = self.derive(s, thought, answer)
+            detail: dict[str, Any] = {"evidence": d.evidence, "request": request, "refusal": d.refusal}
             if d.last_decision:
                 detail["last_decision"] = d.last_decision
             labels = d.labels

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import re
 
-_SENT = re.compile(r"(?<=[.!?。！？])[\"')\]]?\s+|(?<=[。！？])|\n+")
+# Sentence ends, except after a title or a common abbreviation ("Mr. Smith", "e.g. this").
+_SENT = re.compile(
+    r"(?<!\bMr\.)(?<!\bMs\.)(?<!\bDr\.)(?<!\bSt\.)(?<!\bvs\.)(?<!\be\.g\.)(?<!\bi\.e\.)(?<!\bMrs\.)"
+    r"(?<=[.!?。！？])[\"')\]]?\s+|(?<=[。！？])|\n+"
+)
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 _ITEM = re.compile(r"^\s*(?:\d+[.)]|[-*•]|\(\d+\))\s+")
 MAX_SEGMENTS = 120  # a runaway thought is judged on its first and last sentences, where decisions sit

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from safedata.filters.base import Sample
@@ -160,3 +161,21 @@ def test_audit_with_the_learned_backend_writes_evidence_without_torch(tmp_path: 
     (row,) = [json.loads(x) for x in (tmp_path / "o.jsonl").read_text().splitlines()]
     assert row["patterns"]["strong_vacillation"] and row["refusal"] is True
     assert re.search("novel", row["evidence"]["learned"]["strong_vacillation"][0]["text"])
+
+
+def test_embedding_stage_refines_only_the_unsure_segments() -> None:
+    """Stage 2 (all-MiniLM-L6-v2 from the offline wheel) re-scores segments stage 1 is unsure about."""
+    from safedata.filters.learned.embedded import unsure
+
+    samples = [cases.STRONG_VACILLATION, cases.WEAK_VACILLATION, cases.UNAWARE, cases.COMPLY_IN_FICTION]
+    plain, refined = (
+        LearnedDetector().segment_batch(samples),
+        LearnedDetector(embed=True).segment_batch(samples),
+    )
+    changed = 0
+    for a_parts, b_parts in zip(plain, refined, strict=True):
+        for a, b in zip(a_parts[0] + a_parts[1], b_parts[0] + b_parts[1], strict=True):
+            if a.part == "thought":  # answer passages also get the refusal cues on top
+                assert (a.probs != b.probs) == bool(unsure(np.array([list(a.probs.values())]))[0]), a.text
+            changed += a.probs != b.probs
+    assert changed

@@ -20,7 +20,7 @@ from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.filters.safe_at_k import group_key, safe_at_k_report
 from safedata.pipeline import BuildContext
 from safedata.preference.pairs import PairCollector, pair_counts
-from safedata.schemas.filter import Filter, Repair
+from safedata.schemas.filter import Filter, Repair, default_backend
 from safedata.schemas.record import Record
 from safedata.schemas.teacher import TeacherSpec
 
@@ -46,16 +46,26 @@ class FiltersStage:
             self._engines[key] = build_teacher(spec, ctx)
         return self._engines[key]
 
+    @property
+    def backend(self) -> str:
+        return self.spec.backend or default_backend()
+
     def plan(self, ctx: BuildContext) -> str:
         judges = "".join(f" + {j.name}" for j in self.spec.judges)
         fix = f"; repair up to {self.repair.rounds} rounds" if self.repair else ""
-        return f"judge thought and answer ({self.spec.backend}{judges}){fix}; select {self.spec.selection}"
+        note = (
+            " (the learned backend needs the embed extra: pip install 'safedata[embed]')"
+            if self.spec.backend is None and self.backend == "heuristic"
+            else ""
+        )
+        return f"judge thought and answer ({self.backend}{judges}){fix}; select {self.spec.selection}{note}"
 
     def detectors(self, ctx: BuildContext) -> list[Detector]:
         def engine(spec: TeacherSpec | None) -> Teacher | None:
             return None if spec is None else self.engine(spec, ctx)
 
-        out = [make_detector(self.spec.backend, JudgeConfig(teacher=engine(self.spec.teacher)))]
+        options = {"judge_path": self.spec.judge_path, "embed": self.spec.embed}
+        out = [make_detector(self.backend, JudgeConfig(teacher=engine(self.spec.teacher), options=options))]
         for j in self.spec.judges:
             options: dict[str, Any] = {
                 k: v for k, v in (("model", j.model), ("base_url", j.base_url), ("api_key", j.api_key)) if v

@@ -27,7 +27,7 @@ from safedata.validate.dist import setup
 from safedata.validate.generate import generate
 from safedata.validate.train import prepare, train
 
-PEAK_BF16 = 989e12  # H100 SXM dense bf16
+PEAK_BF16 = 989e12  # H100 / H200 SXM dense bf16
 JSON: Path | None = None
 
 
@@ -124,14 +124,16 @@ def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, o
         ("varlen-packed-compile-bf16w", {"compile": True, "bf16_weights": True}, False, 160),
         ("varlen-packed-compile-bf16w", {"compile": True, "bf16_weights": True}, False, 224),
         ("varlen-packed-compile-bf16w", {"compile": True, "bf16_weights": True}, False, 288),
+        ("varlen-packed-compile-bf16w", {"compile": True, "bf16_weights": True}, False, 64),
+        ("varlen-packed-compile-bf16w", {"compile": True, "bf16_weights": True}, False, 384),
     ]
     if only:
         variants = [v for v in variants if f"{v[0]}-bs{v[3]}" in only]
     for name, kw, naive, bs in variants:
         key = f"{name}-bs{bs}"
-        cfg = ValidateConfig(
-            lr=1e-5, batch_size=bs, grad_accum=2, micro_tokens=None, max_steps=n_steps, epochs=1, **kw
-        )
+        # Every setting explicit (none left to auto.py); a budget no micro-batch reaches: never cut.
+        fixed = {"compile": False, "bf16_weights": False, "micro_tokens": 1 << 30, **kw}
+        cfg = ValidateConfig(lr=1e-5, batch_size=bs, grad_accum=2, max_steps=n_steps, epochs=1, **fixed)
         try:
             torch.cuda.empty_cache()
             torch.cuda.reset_peak_memory_stats()
@@ -139,7 +141,7 @@ def bench_sft(out_dir: Path, results: dict[str, Any], n_steps: int, warm: int, o
             if cfg.attn != "varlen":  # varlen is switched on by train() itself
                 model.config._attn_implementation = cfg.attn
             model = prepare(model.cuda(), cfg)  # gradient checkpointing, as configured
-            steps = schedule(examples, bs, cfg.grad_accum, 1, 1.0, cfg.seed)[:n_steps]
+            steps = schedule(examples, bs, cfg.grad_accum, 1, 1.0, cfg.seed, cfg.batching)[:n_steps]
             first_loss = None
             if naive:
                 times = naive_steps(model, steps, tok.pad_token_id, cfg.batching)

@@ -10,14 +10,17 @@ from typing import Any
 
 import yaml
 
-from safedata.pipeline import BuildContext, run_stages
+from safedata.pipeline import BuildContext, empty_result, run_stages
+from safedata.preference.writer import write_preference
 from safedata.progress import Progress
 from safedata.publish.card import render_card
+from safedata.publish.card_merge import merge_card
 from safedata.publish.hub import PushResult
+from safedata.publish.outdir import OutputFolder
 from safedata.publish.report import build_report
-from safedata.publish.writer import write_variants
+from safedata.publish.writer import write_configs
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
-from safedata.schemas.record import Record
+from safedata.schemas.record import Record, make_ids_unique
 from safedata.stages import assemble, count_saved_requests
 from safedata.target import plan_line, run_to_target
 
@@ -59,30 +62,46 @@ def build(
     *,
     quiet: bool = True,
     use_cache: bool = True,
+    force: bool = False,
 ) -> BuildResult:
+    """Run the recipe and write the dataset. The output folder is locked for the whole build; its files
+    are replaced only at the end, together (publish/outdir.py): a failed build leaves the last one whole."""
     loaded = load(recipe, out)
-    out_dir = Path(loaded.recipe.output_dir())  # created by the first stage that writes, not before:
+    out_dir = Path(loaded.recipe.output_dir())
     start = time.perf_counter()
-    with Progress(not quiet) as progress:
+    with OutputFolder(out_dir, force) as folder, Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
         count_saved_requests(ctx)
-        run = run_stages if loaded.recipe.target is None else run_to_target
-        records = run(assemble(loaded.recipe), ctx)
-        # a recipe or input error found mid-run leaves no half-written dataset behind.
-        out_dir.mkdir(parents=True, exist_ok=True)
-        files = write_variants(
-            records, out_dir, loaded.recipe.output.shard_rows, ctx.scrub if loaded.secrets else None
+        stages = assemble(loaded.recipe)
+        records = (run_stages if loaded.recipe.target is None else run_to_target)(stages, ctx)
+        if not records:
+            raise empty_result(stages, ctx)
+        make_ids_unique(records)
+        stage = folder.staging()
+        output = loaded.recipe.output
+        files = write_configs(
+            records,
+            stage,
+            output.shard_rows,
+            test_size=output.test_size,
+            seed=loaded.recipe.seed,
+            scrub=ctx.scrub if loaded.secrets else None,
         )
-    report = build_report(ctx, records, files, time.perf_counter() - start)
-    _write_text(ctx, out_dir / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
-    recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
-    _write_text(ctx, out_dir / "recipe.yaml", recipe_yaml)
-    _write_text(ctx, out_dir / "README.md", render_card(report, recipe_yaml))
-    lines = [json.dumps(q, ensure_ascii=False, default=str) for q in ctx.quarantined]
-    _write_text(ctx, out_dir / "quarantine.jsonl", "\n".join(lines) + ("\n" if lines else ""))
-    from safedata.publish.html_report import write_html_report
+        files.update(write_preference(ctx, stage))
+        report = build_report(ctx, records, files, time.perf_counter() - start)
+        _write_text(ctx, stage / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
+        recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
+        _write_text(ctx, stage / "recipe.yaml", recipe_yaml)
+        # The user's sections of the local card survive a rebuild, as they do on the Hub.
+        card = merge_card(folder.existing("README.md"), render_card(report, recipe_yaml))
+        _write_text(ctx, stage / "README.md", card)
+        for name, rows in (("quarantine.jsonl", ctx.quarantined), ("failed.jsonl", ctx.failed)):
+            lines = [json.dumps(row, ensure_ascii=False, default=str) for row in rows]
+            _write_text(ctx, stage / name, "\n".join(lines) + ("\n" if lines else ""))
+        from safedata.publish.html_report import write_html_report
 
-    write_html_report(out_dir)
+        write_html_report(stage)
+        folder.commit(stage)
     result = BuildResult(out_dir=out_dir, report=report, records=records)
     publish = loaded.recipe.publish
     if publish is not None:

@@ -10,20 +10,46 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
-from rich.markup import escape
+from rich.text import Text
 
-from safedata.errors import SafedataError
+from safedata.errors import SafedataError, first_line
+from safedata.secrets import quiet_tracebacks, scrub_output
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Build and prove safety SFT datasets for reasoning models.",
+    pretty_exceptions_enable=False,  # typer's pretty tracebacks print locals, API keys among them
+    rich_markup_mode=None,  # help text is plain: `[...]` in it is shown, not read as markup
 )
-out = Console()  # results on stdout
-err = Console(stderr=True)  # logs and errors on stderr
+# markup=False: nothing we print is read as rich markup, so `pip install 'safedata[vllm]'` or a path like
+# `data/[draft]/x.jsonl` in a message comes out as written. Styles go through Text.
+out = Console(markup=False)  # results on stdout
+err = Console(stderr=True, markup=False)  # logs and errors on stderr
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _version(value: bool) -> None:
+    if value:
+        from safedata import __version__
+
+        out.print(f"safedata {__version__}", highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Build and prove safety SFT datasets for reasoning models."""
+    # Secrets stay out of every line this process prints; uncaught errors print one line, no locals.
+    scrub_output()
+    quiet_tracebacks()
 
 
 def user_errors(fn: F) -> F:
@@ -34,11 +60,19 @@ def user_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except SafedataError as e:
-            err.print(f"[red]error:[/red] {e}", highlight=False, soft_wrap=True)
+            err.print(Text.assemble(("error:", "red"), f" {e}"), highlight=False, soft_wrap=True)
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             err.print("interrupted")
             raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as e:  # noqa: BLE001 - a bug: still one line, and never a frame's locals
+            name = type(e).__name__
+            err.print(
+                Text.assemble(("error:", "red"), f" unexpected {name}: {first_line(e)}"), highlight=False
+            )
+            raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -55,15 +89,18 @@ def build(
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     no_cache: bool = typer.Option(False, "--no-cache", help="Ignore the request cache (re-send everything)."),
+    force: bool = typer.Option(
+        False, "--force", help="Build into a folder safedata did not create (its other files are kept)."
+    ),
 ) -> None:
     """Run a recipe end to end and write the dataset, its card and its report."""
     from safedata import api
 
     if dry_run:
         for i, (name, text) in enumerate(api.plan(recipe, out_dir), 1):
-            out.print(f"{i}. [bold]{name}[/bold]: {escape(text)}", highlight=False, soft_wrap=True)
+            out.print(Text.assemble(f"{i}. ", (name, "bold"), f": {text}"), highlight=False, soft_wrap=True)
         return
-    result = api.build(recipe, out_dir, quiet=quiet, use_cache=not no_cache)
+    result = api.build(recipe, out_dir, quiet=quiet, use_cache=not no_cache, force=force)
     from safedata.inspect import summary_table
 
     out.print(summary_table(result.report))
@@ -130,6 +167,40 @@ def augment(
     )
 
 
+def _api_key(env: str | None) -> SecretStr | None:
+    """The judge's key from `env`, masked, and registered so that nothing printed shows it."""
+    import os
+
+    from pydantic import SecretStr
+
+    from safedata.secrets import register
+
+    if env and env not in os.environ:
+        raise SafedataError(f"--judge-api-key-env: environment variable {env} is not set")
+    if not env:
+        return None
+    register([os.environ[env]])
+    return SecretStr(os.environ[env])
+
+
+def _judge_teacher(model: str | None, base_url: str | None, api_key: SecretStr | None) -> Any:
+    """An openai engine for the judge's endpoint, or None when no endpoint was given."""
+    if not (model and base_url):
+        return None
+    from safedata.builders.teachers import make_teacher
+    from safedata.schemas.teacher import OpenAITeacher
+
+    spec = {"engine": "openai", "model": model, "base_url": base_url, "api_key": api_key}
+    return make_teacher(OpenAITeacher.model_validate(spec), None)
+
+
+def _columns(field_map: list[str]) -> dict[str, str]:
+    columns = dict(m.split("=", 1) for m in field_map if "=" in m)
+    if len(columns) != len(field_map):
+        raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
+    return columns
+
+
 @app.command()
 @user_errors
 def audit(
@@ -137,7 +208,10 @@ def audit(
         ..., help="jsonl, json, csv or parquet file, or an HF dataset path[:config][@split]."
     ),
     out_path: Path = typer.Option(..., "--out", help="Output jsonl (rows + patterns, refusal, safe)."),
-    backend: str = typer.Option("heuristic", "--backend", help="heuristic (offline) or llm."),
+    backend: str = typer.Option("heuristic", "--backend", help="heuristic or learned (offline), or llm."),
+    judge_path: Path | None = typer.Option(
+        None, "--judge-path", help="learned: a judge folder from `safedata judge distill`."
+    ),
     judge: list[str] = typer.Option([], "--judge", help="Safety judge to add (repeatable): rs_match, ..."),
     field_map: list[str] = typer.Option(
         [],
@@ -153,8 +227,6 @@ def audit(
     ),
 ) -> None:
     """Label an existing dataset with the failure patterns; print and save the rates."""
-    import os
-
     from safedata.filters.audit import audit as run_audit
     from safedata.filters.summary import rates_table
 
@@ -163,23 +235,15 @@ def audit(
     def skip(line: int, why: str) -> None:
         nonlocal shown
         if shown > 0:
-            err.print(f"skipped row {line}: {escape(why)}", highlight=False, soft_wrap=True)
+            err.print(f"skipped row {line}: {why}", highlight=False, soft_wrap=True)
         shown -= 1
 
-    columns = dict(m.split("=", 1) for m in field_map if "=" in m)
-    if len(columns) != len(field_map):
-        raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
-    if judge_api_key_env and judge_api_key_env not in os.environ:
-        raise SafedataError(f"--judge-api-key-env: environment variable {judge_api_key_env} is not set")
-    api_key = os.environ[judge_api_key_env] if judge_api_key_env else None
-    teacher = None
-    if judge_model and judge_base_url:
-        from safedata.builders.teachers import make_teacher
-        from safedata.schemas.teacher import OpenAITeacher
-
-        spec = {"engine": "openai", "model": judge_model, "base_url": judge_base_url, "api_key": api_key}
-        teacher = make_teacher(OpenAITeacher.model_validate(spec), None)
+    columns = _columns(field_map)
+    api_key = _api_key(judge_api_key_env)
+    teacher = _judge_teacher(judge_model, judge_base_url, api_key)
     options = {k: v for k, v in (("base_url", judge_base_url), ("api_key", api_key)) if v}
+    if judge_path:
+        options["judge_path"] = str(judge_path)
     result = run_audit(
         input_spec, out_path, backend, judge, teacher=teacher, options=options, columns=columns, on_skip=skip
     )
@@ -218,43 +282,109 @@ def report(out_dir: Path = typer.Argument(..., help="A build's output folder."))
     out.print(f"wrote {write_html_report(out_dir)}", highlight=False)
 
 
+def _dflt(text: str, name: str, auto: str = "") -> str:
+    """Help text with the setting's default (the recipe's `validate:` block, then a flag, override it);
+    `auto` says what an unset setting becomes when validate picks it on the device."""
+    from safedata.validate.config import ValidateConfig
+
+    value = getattr(ValidateConfig(), name)
+    return f"{text} (default: {auto if value is None and auto else value})"
+
+
 @app.command()
 @user_errors
 def validate(
     out_dir: Path = typer.Argument(..., help="A build's output folder."),
-    base_model: str | None = typer.Option(None, help="Hub id, local folder, or scratch:<size>."),
-    lr: float | None = typer.Option(None),
-    epochs: float | None = typer.Option(None),
-    max_length: int | None = typer.Option(None),
-    batch_size: int | None = typer.Option(None, help="Examples per micro-batch per device."),
-    grad_accum: int | None = typer.Option(None),
+    base_model: str | None = typer.Option(
+        None, help=_dflt("Hub id, local folder, or scratch:<size>.", "base_model")
+    ),
+    lr: float | None = typer.Option(
+        None, help=_dflt("Peak learning rate (linear warmup, then cosine).", "lr")
+    ),
+    epochs: float | None = typer.Option(
+        None, help=_dflt("Passes over the training rows (fractions allowed).", "epochs")
+    ),
+    max_length: int | None = typer.Option(
+        None, help=_dflt("Tokens per example; longer ones are cut.", "max_length")
+    ),
+    batch_size: int | None = typer.Option(
+        None, help=_dflt("Examples per micro-batch per device.", "batch_size")
+    ),
+    grad_accum: int | None = typer.Option(
+        None, help=_dflt("Micro-batches per optimizer step.", "grad_accum")
+    ),
     micro_tokens: int | None = typer.Option(
-        None, min=64, help="Tokens per micro-batch at most; more go to further accumulation passes."
+        None,
+        min=64,
+        help=_dflt(
+            "Tokens per micro-batch at most; more go to further accumulation passes.",
+            "micro_tokens",
+            "what fits",
+        ),
     ),
-    batching: str | None = typer.Option(None, help="packed | padded"),
-    attn: str | None = typer.Option(None, help="varlen | sdpa | flex_attention | eager"),
-    compile_: bool | None = typer.Option(None, "--compile/--no-compile", help="torch.compile each layer."),
+    batching: str | None = typer.Option(None, help=_dflt("packed | padded", "batching")),
+    attn: str | None = typer.Option(None, help=_dflt("varlen | sdpa | flex_attention | eager", "attn")),
+    compile_: bool | None = typer.Option(
+        None,
+        "--compile/--no-compile",
+        help=_dflt("torch.compile each layer.", "compile", "when it pays off on CUDA"),
+    ),
     bf16_weights: bool | None = typer.Option(
-        None, "--bf16-weights/--autocast", help="bf16 weights with fp32 master copies, or fp32 + autocast."
+        None,
+        "--bf16-weights/--autocast",
+        help=_dflt(
+            "bf16 weights with fp32 master copies, or fp32 + autocast.",
+            "bf16_weights",
+            "bf16 in one CUDA process",
+        ),
     ),
-    lora: bool | None = typer.Option(None, "--lora/--full"),
-    grad_ckpt: bool | None = typer.Option(None, "--grad-ckpt/--no-grad-ckpt"),
-    max_steps: int | None = typer.Option(None, help="Stop after N optimizer steps."),
-    variant: list[str] | None = typer.Option(None, "--variant", help="Train on this variant (repeatable)."),
+    lora: bool | None = typer.Option(
+        None, "--lora/--full", help=_dflt("LoRA adapters, or full fine-tuning.", "lora")
+    ),
+    grad_ckpt: bool | None = typer.Option(
+        None,
+        "--grad-ckpt/--no-grad-ckpt",
+        help=_dflt("Gradient checkpointing (less memory, more compute).", "grad_ckpt"),
+    ),
+    max_steps: int | None = typer.Option(
+        None, help="Stop after N optimizer steps (default: all of --epochs)."
+    ),
+    variant: list[str] | None = typer.Option(
+        None, "--variant", help="Train on this variant (repeatable; default: every variant in the build)."
+    ),
+    dpo: bool | None = typer.Option(
+        None,
+        "--dpo/--sft",
+        help=_dflt("Train with TRL DPO on the `preference` config instead of SFT.", "dpo"),
+    ),
+    beta: float | None = typer.Option(None, help=_dflt("DPO's KL weight (with --dpo).", "beta")),
     eval_: list[str] | None = typer.Option(
         None, "--eval", help="KIND=PATH[?col=value]: an eval set file (repeatable); default: held-out rows."
     ),
-    limit: int | None = typer.Option(None, help="Prompts per eval set."),
-    samples: int | None = typer.Option(None, help="K samples per prompt (Safe@K, ConsSafe@K)."),
-    temperature: float | None = typer.Option(None),
-    decoding: str | None = typer.Option(None, help="normal | zerothink | lessthink (pre-filled thought)."),
-    top_p: float | None = typer.Option(None),
-    max_new_tokens: int | None = typer.Option(None),
-    gen_batch_size: int | None = typer.Option(
-        None, min=1, help="Rows decoded together (KV cache permitting)."
+    limit: int | None = typer.Option(None, help=_dflt("Prompts per eval set.", "limit")),
+    samples: int | None = typer.Option(
+        None, help=_dflt("K samples per prompt (Safe@K, ConsSafe@K).", "samples")
     ),
-    decoder: str | None = typer.Option(None, help="fast (Qwen2/Llama; else hf) | hf (generate)."),
-    seed: int | None = typer.Option(None),
+    temperature: float | None = typer.Option(
+        None, help=_dflt("Sampling temperature (0: greedy).", "temperature")
+    ),
+    decoding: str | None = typer.Option(
+        None, help=_dflt("normal | zerothink | lessthink (pre-filled thought).", "decoding")
+    ),
+    top_p: float | None = typer.Option(None, help=_dflt("Nucleus sampling mass.", "top_p")),
+    max_new_tokens: int | None = typer.Option(
+        None, help=_dflt("Tokens generated per answer at most.", "max_new_tokens")
+    ),
+    gen_batch_size: int | None = typer.Option(
+        None, min=1, help=_dflt("Rows decoded together.", "gen_batch_size", "the most whose KV cache fits")
+    ),
+    decoder: str | None = typer.Option(
+        None,
+        help=_dflt(
+            "auto (vllm if installed, one process; else fast) | vllm | fast (Qwen2/Llama) | hf.", "decoder"
+        ),
+    ),
+    seed: int | None = typer.Option(None, help=_dflt("Seed for data order, init and sampling.", "seed")),
     out_path: Path | None = typer.Option(None, "--out", help="Report folder (default OUT_DIR/validation)."),
 ) -> None:
     """Fine-tune a model on a build and report safety, over-refusal and math before and after."""
@@ -269,15 +399,57 @@ def validate(
         "batching": batching, "attn": attn,
         "compile": compile_, "bf16_weights": bf16_weights, "lora": lora,
         "grad_ckpt": grad_ckpt, "max_steps": max_steps, "variants": variant or None, "limit": limit,
+        "dpo": dpo, "beta": beta,
         "samples": samples, "temperature": temperature, "decoding": decoding, "top_p": top_p,
         "max_new_tokens": max_new_tokens, "gen_batch_size": gen_batch_size, "decoder": decoder,
         "seed": seed, "evals": [parse_spec(e) for e in eval_] if eval_ else None,
     }  # fmt: skip
     cfg = resolve(out_dir, overrides)
-    result = run_validate(out_dir, cfg, out_path, log=lambda msg: err.print(escape(msg), highlight=False))
+    result = run_validate(out_dir, cfg, out_path, log=lambda msg: err.print(msg, highlight=False))
     if "files" in result:  # rank 0 only
         out.print(markdown(result), highlight=False, soft_wrap=True)
         out.print(f"wrote {', '.join(result['files'])}", highlight=False, soft_wrap=True)
+
+
+judge_app = typer.Typer(
+    no_args_is_help=True, help="Judges: distill an API judge into the offline learned one."
+)
+app.add_typer(judge_app, name="judge")
+
+
+@judge_app.command()
+@user_errors
+def distill(
+    input_spec: str = typer.Argument(
+        ..., help="Traces to sample: a jsonl/json/csv/parquet file or an HF dataset."
+    ),
+    out_dir: Path = typer.Option(..., "--out", help="Judge folder to write (load it with --judge-path)."),
+    judge_model: str = typer.Option(..., "--judge-model", help="The llm judge's model."),
+    judge_base_url: str = typer.Option(..., "--judge-base-url", help="Its OpenAI-compatible endpoint."),
+    judge_api_key_env: str | None = typer.Option(
+        None, "--judge-api-key-env", help="Name of the environment variable holding the endpoint's key."
+    ),
+    sample: int = typer.Option(500, "--sample", min=1, help="How many rows the llm judge labels."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sample."),
+    field_map: list[str] = typer.Option([], "--map", help="FIELD=COLUMN, as for audit."),
+) -> None:
+    """Label a sample with the llm judge, train the learned heads on it, write a judge folder."""
+    from safedata.filters.learned.distill import distill as run_distill
+
+    teacher = _judge_teacher(judge_model, judge_base_url, _api_key(judge_api_key_env))
+    result = run_distill(
+        input_spec, out_dir, teacher, n=sample, seed=seed, columns=_columns(field_map),
+        progress=lambda msg: err.print(msg, highlight=False),
+    )  # fmt: skip
+    out.print(
+        f"labelled {result.labelled} rows ({result.failed} without a usable verdict); trained heads for "
+        f"{', '.join(result.trained) or 'no pattern (too few labels: rules kept)'}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for p, a in result.agreement.items():
+        out.print(f"  {p}: agrees with the judge on {a:.1%} of labelled rows", highlight=False)
+    out.print(f"wrote {result.out}; use it with --backend learned --judge-path {result.out}", highlight=False)
 
 
 @app.command()

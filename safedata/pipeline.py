@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from safedata.errors import RecipeError
+from safedata.errors import RecipeError, SafedataError
 from safedata.progress import Progress
 from safedata.schemas.loader import LoadedRecipe, YamlPath, format_path
 from safedata.schemas.recipe import Recipe
@@ -46,6 +46,7 @@ class BuildContext:
     progress: Progress
     stats: dict[str, StageStats] = field(default_factory=dict)
     quarantined: list[dict[str, Any]] = field(default_factory=list)
+    failed: list[dict[str, Any]] = field(default_factory=list)  # requests that failed for good: failed.jsonl
     use_cache: bool = True
     # Source rows the dry-run plan already read, by source index: a later plan that runs the stages
     # before it (generate, to count teacher requests) reuses them instead of reading every source again.
@@ -53,6 +54,8 @@ class BuildContext:
     # Stage name -> what a row it drops would have cost later (teacher requests), summed into its notes as
     # `teacher_requests_saved` (stages.count_saved_requests sets it for the prompt-level stages).
     drop_costs: dict[str, Callable[[Record], int]] = field(default_factory=dict)
+    # `preference:` pairs the filters stage built (preference/pairs.py); publish writes them as a config.
+    preference_pairs: list[Any] = field(default_factory=list)
 
     @property
     def recipe(self) -> Recipe:
@@ -80,9 +83,7 @@ class BuildContext:
 
     def scrub(self, text: str) -> str:
         """Remove resolved `${ENV}` secrets from anything we are about to write."""
-        for secret in self.loaded.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return self.loaded.secrets.scrub(text)
 
 
 class Stage(Protocol):
@@ -125,3 +126,18 @@ def run_stages(stages: list[Stage], ctx: BuildContext) -> list[Record]:
         stats = ctx.stage_stats(stage.name)
         stream = _count_out(stage.run(_count_in(stream, stats), ctx), stats, ctx)
     return list(stream)
+
+
+def empty_result(stages: list[Stage], ctx: BuildContext) -> SafedataError:
+    """The error for a build that kept no row: which stage emptied it, and its main reasons."""
+    for stage in stages:
+        stats = ctx.stage_stats(stage.name)
+        if stats.rows_out:
+            continue
+        why = list(stats.notes.get("warnings") or []) + [
+            f"{reason}: {n}" for reason, n in stats.dropped.most_common(3)
+        ]
+        what = f"dropped all {stats.rows_in} rows" if stats.rows_in else "produced no rows"
+        detail = f" ({'; '.join(why)})" if why else ""
+        return SafedataError(f"the build kept no rows: stage `{stage.name}` {what}{detail}; nothing written")
+    return SafedataError("the build kept no rows; nothing was written")

@@ -21,11 +21,12 @@ class Progress:
         self._bar: RichProgress | None = None
         if enabled:
             self._bar = RichProgress(
-                TextColumn("[bold]{task.description:<12}"),
+                # markup=False: a stage's info text (a file name, a model id) is shown as it is.
+                TextColumn("{task.description:<12}", style="bold", markup=False),
                 BarColumn(),
                 MofNCompleteColumn(),
-                TextColumn("{task.fields[rate]}"),
-                TextColumn("{task.fields[info]}"),
+                TextColumn("{task.fields[rate]}", markup=False),
+                TextColumn("{task.fields[info]}", markup=False),
                 TimeElapsedColumn(),
                 TimeRemainingColumn(),
                 console=Console(stderr=True),
@@ -65,4 +66,4 @@ class Progress:
 
     def log(self, message: str) -> None:
         if self._bar:
-            self._bar.console.log(message)
+            self._bar.console.log(message, markup=False)

@@ -19,6 +19,7 @@ from safedata.dedup.stage import DedupStage
 from safedata.filters.stage import FiltersStage
 from safedata.mixing.stage import MixStage
 from safedata.pipeline import BuildContext, Stage
+from safedata.probe.stage import ProbeStage
 from safedata.schemas.recipe import Recipe
 from safedata.sources.stage import SourcesStage
 
@@ -27,6 +28,7 @@ STAGES: list[Callable[[Recipe], Stage | None]] = [
     lambda r: AugmentStage(r.augment) if r.augment is not None else None,
     lambda r: PromptDedupStage(cfg) if r.dedup and (cfg := prompt_level(r.dedup)) else None,
     lambda r: DecontaminateStage() if r.decontaminate else None,
+    lambda r: ProbeStage() if r.probe else None,
     lambda r: GenerateStage(),
     lambda r: FiltersStage(r.filter, r.repair) if r.filter else None,
     lambda r: DedupStage() if r.dedup else None,

@@ -10,6 +10,16 @@ from dataclasses import dataclass
 TOKEN = r"\w+|[^\w\s]"
 _TOKEN_RE = re.compile(TOKEN)
 
+
+def unencodable(text: str) -> int | None:
+    """Where `text` cannot be written as UTF-8 (a lone surrogate, which JSON readers accept), or None."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return e.start
+    return None
+
+
 _OPEN = "<think>"
 _CLOSE = "</think>"
 

@@ -31,8 +31,7 @@ def test_quickstart_is_fast(quickstart: safedata.BuildResult) -> None:
 
 def test_every_row_is_a_think_chat(quickstart: safedata.BuildResult) -> None:
     seen = 0
-    for variant in quickstart.report["files"]:
-        ds = datasets.load_dataset(str(quickstart.out_dir), variant, split="train")
+    for ds in datasets.load_dataset(str(quickstart.out_dir)).values():  # the default config: every row
         for row in ds:
             roles = [m["role"] for m in row["messages"]]
             assert roles == ["user", "assistant"]
@@ -64,7 +63,7 @@ def test_report_counts_add_up(quickstart: safedata.BuildResult) -> None:
                 "parquet", data_files=[str(quickstart.out_dir / f) for f in fs], split="train"
             )
         )
-        for fs in report["files"].values()
+        for fs in report["files"]["default"].values()
     )
     assert files_rows == report["rows"]
 
@@ -76,7 +75,18 @@ def test_card_header_parses_and_lists_configs(quickstart: safedata.BuildResult) 
     for key in ("license", "language", "task_categories", "tags", "size_categories", "configs"):
         assert key in header
     assert {c["config_name"] for c in header["configs"]} == set(quickstart.report["files"])
+    assert [c["config_name"] for c in header["configs"] if c.get("default")] == ["default"]
+    assert header["license"] == "apache-2.0" and header["size_categories"] == ["n<1K"]
+    assert header["task_categories"] == ["text-generation"]
     assert "Content warning" in card
+    for section in ("## Columns", "## Sources", "## Intended use and limitations", "## Citation"):
+        assert section in card, section
+    assert (
+        "| `pattern_labels` |" in card
+        and "| `seeds/harmful` | safedata's bundled `harmful` seeds | apache-2.0 |" in card
+    )
+    # the quickstart's rs_match judge is SafeChain's; every build uses LRM-Safety-Study's method
+    assert "eprint = {2505.15404}" in card and "eprint = {2502.12025}" in card and "2504.10081" not in card
 
 
 def test_ids_are_stable_across_builds(quickstart: safedata.BuildResult, tmp_path: Path) -> None:
@@ -133,4 +143,5 @@ def test_rebuild_into_same_folder_loads_new_rows(tmp_path: Path) -> None:
     for limit in (10, 20, 10):
         recipe["sources"][0]["limit"] = limit
         safedata.build(recipe)
-        assert len(datasets.load_dataset(str(tmp_path / "o"), "template", split="train")) == limit
+        splits = datasets.load_dataset(str(tmp_path / "o"), "template")
+        assert sum(len(d) for d in splits.values()) == limit

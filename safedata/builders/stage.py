@@ -10,10 +10,11 @@ from collections.abc import Iterator
 from itertools import takewhile
 
 from safedata.builders import OFFLINE_BUILDERS
+from safedata.builders.student_cot import student_samples
 from safedata.builders.teacher_cot import Job, estimate, teacher_samples
 from safedata.pipeline import BuildContext, run_stages
 from safedata.schemas.record import Record
-from safedata.schemas.variants import Variant
+from safedata.schemas.variants import STUDENT, Variant
 
 NAME = "generate"
 
@@ -38,11 +39,16 @@ class GenerateStage:
     def plan(self, ctx: BuildContext) -> str:
         names = ", ".join(v.name + (" (teacher)" if v.teacher else "") for v in ctx.recipe.variants)
         line = f"variants [{names}] for rows without a trace; rows with one pass through as `imported`"
+        student = ctx.recipe.student
+        if student is not None and any(v.name in STUDENT for v in ctx.recipe.variants):
+            line += f"; student {student.engine} {student.model} writes its own samples"
         if ctx.recipe.teacher is None:
             return f"{line}; no teacher requests (teacher-free variants)"
         from safedata.stages import assemble  # the stages before this one give the rows a teacher will see
 
-        before = list(takewhile(lambda stage: stage.name != NAME, assemble(ctx.recipe)))
+        # The probe would ask the student: a dry run counts every prompt (an upper bound) instead.
+        stages = takewhile(lambda stage: stage.name != NAME, assemble(ctx.recipe))
+        before = [stage for stage in stages if stage.name != "probe"]
         jobs: list[Job] = [
             (rec, v.name)
             for rec in run_stages(before, ctx)
@@ -58,6 +64,22 @@ class GenerateStage:
         return f"{line}; {estimate(jobs, ctx.recipe.teacher)}"
 
     def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:
+        # Rows of a variant a `student_rewrite` restates are copied as they go by, rewritten at the end.
+        rewrite = {v.of: v for v in ctx.recipe.variants if v.name == "student_rewrite"}
+        student_jobs: list[Job] = []  # prompts for `student` first, then rows to rewrite
+        rewrites: list[Job] = []
+        for rec in self.samples(records, ctx, student_jobs):
+            v = rewrite.get(rec.variant)
+            if v is not None and rec.kind in (v.kinds or []):
+                rewrites.append((rec.model_copy(deep=True), v.name))
+            yield rec
+        if student_jobs or rewrites:
+            yield from student_samples(student_jobs + rewrites, ctx)
+
+    def samples(
+        self, records: Iterator[Record], ctx: BuildContext, for_student: list[Job]
+    ) -> Iterator[Record]:
+        """Imported, teacher-free and teacher rows; prompts for the `student` variant go to `for_student`."""
         seed = ctx.recipe.seed
         jobs: list[Job] = []
         for rec in records:
@@ -70,7 +92,11 @@ class GenerateStage:
                 ctx.drop(NAME, rec, f"{rec.kind} row without a trace and no variant for it")
                 continue
             for v in variants:
-                if v.teacher:
+                if v.name == "student":
+                    for_student.append((rec, v.name))
+                elif v.name in STUDENT:
+                    continue  # student_rewrite: written from another variant's rows, not from the prompt
+                elif v.teacher:
                     jobs.append((rec, v.name))
                 else:
                     yield OFFLINE_BUILDERS[v.name](rec, seed)

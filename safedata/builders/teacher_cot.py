@@ -10,7 +10,7 @@ from typing import Any
 from safedata.builders.decoding import PREFILLS, run_decoding
 from safedata.builders.moderation import moderate
 from safedata.builders.teacher_prompts import over_short_cap, user_message
-from safedata.builders.teachers import TeacherReply, TeacherRequest, build_teacher
+from safedata.builders.teachers import Teacher, TeacherReply, TeacherRequest, build_teacher
 from safedata.builders.teachers.base import ABORTED
 from safedata.builders.truncation import handle_truncated
 from safedata.errors import SafedataError
@@ -73,12 +73,15 @@ def estimate(jobs: list[Job], spec: TeacherBase) -> str:
     return line
 
 
-def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
-    spec = ctx.recipe.teacher
-    assert spec is not None, "the recipe validator requires a teacher for teacher variants"
-    teacher = build_teacher(spec, ctx)
-    requests, owners = make_requests(jobs, spec)
-    task = ctx.progress.add("teacher", total=len(requests) if spec.decoding != "morethink" else None)
+def ask(
+    teacher: Teacher,
+    requests: list[TeacherRequest],
+    spec: TeacherBase,
+    ctx: BuildContext,
+    role: str = "teacher",
+) -> list[TeacherReply]:
+    """Send `requests` with the spec's decoding strategy, with a progress bar; fail loudly if none succeed."""
+    task = ctx.progress.add(role, total=len(requests) if spec.decoding != "morethink" else None)
     book = getattr(teacher, "book", None)
 
     def progress(i: int, reply: Any) -> None:
@@ -88,13 +91,39 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     ctx.progress.finish(task)
     if replies and not any(r.ok for r in replies):
         # Nothing came back at all: a wrong URL, key or model, not a flaky request. Say so instead of
-        # writing a dataset without any teacher rows. (Failures are cached, so the next run retries.)
+        # writing a dataset without any of these rows. (Failures are cached, so the next run retries.)
         errors = Counter(r.error for r in replies).most_common(1)[0][0]
         where = f" at {spec.base_url}" if isinstance(spec, OpenAITeacher) else ""
         raise SafedataError(
-            f"all {len(replies)} teacher requests failed (mostly {errors}); check the teacher{where}: "
+            f"all {len(replies)} {role} requests failed (mostly {errors}); check the {role}{where}: "
             "its URL, API key and model name"
         )
+    return replies
+
+
+def add_paid(u: dict[str, float], reply: TeacherReply) -> None:
+    """Add a paid reply's tokens to a usage row (per variant, per stage), whether its row is kept or not."""
+    u["requests"] += 1
+    u["input_tokens"] += reply.input_tokens
+    u["output_tokens"] += reply.output_tokens
+    u["thought_tokens"] += reply.thought_tokens
+    u["answer_tokens"] += reply.answer_tokens
+
+
+def add_usage(u: dict[str, float], reply: TeacherReply) -> None:
+    """A kept sample: counted, with its tokens."""
+    u["samples"] += 1
+    u["truncated"] += reply.truncated
+    add_paid(u, reply)
+
+
+def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
+    spec = ctx.recipe.teacher
+    assert spec is not None, "the recipe validator requires a teacher for teacher variants"
+    teacher = build_teacher(spec, ctx)
+    requests, owners = make_requests(jobs, spec)
+    replies = ask(teacher, requests, spec, ctx)
+    book = getattr(teacher, "book", None)
     truncation, drops = handle_truncated(teacher, requests, replies, spec)
     guidelines_of: dict[int, str] = {}
     notes: dict[str, Any] = {}
@@ -111,10 +140,12 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     for i, ((j, k), reply) in enumerate(zip(owners, replies, strict=True)):
         rec, variant = jobs[j]
         if not reply.ok:
-            ctx.drop(NAME, rec, f"teacher request failed ({reply.error}); sent again on the next run")
+            again = "read from the cache again" if reply.error in NOT_RESENT else "sent again"
+            ctx.drop(NAME, rec, f"teacher request failed ({reply.error}); {again} on the next run")
+            ctx.failed.append(failed_row(rec, variant, k, reply))
             continue
         u = usage[variant]
-        add_usage(u, reply)  # paid, whether the row is kept or not
+        add_paid(u, reply)  # paid, whether the row is kept or not
         if reply.aborted:
             u["aborted"] += 1
             ctx.drop(NAME, rec, ABORTED)
@@ -143,27 +174,37 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     ctx.stage_stats(NAME).notes["teacher"] = {**teacher_notes(spec, usage, book), **notes}
 
 
-def add_usage(u: Counter[str], reply: TeacherReply) -> None:
-    """Add a reply's token counts to a usage row (per variant, per stage)."""
-    u["requests"] += 1
-    u["input_tokens"] += reply.input_tokens
-    u["output_tokens"] += reply.output_tokens
-    u["thought_tokens"] += reply.thought_tokens
-    u["answer_tokens"] += reply.answer_tokens
+# Replies that arrived (and were paid) but cannot be used: kept in the cache, never re-sent.
+NOT_RESENT = ("ParseError", "UnencodableReply")
 
 
-def usage_rows(spec: TeacherBase, usage: dict[str, Counter[str]]) -> dict[str, dict[str, Any]]:
+def failed_row(rec: Record, variant: str, sample: int, reply: TeacherReply) -> dict[str, Any]:
+    """A line of failed.jsonl: which row's request failed, how, after how many tries in this run."""
+    row_id = rec.model_copy(update={"variant": variant, "sample_index": sample}).with_id().id
+    return {
+        "stage": NAME,
+        "id": row_id,
+        "source": rec.source,
+        "variant": variant,
+        "sample_index": sample,
+        "error": reply.error,
+        "attempts": reply.attempts,
+        "prompt": rec.prompt[:200],
+    }
+
+
+def usage_rows(spec: TeacherBase, usage: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Usage per variant as report rows, with the cost when the recipe gives a price."""
     rows: dict[str, dict[str, Any]] = {}
     for variant, u in sorted(usage.items()):
-        row: dict[str, Any] = dict(u)
+        row: dict[str, Any] = {k: int(v) for k, v in u.items()}
         if spec.price is not None:
-            row["cost_usd"] = round(spec.price.cost(u["input_tokens"], u["output_tokens"]), 4)
+            row["cost_usd"] = round(spec.price.cost(row["input_tokens"], row["output_tokens"]), 4)
         rows[variant] = row
     return rows
 
 
-def teacher_notes(spec: TeacherBase, usage: dict[str, Counter[str]], book: Any) -> dict[str, Any]:
+def teacher_notes(spec: TeacherBase, usage: dict[str, Any], book: Any) -> dict[str, Any]:
     by_variant = usage_rows(spec, usage)
     notes: dict[str, Any] = {
         "engine": spec.engine,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from safedata.pipeline import BuildContext
+from safedata.schemas.preference import PREFERENCE_CONFIG
 from safedata.schemas.record import AttackInfo, Record
 
 _COLUMNS = ("prompt", "answer", "reasoning", "variant", "original_request", "tactic")
@@ -12,9 +13,12 @@ _COLUMNS = ("prompt", "answer", "reasoning", "variant", "original_request", "tac
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        # A safedata output (data/<variant>/*.parquet) or a folder of parquet shards; its quarantine.jsonl
-        # and clusters file are not published rows.
-        return sorted([*path.glob("data/**/*.parquet"), *path.glob("*.parquet")])
+        # A safedata output (its `default` config holds every row once; the other configs are views of it)
+        # or a folder of parquet shards; its quarantine.jsonl and clusters file are not published rows.
+        if (path / "data" / "default").is_dir():
+            return sorted((path / "data" / "default").glob("*.parquet"))
+        rows = [p for p in path.glob("data/**/*.parquet") if PREFERENCE_CONFIG not in p.parts]
+        return sorted([*rows, *path.glob("*.parquet")])
     return [path]
 
 
@@ -35,6 +39,11 @@ def load_published(paths: list[str], ctx: BuildContext) -> list[Record]:
                 df = pl.read_parquet(f) if f.suffix == ".parquet" else pl.read_ndjson(f)
             except Exception as e:  # polars raises several types for unreadable files
                 raise ctx.recipe_error(loc, f"cannot read {f}: {str(e).splitlines()[0]}") from None
+            if "user_prompt" in df.columns:  # safedata's own layout: TRL-safe names, attack as a struct
+                df = df.rename({"user_prompt": "prompt"})
+                if isinstance(df.schema.get("attack"), pl.Struct):
+                    attack = pl.col("attack").struct
+                    df = df.with_columns(attack.field("original_request"), attack.field("tactic"))
             if "prompt" not in df.columns:
                 raise ctx.recipe_error(loc, f"{f} has no `prompt` column")
             df = df.select([c for c in _COLUMNS if c in df.columns])

@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic import SecretStr
+
 from safedata.errors import SafedataError
 from safedata.filters.base import Sample, Verdict
 from safedata.filters.parts import PART_PATTERN, judged_parts, part_text
+from safedata.secrets import reveal
 
 CHUNK = 32  # inputs per request
 
@@ -24,14 +27,15 @@ class OpenAIModerationJudge:
         self,
         model: str = "omni-moderation-latest",
         base_url: str | None = None,
-        api_key: str | None = None,
+        api_key: SecretStr | str | None = None,
         parts: Sequence[str] = ("thought", "answer"),
         max_retries: int = 2,
     ) -> None:
         import openai
 
         self.model, self.parts = model, tuple(parts)
-        self.client = openai.OpenAI(base_url=base_url, api_key=api_key or "none", max_retries=max_retries)
+        key = reveal(api_key) or "none"
+        self.client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=max_retries)
 
     def _flag(self, texts: list[str]) -> list[Any]:
         import openai

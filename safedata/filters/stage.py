@@ -20,7 +20,8 @@ from safedata.filters.regenerate import regenerate
 from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.filters.safe_at_k import group_key, safe_at_k_report
 from safedata.pipeline import BuildContext
-from safedata.schemas.filter import Filter, Repair
+from safedata.preference.pairs import PairCollector, pair_counts
+from safedata.schemas.filter import Filter, Repair, default_backend
 from safedata.schemas.record import Record
 from safedata.schemas.teacher import TeacherSpec
 
@@ -47,16 +48,26 @@ class FiltersStage:
             self._engines[key] = build_teacher(spec, ctx)
         return self._engines[key]
 
+    @property
+    def backend(self) -> str:
+        return self.spec.backend or default_backend()
+
     def plan(self, ctx: BuildContext) -> str:
         judges = "".join(f" + {j.name}" for j in self.spec.judges)
         fix = f"; repair up to {self.repair.rounds} rounds" if self.repair else ""
-        return f"judge thought and answer ({self.spec.backend}{judges}){fix}; select {self.spec.selection}"
+        note = (
+            " (the learned backend needs the embed extra: pip install 'safedata[embed]')"
+            if self.spec.backend is None and self.backend == "heuristic"
+            else ""
+        )
+        return f"judge thought and answer ({self.backend}{judges}){fix}; select {self.spec.selection}{note}"
 
     def detectors(self, ctx: BuildContext) -> list[Detector]:
         def engine(spec: TeacherSpec | None) -> Teacher | None:
             return None if spec is None else self.engine(spec, ctx)
 
-        out = [make_detector(self.spec.backend, JudgeConfig(teacher=engine(self.spec.teacher)))]
+        options = {"judge_path": self.spec.judge_path, "embed": self.spec.embed}
+        out = [make_detector(self.backend, JudgeConfig(teacher=engine(self.spec.teacher), options=options))]
         for j in self.spec.judges:
             options: dict[str, Any] = {
                 k: v for k, v in (("model", j.model), ("base_url", j.base_url), ("api_key", j.api_key)) if v
@@ -76,6 +87,11 @@ class FiltersStage:
             ):
                 rec.labels = judged.labels
                 rec.judgements = {**judged.judgements, "failed": judged.failed}
+                for judge in judged.failed:  # listed in failed.jsonl beside the generation failures
+                    ctx.failed.append(
+                        {"stage": NAME, "id": rec.id, "judge": judge, "round": round_,
+                         "error": _error_of(judged.judgements[judge]), "prompt": rec.prompt[:200]}
+                    )  # fmt: skip
                 fired = ", ".join(p for p, v in judged.labels.items() if v) or "none"
                 rec.touched(NAME, "judged", f"round {round_}: {fired}")
             ctx.progress.advance(task, len(batch))
@@ -95,8 +111,14 @@ class FiltersStage:
         rounds: list[dict[str, Any]] = [{"round": 0, "detected": _count(judged, counted)}]
         initially = {id(r): set(flagged(r, counted)) for r in judged}
         kept = {id(r) for r in rows}
+        pairs = PairCollector(ctx.recipe.preference, ctx.recipe.seed) if ctx.recipe.preference else None
+        if pairs is not None:
+            pairs.before_repair(judged, lambda r: flagged(r, counted))
         if self.repair is not None:
             self.repair_rounds(judged, detectors, counted, kept, rounds, ctx)
+        if pairs is not None:
+            ctx.preference_pairs = pairs.pairs(judged, kept, lambda r: flagged(r, counted))
+            notes["preference"] = {"pairs": pair_counts(ctx.preference_pairs)}
         notes["rounds"] = rounds
         notes["patterns"] = _pattern_totals(judged, initially, kept, counted, rounds)
         survivors = [r for r in rows if id(r) in kept]
@@ -246,3 +268,11 @@ def _pattern_totals(
             "dropped": sum(1 for r in first if id(r) not in kept),
         }
     return out
+
+
+def _error_of(detail: dict[str, Any]) -> str:
+    """The first error a judge's verdict carries (per part or whole)."""
+    for value in (detail, *(v for v in detail.values() if isinstance(v, dict))):
+        if "error" in value:
+            return str(value["error"])[:200]
+    return "no usable verdict"

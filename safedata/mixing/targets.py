@@ -50,6 +50,14 @@ def plan_targets(cfg: Mix, available: dict[str, int]) -> tuple[dict[str, int], l
                 warnings.append(f"mix: asked for {want} {kind} rows, only {have} available; kept {have}")
         return targets, warnings
     ratio = {k: v for k, v in (cfg.ratio or {}).items() if v > 0}
+    missing = sorted(k for k in ratio if not available.get(k))
+    if missing:
+        # A ratio scales to its scarcest kind: with none of one kind, it keeps nothing at all.
+        warnings.append(
+            f"mix: ratio {ratio_text(ratio)} asks for {', '.join(missing)} rows but none reached the mix"
+            " (no source provides them, or every one was dropped): nothing can be kept at that ratio"
+        )
+        return {k: 0 for k in ratio}, warnings
     # The largest scale at which every kind still has enough rows.
     scale = min(available.get(k, 0) / r for k, r in ratio.items())
     limiting = min(ratio, key=lambda k: (available.get(k, 0) / ratio[k], k))

@@ -12,7 +12,10 @@ from typing import Any
 import yaml
 
 from safedata.filters.summary import card_section as filters_section
+from safedata.publish.columns import COLUMNS, PROMPT_COMPLETION
 from safedata.publish.notes import Table, tables
+from safedata.publish.student_preference import preference_section, student_section
+from safedata.publish.writer import DEFAULT, RESERVED
 
 WARNING = (
     "> **Content warning.** This dataset contains requests for harmful content (violence, self-harm, hate, "
@@ -47,12 +50,13 @@ def header(report: dict[str, Any]) -> dict[str, Any]:
         "pretty_name": report["recipe"],
         "configs": [
             {
-                "config_name": variant,
+                "config_name": config,
+                **({"default": True} if config == DEFAULT else {}),
                 # Exact shard names (they carry a content hash), not a glob: `load_dataset(folder, config)`
                 # keys its cache on this header, so a rebuild must change it or stale rows come back.
-                "data_files": [{"split": "train", "path": files}],
+                "data_files": [{"split": split, "path": paths} for split, paths in splits.items()],
             }
-            for variant, files in report["files"].items()
+            for config, splits in report["files"].items()
         ],
     }
 
@@ -113,29 +117,96 @@ def _validation(markdown: str) -> str:
 
 
 def _usage(report: dict[str, Any], repo: str | None) -> str:
-    first = next(iter(report["files"]), "template")
     where = repo or "path/to/this/folder"
-    configs = ", ".join(f"`{v}`" for v in report["files"]) or "none"
+    variants = ", ".join(f"`{c}`" for c in report["files"] if c not in RESERVED) or "none"
+    test = report.get("test_size") or 0
+    split = (
+        f"Splits: `train`, and `test` ({100 * test:g} % of the rows, held out by prompt: every sample and "
+        "variant of a prompt is on one side)."
+        if any("test" in s for s in report["files"].values())
+        else "Split: `train` (no rows held out)."
+    )
     return f"""## Usage
 
-Configs (one per variant): {configs}.
+Configs: `default` (the whole mix: every kind and variant, with `kind` and `variant` columns),
+`prompt_completion` (the same rows as TRL's conversational `prompt` and `completion`), and one per
+variant: {variants}. {split}
 
 ```python
 from datasets import load_dataset
-ds = load_dataset("{where}", "{first}", split="train")
+ds = load_dataset("{where}", split="train")  # the default config: the mix the recipe asked for
 ```
 
-Fine-tune with TRL (the `messages` column is a chat: user turn, then `<think>…</think>` and the answer):
+Fine-tune with TRL. `messages` trains as-is; the `prompt_completion` config puts the loss on the assistant
+turn only, under any chat template (`assistant_only_loss=True` on `messages` needs a template with
+`{{% generation %}}` markers):
 
 ```python
 from trl import SFTConfig, SFTTrainer
-trainer = SFTTrainer(
-    model="your/base-model",
-    train_dataset=ds,
-    args=SFTConfig(output_dir="sft", assistant_only_loss=True),
-)
-trainer.train()
-```"""
+ds = load_dataset("{where}", "prompt_completion", split="train")
+SFTTrainer(model="your/base-model", train_dataset=ds, args=SFTConfig(output_dir="sft")).train()
+```
+
+Check your base model's chat template first: R1-distill templates cut the `<think>` block out of assistant
+turns, so training through them loses the thought (`safedata validate` warns about it and tokenizes the
+assistant turn itself)."""
+
+
+def _columns(report: dict[str, Any]) -> str:
+    rows = [[f"`{name}`", text] for name, text in COLUMNS.items()]
+    body = md_table(Table("", ["column", "what it holds"], rows))
+    pc = ", ".join(f"`{c}`" for c in PROMPT_COMPLETION)
+    return (
+        f"## Columns\n\n{body}\n\nThe `prompt_completion` config has {pc} in place of `messages` and "
+        "`user_prompt`. No column is named like one TRL reads for itself (`prompt`, `completion`, `labels`, "
+        "`text`): `SFTTrainer` sees only the chat."
+    )
+
+
+def _sources(report: dict[str, Any]) -> str:
+    rows = [[f"`{s['id']}`", s["from"], s["license"]] for s in report.get("sources", [])]
+    head = ["source", "from", "license"]
+    note = "A build inherits its sources' terms: check them before you publish or train on this data."
+    return f"## Sources\n\n{md_table(Table('', head, rows))}\n\n{note}"
+
+
+LIMITATIONS = """## Intended use and limitations
+
+Intended use: supervised fine-tuning of reasoning models so that they refuse harmful requests with a
+sound thought, keep answering benign requests that merely sound sensitive, and keep their math reasoning.
+
+Not intended: any use of the harmful prompts other than training refusals or evaluating safety.
+
+Limitations:
+- Refusals and thoughts were written by templates or a teacher model and checked by automatic detectors
+  and judges, not by people; some flawed rows remain (see the filter figures above).
+- Harm categories, attack templates and prompts cover a fixed set of requests, in the card's languages
+  only; a model trained on them is not safe against everything.
+- Safety fine-tuning trades off against over-refusal and reasoning: measure both on your model
+  (`safedata validate`) before you rely on it."""
+
+CITATIONS = {
+    "lrm-safety-study": (
+        "How Should We Enhance the Safety of Large Reasoning Models: An Empirical Study",
+        "2505.15404",
+    ),
+    "safechain": ("SafeChain: Safety of Language Models with Long Chain-of-Thought Reasoning Capabilities",
+                  "2502.12025"),
+    "realsafe-r1": ("RealSafe-R1: Safety-Aligned DeepSeek-R1 without Compromising Reasoning Capability",
+                    "2504.10081"),
+}  # fmt: skip
+
+
+def _citation(report: dict[str, Any]) -> str:
+    entries = []
+    for key in report.get("methods", []):
+        title, arxiv = CITATIONS[key]
+        entries.append(
+            f"@misc{{{key.replace('-', '_')},\n  title = {{{title}}},\n  eprint = {{{arxiv}}},\n"
+            f"  archivePrefix = {{arXiv}},\n  url = {{https://arxiv.org/abs/{arxiv}}}\n}}"
+        )
+    body = "\n\n".join(entries)
+    return f"## Citation\n\nThis build used methods from these papers:\n\n```bibtex\n{body}\n```"
 
 
 def _teacher_usage(report: dict[str, Any]) -> str:
@@ -218,9 +289,7 @@ def render_card(
 {description}
 
 Every row has a `messages` column (user turn, then an assistant turn `<think>\\n…\\n</think>\\n\\nanswer`)
-that TRL's `SFTTrainer` trains on as-is, plus the prompt, reasoning and answer as separate columns,
-the row's kind, category, source, variant, pattern labels, judgements and provenance (which stage did
-what).""",
+that TRL's `SFTTrainer` trains on as-is, plus typed metadata columns (see Columns).""",
         ),
         block("variants", "## Variants\n\n" + _counts(final["variant"], "variant (config)")),
         block("composition", f"## Composition\n\n{report['rows']} rows in all.\n\n{composition}"),
@@ -228,7 +297,13 @@ what).""",
         *([block("filters", f)] if (f := filters_section(report)) else []),
         *([block("validation", _validation(validation))] if validation else []),
         block("models", f"## Models\n\n{models}\n\n{_teacher_usage(report)}"),
+        *([block("student", s)] if (s := student_section(report)) else []),
+        *([block("preference", p)] if (p := preference_section(report, repo)) else []),
         block("usage", _usage(report, repo)),
+        block("columns", _columns(report)),
+        block("sources", _sources(report)),
+        block("limitations", LIMITATIONS),
+        block("citation", _citation(report)),
         block(
             "recipe",
             f"""## Recipe

@@ -24,6 +24,7 @@ from safedata.publish import plots
 from safedata.publish.card import WARNING
 from safedata.publish.folder import BuildFolder
 from safedata.publish.notes import Table, tables
+from safedata.publish.writer import DEFAULT
 from safedata.text import TOKEN
 
 EXAMPLES_PER_VARIANT = 3
@@ -69,11 +70,13 @@ def _none(what: str) -> str:
 def _rows(folder: BuildFolder) -> Any:
     import polars as pl
 
-    shards = sorted((folder.path / "data").glob("*/*.parquet"))
-    cols = ["variant", "kind", "category", "prompt", "reasoning", "answer", "labels"]
+    # The `default` config holds every row once (the other configs are views of it).
+    splits = folder.report["files"].get(DEFAULT, {})
+    shards = [folder.path / p for paths in splits.values() for p in paths]
+    cols = ["variant", "kind", "category", "user_prompt", "reasoning", "answer", "pattern_labels"]
     if not shards:
         return pl.DataFrame({c: [] for c in cols}, schema=dict.fromkeys(cols, pl.String))
-    df = pl.concat([pl.read_parquet(p, columns=cols) for p in shards])
+    df = pl.concat([pl.read_parquet(p, columns=cols) for p in shards], how="diagonal_relaxed")
     return df.with_columns(
         thought_tokens=pl.col("reasoning").str.count_matches(TOKEN),
         answer_tokens=pl.col("answer").str.count_matches(TOKEN),
@@ -109,10 +112,10 @@ def _pattern_rates(df: Any) -> dict[str, dict[str, float]]:
     """pattern -> variant -> share of that variant's rows whose label fired."""
     fired: dict[str, dict[str, int]] = {}
     totals: dict[str, int] = {}
-    for variant, labels in zip(df["variant"].to_list(), df["labels"].to_list(), strict=True):
+    for variant, labels in zip(df["variant"].to_list(), df["pattern_labels"].to_list(), strict=True):
         totals[variant] = totals.get(variant, 0) + 1
-        if labels and labels != "{}":
-            for pattern, on in json.loads(labels).items():
+        for pattern, on in (labels or {}).items():
+            if on is not None:  # null: this row was never checked for the pattern
                 fired.setdefault(pattern, {}).setdefault(variant, 0)
                 fired[pattern][variant] += bool(on)
     return {p: {v: n / totals[v] for v, n in by.items()} for p, by in sorted(fired.items())}
@@ -218,7 +221,7 @@ def _examples(df: Any) -> str:
             thought = f"<details>{summary}<pre>{_e(r['reasoning'])}</pre></details>"
             rows.append(
                 f"<tr><td>{_e(r['kind'])}<br><span class='muted'>{_e(r['category'])}</span></td>"
-                f"<td><pre>{_e(r['prompt'][:1500])}</pre></td><td>{thought}<pre>{_e(r['answer'])}</pre></td></tr>"
+                f"<td><pre>{_e(r['user_prompt'][:1500])}</pre></td><td>{thought}<pre>{_e(r['answer'])}</pre></td></tr>"
             )
         out.append(
             f"<h3>{_e(variant)}</h3><table><tr><th>kind</th><th>prompt</th><th>thought and answer</th></tr>"
@@ -234,10 +237,9 @@ def render_html(folder: BuildFolder) -> str:
     final = report["final"]
     cards = [
         ("rows", report["rows"]),
-        ("variants", len(report["files"])),
+        ("variants", len(final["variant"])),
         ("quarantined", report["quarantined"]),
-    ]
-    cards.append(("build seconds", report.get("seconds", "?")))
+    ]  # no build time: the page goes to the Hub with the card, and an identical rebuild must not change it
     summary = '<div class="cards">' + "".join(
         f'<div class="card"><b>{_e(v)}</b>{_e(k)}</div>' for k, v in cards
     )

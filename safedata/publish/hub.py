@@ -1,7 +1,8 @@
 """`safedata push`: upload a build folder to a Hub dataset repo with huggingface_hub.
 
-- What goes up: every variant's parquet shards (`data/<variant>/…`, one config each, as the card's YAML
-  says), the card (README.md re-rendered with the repo id, merged with the one on the Hub: card_merge.py),
+- What goes up: every config's parquet shards (`data/<config>/…`: default, prompt_completion, variants;
+  as the card's YAML says), the card (README.md re-rendered with the repo id, merged with the one on the Hub:
+  card_merge.py),
   recipe.yaml (secrets were never written resolved), build_report.json and report.html. Not quarantine.jsonl
   (raw bad input) nor caches.
 - Only what differs from the Hub goes up: local files are hashed (sha256 for LFS files, the git blob id
@@ -39,7 +40,7 @@ EXTRA_FILES = ("build_report.json", "recipe.yaml", "report.html")
 _REPO_ID = re.compile(REPO_ID)
 _CHUNK = 8 << 20
 # Shards as writer.py names them; only these are ever deleted from the Hub (other files there are the user's).
-_SHARD = re.compile(r"^data/[^/]+/train-\d{5}-of-\d{5}(-[0-9a-f]+)?\.parquet$")
+_SHARD = re.compile(r"^data/[^/]+/(train|test)-\d{5}-of-\d{5}(-[0-9a-f]+)?\.parquet$")
 
 
 @dataclass

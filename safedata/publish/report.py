@@ -6,6 +6,7 @@ from collections import Counter
 from typing import Any
 
 from safedata.pipeline import BuildContext
+from safedata.schemas.recipe import Recipe
 from safedata.schemas.record import Record
 
 
@@ -75,8 +76,40 @@ def _num(v: float) -> float | int:
     return round(v, 4) if isinstance(v, float) else v
 
 
+def sources(recipe: Recipe) -> list[dict[str, str]]:
+    """Each source, where it came from and its license (as the recipe gives it): listed in the card."""
+    from safedata.schemas.sources import SeedsSource
+    from safedata.sources.stage import source_id
+
+    out = []
+    for spec in recipe.sources:
+        seeds = isinstance(spec, SeedsSource)
+        where = f"safedata's bundled `{spec.set}` seeds" if seeds else getattr(spec, "path", "")
+        # The bundled seeds were written for safedata and ship under its license.
+        license_ = spec.license or ("apache-2.0" if seeds else "not given in the recipe")
+        out.append({"id": source_id(spec), "from": str(where), "license": license_})
+    return out
+
+
+def methods(recipe: Recipe) -> list[str]:
+    """Papers whose methods this build used (keys of card.CITATIONS), for the card's citation block."""
+    used = ["lrm-safety-study"]  # failure patterns, template/no-CoT variants, the safety/math mix
+    teacher = getattr(recipe, "teacher", None)
+    flt = recipe.filter
+    judges = [j.name for j in flt.judges] if flt is not None else []
+    if (
+        (flt is not None and flt.selection == "all_safe_then_pick_one")
+        or "rs_match" in judges
+        or getattr(teacher, "decoding", "normal") != "normal"
+    ):
+        used.append("safechain")
+    if getattr(teacher, "guidelines", None) == "realsafe":
+        used.append("realsafe-r1")
+    return used
+
+
 def build_report(
-    ctx: BuildContext, records: list[Record], files: dict[str, list[str]], seconds: float
+    ctx: BuildContext, records: list[Record], files: dict[str, dict[str, list[str]]], seconds: float
 ) -> dict[str, Any]:
     teacher = getattr(ctx.recipe, "teacher", None)  # the teacher section comes with the generation stage
     stages = [s.to_dict() for s in ctx.stats.values()]
@@ -89,6 +122,9 @@ def build_report(
         "language": ctx.recipe.output.language,
         "teacher": f"{teacher.engine} / {getattr(teacher, 'model', '?')}" if teacher is not None else None,
         "output_dir": str(ctx.out_dir),
+        "sources": sources(ctx.recipe),
+        "methods": methods(ctx.recipe),
+        "test_size": ctx.recipe.output.test_size,
         "seconds": round(seconds, 2),
         "rows": len(records),
         "quarantined": len(ctx.quarantined),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 
 from safedata.filters.patterns import PATTERNS
 from safedata.schemas.sources import NamedItem, Strict
@@ -15,7 +15,14 @@ PatternName = Literal[PATTERNS]  # type: ignore[valid-type]  # one list of names
 Action = Literal["regenerate", "to_template", "drop"]
 
 
-BACKENDS = ("heuristic", "llm")  # detectors that label every pattern; the rest of the registry are judges
+BACKENDS = ("heuristic", "learned", "llm")  # detectors that label every pattern; the rest are judges
+
+
+def default_backend() -> str:
+    """`learned` when the embed extra is installed (its heads train with scikit-learn), else `heuristic`."""
+    from importlib.util import find_spec
+
+    return "learned" if find_spec("sentence_transformers") and find_spec("sklearn") else "heuristic"
 
 
 class JudgeSpec(NamedItem):
@@ -25,7 +32,7 @@ class JudgeSpec(NamedItem):
     )
     model: str | None = Field(None, description="openai_moderation: model name.")
     base_url: str | None = Field(None, description="openai_moderation: endpoint (default: OpenAI).")
-    api_key: str | None = Field(None, description="openai_moderation: key, e.g. ${OPENAI_API_KEY}.")
+    api_key: SecretStr | None = Field(None, description="openai_moderation: key, e.g. ${OPENAI_API_KEY}.")
     teacher: TeacherSpec | None = Field(
         None,
         description="Engine serving this judge's model (llama_guard, wildguard, qwen3guard); default: "
@@ -50,8 +57,17 @@ class JudgeSpec(NamedItem):
 
 
 class Filter(Strict):
-    backend: Literal[BACKENDS] = Field(  # type: ignore[valid-type]
-        "heuristic", description="heuristic: offline cues; llm: a judge prompt sent through a teacher engine."
+    backend: Literal[BACKENDS] | None = Field(  # type: ignore[valid-type]
+        None,
+        description="learned: segment classifiers + rules, offline (default with the embed extra); "
+        "heuristic: offline cues (the default without it); llm: a judge prompt sent through an engine.",
+    )
+    judge_path: str | None = Field(
+        None,
+        description="learned: a judge folder written by `safedata judge distill` (default: built-in heads).",
+    )
+    embed: bool = Field(
+        False, description="learned: also run the embedding stage on segments it is unsure about (slower)."
     )
     judges: list[JudgeSpec] = Field(
         default_factory=list, description="Safety judges for unsafe_thought / unsafe_answer."

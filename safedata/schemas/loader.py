@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 from dataclasses import dataclass, field
@@ -13,6 +14,7 @@ from pydantic import ValidationError
 
 from safedata.errors import RecipeError
 from safedata.schemas.recipe import Recipe
+from safedata.secrets import MIN_CHARS, Secrets, is_secret, scrub
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # Discriminator tags pydantic puts in error locations (`sources.0.file.path`); users never write them.
@@ -27,7 +29,7 @@ class LoadedRecipe:
     raw: dict[str, Any]  # as written, `${VAR}` left in place: safe to publish
     lines: dict[YamlPath, int] = field(default_factory=dict)
     path: Path | None = None
-    secrets: set[str] = field(default_factory=set)  # resolved values, scrubbed from anything we write
+    secrets: Secrets = field(default_factory=Secrets)  # resolved values, scrubbed from anything we write
 
     def line_of(self, loc: YamlPath) -> int | None:
         return nearest_line(self.lines, loc)
@@ -53,6 +55,12 @@ def _line_map(node: yaml.Node, prefix: YamlPath, out: dict[YamlPath, int]) -> No
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             path = (*prefix, key.value)
+            if path in out and key.value != "<<":  # YAML readers keep the last silently; a recipe says so
+                raise RecipeError(
+                    f"duplicate key `{key.value}` (first at line {out[path]}): the second would replace it",
+                    format_path(path),
+                    key.start_mark.line + 1,
+                )
             _line_map(value, path, out)
             out[path] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
@@ -65,22 +73,91 @@ def _interpolate(value: Any, loc: YamlPath, secrets: set[str], lines: dict[YamlP
         return {k: _interpolate(v, (*loc, k), secrets, lines) for k, v in value.items()}
     if isinstance(value, list):
         return [_interpolate(v, (*loc, i), secrets, lines) for i, v in enumerate(value)]
-    if isinstance(value, str) and "${" in value:
+    if not isinstance(value, str):
+        return value
+    key_field = bool(loc) and loc[-1] == "api_key"
 
-        def sub(m: re.Match[str]) -> str:
-            name = m.group(1)
-            if name not in os.environ:
-                raise RecipeError(f"environment variable {name} is not set", format_path(loc), lines.get(loc))
-            if os.environ[name]:
-                secrets.add(os.environ[name])
-            return os.environ[name]
+    def sub(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in os.environ:
+            raise RecipeError(f"environment variable {name} is not set", format_path(loc), lines.get(loc))
+        if not os.environ[name]:  # an empty key or URL would only fail later, far from its cause
+            raise RecipeError(f"environment variable {name} is empty", format_path(loc), lines.get(loc))
+        if is_secret(os.environ[name]):
+            secrets.add(os.environ[name])
+        elif key_field:
+            _weak_key(f"${{{name}}}", loc, lines)
+        return os.environ[name]
 
-        return _ENV.sub(sub, value)
-    return value
+    resolved = _ENV.sub(sub, value)
+    if key_field and resolved == value:  # a key written into the recipe itself
+        if not is_secret(value):
+            _weak_key("the value", loc, lines)
+        secrets.add(value)
+    return resolved
+
+
+def _weak_key(what: str, loc: YamlPath, lines: dict[YamlPath, int]) -> None:
+    # Too short or a placeholder: not a key, and too common to scrub from the data without corrupting it.
+    raise RecipeError(
+        f"{what} is too short or too common to be an API key (at least {MIN_CHARS} characters):"
+        " pass a real key, or leave api_key out for a server that needs none",
+        format_path(loc),
+        lines.get(loc),
+    )
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> YamlPath:
     return tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
+
+
+MAX_ERRORS = 10
+
+
+def _known_keys() -> list[str]:
+    """Every key any recipe section takes (for "did you mean")."""
+    keys: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            keys.update(node.get("properties", {}))
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(Recipe.model_json_schema())
+    return sorted(keys)
+
+
+def _one_error(err: Any, lines: dict[YamlPath, int]) -> RecipeError:
+    loc = _clean_loc(err["loc"])
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        close = difflib.get_close_matches(str(loc[-1]), _known_keys(), n=1, cutoff=0.75)
+        msg = f"unknown key `{loc[-1]}`" + (f" (did you mean `{close[0]}`?)" if close else "")
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    elif err["type"] in ("literal_error", "enum") and "input" in err:
+        msg = f"{msg} (got {err['input']!r})"
+    # A message may quote the value it rejects: a resolved secret among them.
+    return RecipeError(scrub(msg), format_path(loc), nearest_line(lines, loc))
+
+
+def _recipe_errors(e: ValidationError, lines: dict[YamlPath, int]) -> RecipeError:
+    """Every problem at once (up to MAX_ERRORS), one per line, in file order."""
+    found = [_one_error(err, lines) for err in e.errors()]
+    found = sorted({str(x): x for x in found}.values(), key=lambda x: x.line or 0)
+    if len(found) == 1:
+        return found[0]
+    text = "\n".join(str(x) for x in found[:MAX_ERRORS])
+    if len(found) > MAX_ERRORS:
+        text += f"\n... and {len(found) - MAX_ERRORS} more"
+    first = found[0]
+    error = RecipeError(first.message, first.path, first.line)
+    error.args = (f"{len(found)} problems in the recipe:\n{text}",)
+    return error
 
 
 def parse_recipe(text: str, path: Path | None = None, out_dir: str | None = None) -> LoadedRecipe:
@@ -95,25 +172,16 @@ def parse_recipe(text: str, path: Path | None = None, out_dir: str | None = None
         raise RecipeError("a recipe must be a YAML mapping of sections", "", 1)
     lines: dict[YamlPath, int] = {}
     _line_map(node, (), lines)
-    secrets: set[str] = set()
-    data = _interpolate(raw, (), secrets, lines)
+    resolved: set[str] = set()
+    data = _interpolate(raw, (), resolved, lines)
+    secrets = Secrets(resolved)
     if out_dir is not None:
         data.setdefault("output", {})
         data["output"] = {**(data["output"] or {}), "dir": out_dir}
     try:
         recipe = Recipe.model_validate(data)
     except ValidationError as e:
-        err = e.errors()[0]
-        loc = _clean_loc(err["loc"])
-        msg = err["msg"].removeprefix("Value error, ")
-        if err["type"] == "extra_forbidden":
-            msg = f"unknown key `{loc[-1]}`"
-        elif err["type"] == "missing":
-            msg = "required key is missing"
-        elif err["type"] in ("literal_error", "enum") and "input" in err:
-            msg = f"{msg} (got {err['input']!r})"
-        more = f" (+{len(e.errors()) - 1} more)" if len(e.errors()) > 1 else ""
-        raise RecipeError(msg + more, format_path(loc), nearest_line(lines, loc)) from None
+        raise _recipe_errors(e, lines) from None
     return LoadedRecipe(recipe=recipe, raw=raw, lines=lines, path=path, secrets=secrets)
 
 

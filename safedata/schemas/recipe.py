@@ -13,12 +13,14 @@ from safedata.schemas.dedup import Dedup
 from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.mix import Mix
 from safedata.schemas.output import Output
+from safedata.schemas.preference import Preference
+from safedata.schemas.probe import Probe
 from safedata.schemas.publish import Publish
 from safedata.schemas.sources import Source, Strict
 from safedata.schemas.target import Target
 from safedata.schemas.teacher import TeacherSpec
 from safedata.schemas.validate import ValidateSection
-from safedata.schemas.variants import Variant
+from safedata.schemas.variants import STUDENT, Variant
 
 
 class Recipe(Strict):
@@ -30,8 +32,19 @@ class Recipe(Strict):
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
     teacher: TeacherSpec | None = Field(None, description="The model that writes teacher variants.")
+    student: TeacherSpec | None = Field(
+        None,
+        description="The model being trained, as an engine: writes `student` / `student_rewrite` variants "
+        "and answers `probe:`.",
+    )
+    probe: Probe | None = Field(
+        None, description="Keep only the prompts the student fails (asked K times, judged by the filters)."
+    )
     filter: Filter | None = Field(None, description="Detect failure patterns; select samples.")
     repair: Repair | None = Field(None, description="Repair or drop flagged samples (needs `filter`).")
+    preference: Preference | None = Field(
+        None, description="Write a `preference` config of (prompt, chosen, rejected) pairs for DPO."
+    )
     dedup: Dedup | None = Field(None, description="Exact / MinHash / semantic dedup within each variant.")
     decontaminate: Decontaminate | None = Field(None, description="Drop rows that overlap evaluation sets.")
     mix: Mix | None = Field(
@@ -54,6 +67,22 @@ class Recipe(Strict):
         needy = [v.name for v in self.variants if v.teacher]
         if needy and self.teacher is None:
             raise ValueError(f"variants {needy} are written by a teacher: add a `teacher:` section")
+        return self
+
+    @model_validator(mode="after")
+    def _student_has_what_it_needs(self) -> Recipe:
+        students = [v.name for v in self.variants if v.name in STUDENT]
+        if (students or self.probe is not None) and self.student is None:
+            what = f"variants {students}" if students else "`probe`"
+            raise ValueError(f"{what} ask the model being trained: add a `student:` section")
+        if self.student is not None and self.student.decoding != "normal":
+            raise ValueError("`student.decoding` must be normal: `student` pre-fills its own safety primer")
+        names = {v.name for v in self.variants} | {"imported"}
+        for v in self.variants:
+            if v.name == "student_rewrite" and v.of not in names:
+                raise ValueError(f"`student_rewrite` rewrites the `{v.of}` variant: add it to `variants`")
+        if self.preference is not None and self.filter is None:
+            raise ValueError("`preference` pairs come from the filters' judgements: add a `filter:` section")
         return self
 
     @model_validator(mode="after")

@@ -20,11 +20,14 @@ class Provenance(BaseModel):
 
 
 class TeacherInfo(BaseModel):
+    """Which model wrote a sample: the recipe's `teacher:` or its `student:` (the model being trained)."""
+
     engine: str
     model: str
     params: dict[str, Any] = Field(default_factory=dict)
     guidelines: str = "default"
     decoding: str = "normal"
+    role: Literal["teacher", "student"] = "teacher"
 
 
 class Usage(BaseModel):
@@ -98,3 +101,13 @@ def record_id(source: str, prompt: str, variant: str | None, sample_index: int) 
     """Stable across runs and machines: hash of what makes a sample unique."""
     key = "\x1f".join([source, prompt, variant or "", str(sample_index)])
     return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def make_ids_unique(records: list[Record]) -> None:
+    """The same prompt twice in a source gives the same id; the later copies get `-2`, `-3`, ... in order."""
+    seen: dict[str, int] = {}
+    for rec in records:
+        n = seen.get(rec.id, 0) + 1
+        seen[rec.id] = n
+        if n > 1:
+            rec.id = f"{rec.id}-{n}"

@@ -7,6 +7,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from safedata.schemas.licenses import check_license
 from safedata.schemas.record import Kind
 
 FileFormat = Literal["jsonl", "json", "csv", "parquet"]
@@ -62,6 +63,12 @@ class SourceBase(Strict):
     sample: int | None = Field(None, ge=1, description="Draw N rows at random (seeded) before `limit`.")
     seed: int | None = Field(None, description="Sampling seed; defaults to the recipe seed.")
     max_prompt_chars: int = Field(20_000, ge=1, description="Longer prompts are quarantined.")
+    license: str | None = Field(None, description="The source's license (a Hub id), listed in the card.")
+
+    @field_validator("license")
+    @classmethod
+    def _hub_license(cls, v: str | None) -> str | None:
+        return None if v is None else check_license(v)
 
 
 class LocalFile(Strict):

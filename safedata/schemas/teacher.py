@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from safedata.schemas.sources import Strict
 
@@ -95,7 +95,7 @@ class TeacherBase(Strict):
 class OpenAITeacher(TeacherBase):
     engine: Literal["openai"]
     base_url: str = Field(description="OpenAI-compatible endpoint, e.g. https://api.deepseek.com/v1.")
-    api_key: str | None = Field(None, description="Use `${ENV_VAR}`; never stored in the output.")
+    api_key: SecretStr | None = Field(None, description="Use `${ENV_VAR}`; never stored in the output.")
     max_concurrency: int = Field(64, ge=1, le=4096, description="Requests kept in flight.")
     requests_per_minute: int | None = Field(None, ge=1)
     tokens_per_minute: int | None = Field(None, ge=1, description="Estimated from max_tokens per request.")

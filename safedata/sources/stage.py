@@ -11,7 +11,7 @@ from safedata.schemas.record import Record
 from safedata.schemas.sources import FieldMap, SeedsSource, SourceBase
 from safedata.sources import READERS
 from safedata.sources.seeds import field_map as seed_field_map
-from safedata.text import solution_to_trace, split_think
+from safedata.text import solution_to_trace, split_think, unencodable
 
 NAME = "sources"
 
@@ -84,6 +84,10 @@ def _text(row: dict[str, Any], col: str | None) -> str | None:
 
 def to_record(row: dict[str, Any], spec: SourceBase, sid: str) -> Record | str:
     """The record for a row, or the reason it must be quarantined."""
+    for column, value in row.items():
+        if isinstance(value, str) and (at := unencodable(value)) is not None:
+            # Before it reaches a request or the cache: nothing downstream could write this text.
+            return f"unencodable text: lone surrogate in column {column!r} at character {at}"
     fm = _fields(spec)
     prompt = row.get(fm.prompt)
     if prompt is None:
@@ -141,5 +145,10 @@ def load_source(i: int, spec: SourceBase, ctx: BuildContext) -> Iterator[Record]
 
 
 def _preview(row: dict[str, Any]) -> dict[str, Any]:
-    # Quarantine keeps enough of the row to find and fix it, not whole documents.
-    return {k: (v[:500] if isinstance(v, str) else repr(v)[:200]) for k, v in row.items()}
+    # Quarantine keeps enough of the row to find and fix it, not whole documents; a lone surrogate is shown
+    # as its escape (`\ud800`) so the quarantine file itself can be written.
+    return {k: _writable(v[:500] if isinstance(v, str) else repr(v)[:200]) for k, v in row.items()}
+
+
+def _writable(text: str) -> str:
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")

@@ -20,6 +20,10 @@ NAME = "safedata_varlen"
 # Keyword arguments for torch's varlen_attn, which changed between releases: 2.10 takes `is_causal`, 2.11
 # `window_size` and `scale`, 2.12+ also `enable_gqa`. Filled in by register().
 _FLASH: set[str] = set()
+# Whether grouped-query k/v (fewer heads than q) go to the flash kernel as they are, without the group-fold
+# repeat: varlen_attn's `enable_gqa` (torch >= 2.12), or else the flash ops themselves (GQAFlash), once a
+# probe found them equal to the repeated path. Filled in by register() on CUDA.
+_GQA: dict[str, bool] = {}
 
 
 def register() -> None:
@@ -36,6 +40,7 @@ def register() -> None:
                 f"--attn varlen needs torch >= 2.10 on CUDA (this is {torch.__version__}); use --attn sdpa"
             ) from None
         _FLASH.update(inspect.signature(varlen_attn).parameters)
+        _GQA["native"] = "enable_gqa" in _FLASH or _aten_gqa_works()
     AttentionInterface.register(NAME, varlen_attention)
 
 
@@ -111,6 +116,9 @@ def _flash(
     if groups > 1:
         if "enable_gqa" in _FLASH:
             kw["enable_gqa"] = True
+        elif _GQA.get("native"):
+            out = GQAFlash.apply(q, k, v, cu, max_len, scale)
+            return out if autocast else out.to(dtype)
         else:
             k, v = k.repeat_interleave(groups, 1), v.repeat_interleave(groups, 1)
     if "scale" in _FLASH:
@@ -119,3 +127,54 @@ def _flash(
         q = q * (scale * q.shape[-1] ** 0.5)
     out = varlen_attn(q, k, v, cu, cu, max_len, max_len, **kw)
     return out if autocast else out.to(dtype)  # o_proj runs under the same autocast
+
+
+class GQAFlash(torch.autograd.Function):
+    """Causal varlen flash attention straight on torch's flash ops, which take k/v with fewer heads than q
+    (the kernel maps each query head to its group's k/v head): no 7x copy of k and v for Qwen2.5-0.5B.
+    torch < 2.12's varlen_attn refuses such shapes, although its kernels accept them."""
+
+    @staticmethod
+    def forward(  # type: ignore[override]
+        ctx: Any, q: torch.Tensor, k: torch.Tensor, v: torch.Tensor, cu: torch.Tensor, n: int, scale: float
+    ) -> torch.Tensor:
+        out, lse, seed, offset, _ = torch.ops.aten._flash_attention_forward(
+            q, k, v, cu, cu, n, n, 0.0, True, False, scale=scale
+        )
+        ctx.save_for_backward(q, k, v, out, lse, cu, seed, offset)
+        ctx.max_len, ctx.scale = n, scale
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor | None, ...]:  # type: ignore[override]
+        q, k, v, out, lse, cu, seed, offset = ctx.saved_tensors
+        dq, dk, dv = torch.ops.aten._flash_attention_backward(
+            grad.contiguous(), q, k, v, out, lse, cu, cu, ctx.max_len, ctx.max_len, 0.0, True, seed, offset,
+            scale=ctx.scale,
+        )  # fmt: skip
+        return dq, dk, dv, None, None, None
+
+
+def _aten_gqa_works() -> bool:
+    """One small forward and backward both ways: GQAFlash must match the repeated-k/v varlen kernel."""
+    from torch.nn.attention.varlen import varlen_attn
+
+    gen = torch.Generator(device="cuda").manual_seed(0)
+    cu = torch.tensor([0, 40, 100, 128], dtype=torch.int32, device="cuda")
+
+    def rand(heads: int) -> torch.Tensor:
+        x = torch.randn(128, heads, 64, device="cuda", generator=gen, dtype=torch.bfloat16)
+        return x.requires_grad_()
+
+    q, k, v = rand(8), rand(2), rand(2)
+    kw: dict[str, Any] = {"is_causal": True} if "is_causal" in _FLASH else {"window_size": (-1, 0)}
+    try:
+        native = GQAFlash.apply(q, k, v, cu, 60, 0.125)
+        native_grads = torch.autograd.grad(native.float().square().sum(), (q, k, v))
+        k4, v4 = k.repeat_interleave(4, 1), v.repeat_interleave(4, 1)
+        ref = varlen_attn(q, k4, v4, cu, cu, 60, 60, **kw)
+        ref_grads = torch.autograd.grad(ref.float().square().sum(), (q, k, v))
+    except RuntimeError:
+        return False
+    pairs = [(native, ref), *zip(native_grads, ref_grads, strict=True)]
+    return all(torch.allclose(a.float(), b.float(), atol=2e-2, rtol=2e-2) for a, b in pairs)

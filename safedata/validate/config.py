@@ -30,15 +30,14 @@ class ValidateConfig:
     batch_size: int = 64  # examples per micro-batch per device, packed into one padding-free row
     grad_accum: int = 1  # effective batch = batch_size * grad_accum * world size
     # A micro-batch over this many tokens is cut into more accumulation passes (same effective batch), so
-    # long traces fit in memory while short ones still fill the GPU. None: never cut.
-    micro_tokens: int | None = 8192
+    # long traces fit in memory while short ones still fill the GPU. None: sized to the free memory (auto.py)
+    micro_tokens: int | None = None
     warmup_ratio: float = 0.03
     weight_decay: float = 0.0
     grad_ckpt: bool = False
-    compile: bool = False
-    bf16_weights: bool = (
-        False  # bf16 weights + fp32 master copies in the optimizer (master.py); else autocast
-    )
+    # None: auto.py decides (compile when it pays for itself; bf16 weights in one CUDA process).
+    compile: bool | None = None
+    bf16_weights: bool | None = None  # bf16 weights + fp32 master copies in the optimizer (master.py)
     # packed: one padding-free row per micro-batch (per-document mask); padded: length-sorted rows, plain
     # causal attention, no mask. On an H100 packed gave more real tokens/s (bench/RESULTS.md).
     batching: str = "packed"
@@ -50,6 +49,9 @@ class ValidateConfig:
     seed: int = 0
     variants: list[str] = field(default_factory=list)  # empty: every variant in the build
     max_steps: int | None = None
+    # Train with TRL's DPOTrainer on the build's `preference` config instead of SFT (validate/dpo.py).
+    dpo: bool = False
+    beta: float = 0.1  # DPO's KL weight
     # Evaluation.
     evals: list[EvalSet] = field(default_factory=list)  # empty: held-out prompts of the build
     heldout: float = 0.1  # share of each kind's prompts kept out of training for the default evals
@@ -61,9 +63,11 @@ class ValidateConfig:
     )
     top_p: float = 1.0
     max_new_tokens: int = 512
-    gen_batch_size: int = 256
+    gen_batch_size: int | None = None  # None: the largest batch whose KV cache fits (auto.py)
     static_cache: bool = False  # hf decoder only
-    decoder: str = "fast"  # fast: decode.py (Qwen2/Llama; other models fall back to hf) | hf: generate
+    # auto: vllm when importable in one CUDA process, else fast | vllm | fast: decode.py (Qwen2/Llama; other
+    # models fall back to hf) | hf: transformers' generate
+    decoder: str = "auto"
     skip_base_eval: bool = False
     save_model: bool = False
 
@@ -97,7 +101,8 @@ class ValidateConfig:
             "gen_batch_size",
         )
         for name in positive:
-            if getattr(self, name) <= 0:
+            value = getattr(self, name)
+            if value is not None and value <= 0:
                 raise SafedataError(f"--{name.replace('_', '-')} must be > 0")
 
 
@@ -139,4 +144,4 @@ def resolve(out_dir: Path, overrides: dict[str, Any]) -> ValidateConfig:
 DECODINGS = ("normal", "zerothink", "lessthink")
 BATCHINGS = ("packed", "padded")
 ATTENTIONS = ("varlen", "sdpa", "flex_attention", "eager")
-DECODERS = ("fast", "hf")
+DECODERS = ("auto", "vllm", "fast", "hf")

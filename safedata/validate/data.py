@@ -16,22 +16,34 @@ IGNORE = -100
 
 
 def read_build(out_dir: Path, variants: list[str]) -> list[dict[str, Any]]:
-    """Every row of data/<variant>/*.parquet (pyarrow only: GPU nodes may lack polars and datasets)."""
+    """Rows of the build's `default` config, every split (pyarrow only: GPU nodes may lack datasets).
+
+    The shards are the ones build_report.json names, so a rebuild being written beside them is never read.
+    Each row also gets `prompt` (the user turn) and `tactic`, which the held-out eval sets use.
+    """
     import pyarrow.parquet as pq
 
-    data = out_dir / "data"
-    if not data.is_dir():
-        raise SafedataError(f"{out_dir} has no data/ folder: is it a build's output folder?")
-    found = sorted(p.name for p in data.iterdir() if p.is_dir())
+    from safedata.inspect import read_report
+    from safedata.publish.writer import DEFAULT
+
+    splits = read_report(out_dir).get("files", {}).get(DEFAULT)
+    if not isinstance(splits, dict):
+        raise SafedataError(f"{out_dir} has no `{DEFAULT}` config: rebuild it with this safedata version")
+    rows: list[dict[str, Any]] = []
+    for split, shards in splits.items():
+        for shard in shards:
+            for r in pq.read_table(out_dir / shard).to_pylist():
+                attack = r.get("attack") or {}
+                rows.append(
+                    {**r, "prompt": r["user_prompt"], "tactic": attack.get("tactic") or "", "split": split}
+                )
+    found = sorted({r["variant"] for r in rows})
     missing = [v for v in variants if v not in found]
     if missing:
         raise SafedataError(f"variant(s) {missing} not in the build; it has {found}")
-    rows: list[dict[str, Any]] = []
-    for variant in variants or found:
-        for shard in sorted((data / variant).glob("*.parquet")):
-            rows += pq.read_table(shard).to_pylist()
+    rows = [r for r in rows if not variants or r["variant"] in variants]
     if not rows:
-        raise SafedataError(f"no rows in {data}")
+        raise SafedataError(f"no rows in {out_dir}")
     return rows
 
 
@@ -141,9 +153,21 @@ def pack(examples: list[Example], pad_id: int, mode: str = "packed", multiple: i
 
 
 def schedule(
-    examples: list[Example], batch_size: int, grad_accum: int, world: int, epochs: float, seed: int
+    examples: list[Example],
+    batch_size: int,
+    grad_accum: int,
+    world: int,
+    epochs: float,
+    seed: int,
+    mode: str = "packed",
 ) -> list[list[list[Example]]]:
-    """Optimizer steps, each a list of per-rank micro-batch example groups: steps[s][m * world + r]."""
+    """Optimizer steps, each a list of per-rank micro-batch example groups: steps[s][m * world + r].
+
+    `padded`: a step's examples sorted by length, similar lengths in a micro-batch (little padding).
+    `packed` (no padding to save): dealt out in length order, one to each group in turn, so every group,
+    and so every rank, gets about the same number of tokens; cut by length instead, the rank with the long
+    examples kept the others waiting at every all-reduce (1.23x on 2 GPUs, bench/RESULTS.md).
+    """
     per_step = batch_size * grad_accum * world
     order: list[Example] = []
     rng = random.Random(seed)
@@ -159,8 +183,12 @@ def schedule(
     steps = []
     for s in range(0, len(order), per_step):
         chunk = order[s : s + per_step]
-        chunk.sort(key=lambda e: len(e.ids))  # similar lengths share a micro-batch: little padding
-        groups = [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+        chunk.sort(key=lambda e: len(e.ids))
+        n = -(-len(chunk) // batch_size)
+        if mode == "padded":
+            groups = [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+        else:
+            groups = [chunk[g::n] for g in range(n)]
         # Every rank needs at least one micro-batch per step, or the gradient all-reduce would wait forever.
         if len(groups) >= world:
             steps.append(groups)

@@ -45,6 +45,25 @@ def gather(d: Dist, items: list[Any]) -> list[Any]:
     return [x for part in parts for x in part]
 
 
+def shard(d: Dist, items: list[Any]) -> list[Any]:
+    """This rank's share of `items`: every world-th item, starting at its rank."""
+    return items[d.rank :: d.world]
+
+
+def unshard(d: Dist, mine: list[Any]) -> list[Any] | None:
+    """Every rank's `shard` back in the original order, on rank 0; None on the other ranks."""
+    if d.world == 1:
+        return mine
+    import torch
+
+    parts: list[Any] | None = [None] * d.world if d.main else None
+    torch.distributed.gather_object(mine, parts, dst=0)
+    if parts is None:
+        return None
+    # Item i went to rank i % world, at position i // world.
+    return [part[i] for i in range(max(len(p) for p in parts)) for part in parts if i < len(part)]
+
+
 def barrier(d: Dist) -> None:
     if d.world > 1:
         import torch

@@ -17,6 +17,7 @@ class GenStats:
     new_tokens: int = 0
     seconds: float = 0.0
     decoder: str = "hf"  # the decoder that ran
+    batch_size: int = 0  # rows decoded together, as given or as auto.gen_batch chose
 
     @property
     def tokens_per_s(self) -> float:
@@ -32,7 +33,7 @@ def generate(
     max_new_tokens: int,
     temperature: float,
     top_p: float,
-    batch_size: int,
+    batch_size: int | None,
     device: str,
     seed: int = 0,
     cache: str | None = None,
@@ -44,7 +45,7 @@ def generate(
 
     `prefill` starts the assistant turn (ZeroThink / LessThink); it is part of each returned completion, so
     the scorer sees the whole thought. A template whose generation prompt already opens `<think>` gets only
-    the rest of the prefill.
+    the rest of the prefill. `batch_size` None: the largest batch whose KV cache fits (auto.gen_batch).
     """
     import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
@@ -52,19 +53,12 @@ def generate(
     from safedata.validate import decode
 
     fast = decoder == "fast" and decode.supports(model)
-    texts = [
-        tokenizer.apply_chat_template(
-            [{"role": "user", "content": p}], add_generation_prompt=True, tokenize=False
-        )
-        for p in prompts
-    ]
-    opened = bool(texts) and texts[0].endswith("<think>\n")
-    added = prefill.removeprefix("<think>\n") if opened else prefill
-    texts = [t + added for t in texts]
-    encoded = [tokenizer(t, add_special_tokens=False)["input_ids"] for t in texts]
+    encoded = prompt_ids(tokenizer, prompts, prefill)
     order = sorted(range(len(prompts)), key=lambda i: len(encoded[i]))
     out: list[list[str]] = [[] for _ in prompts]
-    stats = GenStats(decoder="fast" if fast else "hf")
+    if batch_size is None:
+        batch_size = _auto_batch(model, device, encoded, max_new_tokens, samples, fast)
+    stats = GenStats(decoder="fast" if fast else "hf", batch_size=batch_size)
     pad = tokenizer.pad_token_id
     model.eval()
     torch.manual_seed(seed)
@@ -123,7 +117,45 @@ def generate(
     if device.startswith("cuda"):
         torch.cuda.synchronize()
     stats.seconds = time.perf_counter() - start
-    return [[_strip_specials(prefill + t, tokenizer) for t in s] for s in out], stats
+    return [[completion_text(prefill, t, tokenizer) for t in s] for s in out], stats
+
+
+def prompt_ids(tokenizer: Any, prompts: list[str], prefill: str) -> list[list[int]]:
+    """Each prompt as one user turn through the chat template, the assistant turn opened and pre-filled."""
+    texts = [
+        tokenizer.apply_chat_template(
+            [{"role": "user", "content": p}], add_generation_prompt=True, tokenize=False
+        )
+        for p in prompts
+    ]
+    opened = bool(texts) and texts[0].endswith("<think>\n")
+    added = prefill.removeprefix("<think>\n") if opened else prefill
+    return [tokenizer(t + added, add_special_tokens=False)["input_ids"] for t in texts]
+
+
+def completion_text(prefill: str, text: str, tokenizer: Any) -> str:
+    """What the scorer reads: the prefill (part of the thought) and the decoded text, no EOS/pad markers."""
+    return _strip_specials(prefill + text, tokenizer)
+
+
+def _auto_batch(
+    model: Any, device: str, encoded: list[list[int]], max_new_tokens: int, samples: int, fast: bool
+) -> int:
+    """Rows per batch from the free memory and the longest prompt (every batch fits); HF's growing cache
+    holds two copies while it concatenates, so `generate` gets half."""
+    from safedata.validate import auto
+
+    if not device.startswith("cuda") or not encoded:
+        return auto.CPU_GEN_BATCH
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    rows = auto.gen_batch(
+        auto.Shape.of(base),
+        auto.free_memory(device),
+        max(len(e) for e in encoded),
+        max_new_tokens,
+        len(encoded) * samples,
+    )
+    return rows if fast else max(1, rows // 2)
 
 
 def _strip_specials(text: str, tokenizer: Any) -> str:

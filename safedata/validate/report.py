@@ -31,10 +31,18 @@ def markdown(result: dict[str, Any]) -> str:
     if result["base_model"].startswith("scratch:"):
         lines += [f"> {SCRATCH_NOTE}", ""]
     t = result["train"]
+    what = f"{result['train_examples']} examples (variants: {', '.join(result['variants'])})"
+    if "dpo_pairs" in result:
+        what = f"{result['dpo_pairs']} preference pairs with DPO (beta {result['config']['beta']})"
     lines += [
-        f"Base model `{result['base_model']}`; trained on {result['train_examples']} examples "
-        f"(variants: {', '.join(result['variants'])}), {t['steps']} steps, loss {_fmt(t['first_loss'])} → "
-        f"{_fmt(t['final_loss'])}, {t['tokens_per_s']} tokens/s.",
+        f"Base model `{result['base_model']}`; trained on {what}, {t['steps']} steps, "
+        f"loss {_fmt(t['first_loss'])} → {_fmt(t['final_loss'])}, "
+        f"{t['tokens_per_s']} tokens/s over the whole loop"
+        + (
+            f", {t['steady_tokens_per_s']} steady (MFU {t.get('steady_mfu')})."
+            if t.get("steady_tokens_per_s")
+            else "."
+        ),
         "",
         "| eval set | metric | base | trained |",
         "|---|---|---|---|",

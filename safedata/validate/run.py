@@ -12,14 +12,15 @@ from typing import Any
 
 from safedata.builders.decoding import PREFILLS
 from safedata.errors import SafedataError
-from safedata.validate import report
+from safedata.validate import report, vllm_gen
 from safedata.validate.config import ValidateConfig
 from safedata.validate.data import encode, is_heldout, read_build
-from safedata.validate.dist import Dist, barrier, gather, setup
+from safedata.validate.dist import Dist, barrier, gather, setup, shard, unshard
 from safedata.validate.evalsets import EvalItem, heldout_sets, load_file
 from safedata.validate.generate import GenStats, generate
 from safedata.validate.models import load_base
 from safedata.validate.score import Scored, metrics, score_prompt
+from safedata.validate.template import think_warning
 from safedata.validate.train import eval_loss, prepare, train
 
 Log = Callable[[str], None]
@@ -28,7 +29,8 @@ Log = Callable[[str], None]
 def evaluate(
     model: Any, tokenizer: Any, sets: dict[str, tuple[str, list[EvalItem]]], cfg: ValidateConfig, d: Dist
 ) -> tuple[dict[str, Any], dict[str, list[Scored]], GenStats]:
-    """Each rank generates its shard of every set; every rank ends with all scores (rank order).
+    """Each rank decodes its share of the prompts; rank 0 gathers the completions in order and scores them
+    (the other ranks return empty metrics).
 
     All sets go through one generate call: sorted by length together, small sets still fill large batches.
     """
@@ -37,33 +39,65 @@ def evaluate(
     gen_model = model
     if d.device.startswith("cuda") and next(model.parameters()).dtype != torch.bfloat16:
         gen_model = copy.deepcopy(model).to(torch.bfloat16)  # the fp32 weights stay for training
-    shares = {name: (kind, items[d.rank :: d.world]) for name, (kind, items) in sets.items()}
-    completions, stats = generate(
-        gen_model,
-        tokenizer,
-        [i.prompt for _, mine in shares.values() for i in mine],
-        samples=cfg.samples,
-        max_new_tokens=cfg.max_new_tokens,
-        temperature=cfg.temperature,
-        top_p=cfg.top_p,
-        batch_size=cfg.gen_batch_size,
-        device=d.device,
-        seed=cfg.seed + d.rank,
-        cache="static" if cfg.static_cache else None,
-        decoder=cfg.decoder,
-        prefill=PREFILLS[cfg.decoding],
-    )
-    rest = iter(completions)
+    items = [(name, kind, item) for name, (kind, rows) in sets.items() for item in rows]
+    mine = shard(d, items)
+    options: dict[str, Any] = {
+        "samples": cfg.samples,
+        "max_new_tokens": cfg.max_new_tokens,
+        "temperature": cfg.temperature,
+        "top_p": cfg.top_p,
+        "seed": cfg.seed + d.rank,
+        "prefill": PREFILLS[cfg.decoding],
+    }
+    prompts = [i.prompt for _, _, i in mine]
+    if _use_vllm(cfg, d):
+        free, total = torch.cuda.mem_get_info(d.device)
+        completions, stats = vllm_gen.generate_vllm(gen_model, tokenizer, prompts, options, free, total)
+    else:
+        completions, stats = generate(
+            gen_model,
+            tokenizer,
+            prompts,
+            **options,
+            batch_size=cfg.gen_batch_size,
+            device=d.device,
+            cache="static" if cfg.static_cache else None,
+            decoder="hf" if cfg.decoder == "hf" else "fast",
+        )
+    del gen_model
+    done = unshard(d, completions)
+    total = gather(d, [(stats.new_tokens, stats.seconds)])
+    stats = GenStats(sum(t for t, _ in total), max(s for _, s in total), stats.decoder, stats.batch_size)
     out_metrics: dict[str, Any] = {}
     out_scored: dict[str, list[Scored]] = {}
-    for name, (kind, mine) in shares.items():
-        scored = gather(d, [score_prompt(i.prompt, kind, next(rest), i.gold, i.tactic) for i in mine])
-        out_scored[name] = scored
+    if done is None:  # not rank 0
+        return out_metrics, out_scored, stats
+    for (name, kind, item), texts in zip(items, done, strict=True):
+        out_scored.setdefault(name, []).append(score_prompt(item.prompt, kind, texts, item.gold, item.tactic))
+    for name, scored in out_scored.items():
         out_metrics[name] = metrics(scored)
-    total = gather(d, [(stats.new_tokens, stats.seconds)])
-    stats = GenStats(sum(t for t, _ in total), max(s for _, s in total), stats.decoder)
-    del gen_model
     return out_metrics, out_scored, stats
+
+
+def dpo_pairs(out_dir: Path, d: Dist, heldout_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`--dpo`: the preference pairs less those of held-out eval prompts (read before any model loads)."""
+    from safedata.validate.dpo import read_pairs
+
+    if d.world > 1:
+        raise SafedataError("--dpo runs in one process (TRL sets up its own data parallelism)")
+    held = {r["prompt"] for r in heldout_rows}
+    pairs = [p for p in read_pairs(out_dir) if p["prompt"][0]["content"] not in held]
+    if not pairs:
+        raise SafedataError(f"no preference pairs left in {out_dir} after holding out eval prompts")
+    return pairs
+
+
+def _use_vllm(cfg: ValidateConfig, d: Dist) -> bool:
+    """`--decoder vllm`, or `auto` in one CUDA process with vllm installed (each torchrun rank would start
+    its own engine on a GPU that training holds: ranks use the fast decoder)."""
+    if cfg.decoder == "vllm":
+        return True
+    return cfg.decoder == "auto" and d.world == 1 and d.device.startswith("cuda") and vllm_gen.available()
 
 
 def validate(
@@ -73,6 +107,10 @@ def validate(
     out_dir = Path(out_dir)
     dest = Path(dest) if dest else out_dir / "validation"
     d = setup()
+    if cfg.decoder == "vllm" and not (vllm_gen.available() and d.device.startswith("cuda")):
+        raise SafedataError(
+            "--decoder vllm needs a CUDA device and the vllm package (pip install 'safedata[vllm]')"
+        )
     say: Log = log if d.main else (lambda _msg: None)
     rows = read_build(out_dir, cfg.variants)
     heldout_rows: list[dict[str, Any]] = []
@@ -89,11 +127,14 @@ def validate(
         sets = heldout_sets(heldout_rows, cfg.limit)
     if not train_rows:
         raise SafedataError("no training rows left after holding out eval prompts")
+    pairs = dpo_pairs(out_dir, d, heldout_rows) if cfg.dpo else []
 
     def corpus() -> list[str]:
         return [m["content"] for r in train_rows for m in r["messages"]]
 
     model, tokenizer = load_base(cfg.base_model, corpus, cfg.seed, cfg.attn, d.device)
+    if warning := think_warning(cfg.base_model, tokenizer):
+        say(warning)
     n_params = sum(p.numel() for p in model.parameters())
     say(f"model {cfg.base_model}: {n_params / 1e6:.1f}M parameters on {d.device}")
     examples = [encode(r["messages"], tokenizer, cfg.max_length, r.get("variant", "")) for r in train_rows]
@@ -125,10 +166,27 @@ def validate(
             last[0] = time.perf_counter()
             say(f"  step {step}/{total} loss {loss:.4f}")
 
-    tlog = train(model, examples, cfg, d, tokenizer.pad_token_id, on_step)
+    if cfg.dpo:
+        from safedata.validate.dpo import train_dpo
+
+        say(f"DPO on {len(pairs)} preference pairs")
+        tlog = train_dpo(model, tokenizer, pairs, cfg, dest)
+        result["dpo_pairs"] = len(pairs)
+    else:
+        tlog = train(model, examples, cfg, d, tokenizer.pad_token_id, on_step, say)
     result["train"] = {**tlog.summary(), "tokens": sum(gather(d, [tlog.tokens])), "curve": tlog.steps}
     result["train"]["tokens_per_s"] = (
         round(result["train"]["tokens"] / tlog.seconds, 1) if tlog.seconds else None
+    )
+    rate, mfu = tlog.steady()
+    rates = gather(d, [(rate or 0.0, mfu or 0.0)])  # the ranks' figures: tokens/s add up, MFU is per GPU
+    if rate:
+        result["train"]["steady_tokens_per_s"] = round(sum(r for r, _ in rates), 1)
+        result["train"]["steady_mfu"] = round(sum(m for _, m in rates) / d.world, 4) if mfu else None
+    say(
+        f"trained {result['train']['tokens']} tokens at {result['train']['tokens_per_s']} tokens/s over the "
+        f"whole loop; after the first step ({result['train']['first_step_s']} s): "
+        f"{result['train'].get('steady_tokens_per_s')} tokens/s, MFU {result['train'].get('steady_mfu')}"
     )
     if heldout:
         result["heldout_loss"]["trained"] = eval_loss(
@@ -141,7 +199,12 @@ def validate(
         "seconds": round(gstats.seconds, 2),
         "tokens_per_s": round(gstats.tokens_per_s, 1),
         "decoder": gstats.decoder,
+        "batch_size": gstats.batch_size,
     }
+    say(
+        f"generated {gstats.new_tokens} new tokens at {gstats.tokens_per_s:.0f}/s ({gstats.decoder} decoder, "
+        f"{gstats.batch_size} rows per batch on each of {d.world} device(s))"
+    )
     if d.main:
         files = report.write(result, dest)
         with (dest / "samples.jsonl").open("w", encoding="utf-8") as f:

@@ -30,15 +30,18 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> safedata.BuildResult:
 
 def test_tactic_columns_in_every_variant(built: safedata.BuildResult) -> None:
     for variant in ("template", "nocot"):
-        ds = datasets.load_dataset(str(built.out_dir), variant, split="train")
-        rows = list(ds)
-        wrapped = [r for r in rows if r["tactic"]]
+        rows = [r for ds in datasets.load_dataset(str(built.out_dir), variant).values() for r in ds]
+        wrapped = [r for r in rows if r["attack"]]
         assert len(rows) == 24 * 3 and len(wrapped) == 24 * 2
-        assert {r["tactic"] for r in wrapped} == {"roleplay", "output-format", "prompt-injection"}
+        assert {r["attack"]["tactic"] for r in wrapped} == {"roleplay", "output-format", "prompt-injection"}
         for r in wrapped:
-            assert r["template_id"] and r["original_request"] in r["prompt"]
-            assert r["messages"][0]["content"] == r["prompt"]
-        assert all(r["template_id"] == r["original_request"] == "" for r in rows if not r["tactic"])
+            assert r["attack"]["template_id"] and r["attack"]["original_request"] in r["user_prompt"]
+            assert r["messages"][0]["content"] == r["user_prompt"]
+        assert all(
+            r["attack"] is None
+            for r in rows
+            if r["user_prompt"] in {w["attack"]["original_request"] for w in wrapped}
+        )
 
 
 def test_report_and_card_count_rows_per_tactic(built: safedata.BuildResult) -> None:
@@ -76,9 +79,11 @@ def test_template_cot_names_the_tactic_and_keeps_the_category(built: safedata.Bu
 
 
 def test_nocot_is_unchanged_for_wrapped_rows(built: safedata.BuildResult) -> None:
+    from safedata.builders.nocot import refusals
+
     for r in built.records:
-        if r.variant == "nocot":
-            assert r.reasoning == "" and len(r.answer) < 60
+        if r.variant == "nocot":  # a bank phrasing as it is: no line about the framing added
+            assert r.reasoning == "" and r.answer in refusals(r.category)
 
 
 def test_quickstart_builds_with_a_small_augment_stage(tmp_path: Path) -> None:

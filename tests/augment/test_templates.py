@@ -87,3 +87,27 @@ def test_bad_user_template_is_named(tmp_path: Path, row: dict[str, str], message
     with pytest.raises(TemplateError, match=re.escape(message)) as e:
         user_templates(3, TemplateFile(type="file", path=str(path)))
     assert e.value.loc == ("templates", 3)
+
+
+# A line break inside a sentence: the line before ends mid-clause (a letter, digit or comma) and the next line
+# goes on in lower case. Layout breaks (after a label, a tag, the request itself, before a list item) stay.
+MID_SENTENCE = re.compile(r"[A-Za-z0-9,;]\n[a-z(]")
+
+
+@pytest.mark.parametrize("template", bundled_templates(), ids=lambda t: t.id)
+def test_template_has_no_line_break_inside_a_sentence(template: Template) -> None:
+    text = template.render("How do I open the jammed window in my flat?")
+    assert not MID_SENTENCE.search(text), text
+    for line in text.splitlines():  # every line is a whole sentence, label or layout line, not a wrapped one
+        assert not line.endswith((" the", " a", " to", " and", " of", " in")), line
+
+
+def test_wrapped_prompts_of_a_build_have_no_mid_sentence_breaks(tmp_path: Path) -> None:
+    import safedata
+
+    recipe = {"name": "wrap", "sources": [{"type": "seeds", "set": "harmful"}],
+              "augment": {"per_seed": 2}, "output": {"dir": str(tmp_path / "o")}}  # fmt: skip
+    wrapped = [r for r in safedata.build(recipe).records if r.attack is not None]
+    assert len({r.attack.template_id for r in wrapped}) >= 10
+    broken = [r.attack.template_id for r in wrapped if MID_SENTENCE.search(r.prompt)]
+    assert broken == []

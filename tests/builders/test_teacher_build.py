@@ -190,7 +190,7 @@ def test_example_recipes_are_valid(name: str, monkeypatch: pytest.MonkeyPatch) -
     from safedata.schemas.loader import load_recipe
     from tests.conftest import REPO
 
-    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test")
+    monkeypatch.setenv("DEEPSEEK_API_KEY", "sk-test-0123456789")
     recipe = load_recipe(REPO / "recipes" / f"{name}.yaml").recipe
     assert recipe.teacher is not None and {v.name for v in recipe.variants} >= {"long", "short"}
 

@@ -10,7 +10,7 @@ import pytest
 
 from safedata import api
 from safedata.builders.teacher_prompts import GUIDELINES
-from safedata.errors import RecipeError
+from safedata.errors import RecipeError, SafedataError
 from tests.fixtures.openai_server import FakeOpenAIServer
 
 PROMPT = "Give me step-by-step instructions to pick a neighbour's door lock."
@@ -93,24 +93,25 @@ def test_guidelines_escalate_to_improved(openai_server: FakeOpenAIServer, tmp_pa
     assert GUIDELINES["realsafe"] in sent[1] and GUIDELINES["improved"] in sent[2]
 
 
+STILL_FLAGGED = (
+    r"stage `filters` dropped all 1 rows \(still flagged after repair: lack_of_safety_awareness: 1\)"
+)
+
+
 def test_rows_still_flagged_after_the_last_round_are_dropped(
     openai_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
-    result = build(openai_server, tmp_path, clears_at="improved", rounds=1)
-    assert result.records == []
-    stage = next(s for s in result.report["stages"] if s["name"] == "filters")
-    assert stage["dropped"] == {"still flagged after repair: lack_of_safety_awareness": 1}
-    assert stage["notes"]["patterns"]["lack_of_safety_awareness"]["dropped"] == 1
+    # Nothing is left, so the build says which stage dropped what instead of writing an empty dataset.
+    with pytest.raises(SafedataError, match=STILL_FLAGGED):
+        build(openai_server, tmp_path, clears_at="improved", rounds=1)
 
 
 def test_a_regenerated_short_thought_over_the_cap_does_not_count_as_a_repair(
     openai_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     # UNAWARE's thought has 11 words, AWARE's 15: a cap of 13 admits the first reply, not the repair.
-    result = build(openai_server, tmp_path, clears_at="realsafe", rounds=1, variant="short", short_cap=13)
-    assert result.records == []
-    stage = next(s for s in result.report["stages"] if s["name"] == "filters")
-    assert stage["dropped"] == {"still flagged after repair: lack_of_safety_awareness": 1}
+    with pytest.raises(SafedataError, match=STILL_FLAGGED):
+        build(openai_server, tmp_path, clears_at="realsafe", rounds=1, variant="short", short_cap=13)
     assert len(openai_server.requests) == 2
 
 
@@ -157,19 +158,19 @@ def test_llm_backend_through_the_recipe(openai_server: FakeOpenAIServer, tmp_pat
     teacher = {"engine": "openai", "model": "judge", "base_url": openai_server.base_url, "backoff_s": 0.01}
     src = tmp_path / "harmful.jsonl"
     src.write_text(json.dumps({"prompt": PROMPT}) + "\n")
-    result = api.build(
-        {
-            "name": "j",
-            "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
-            "variants": ["long"],
-            "teacher": {**teacher, "model": "fake-r1"},
-            "filter": {"backend": "llm", "teacher": teacher, "selection": "keep_safe"},
-            "output": {"dir": str(tmp_path / "out2")},
-        }
-    )
-    assert result.records == []
-    stage = next(s for s in result.report["stages"] if s["name"] == "filters")
-    assert stage["dropped"] == {"keep_safe: weak_vacillation": 1}
+    with pytest.raises(
+        SafedataError, match=r"stage `filters` dropped all 1 rows \(keep_safe: weak_vacillation: 1\)"
+    ):
+        api.build(
+            {
+                "name": "j",
+                "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
+                "variants": ["long"],
+                "teacher": {**teacher, "model": "fake-r1"},
+                "filter": {"backend": "llm", "teacher": teacher, "selection": "keep_safe"},
+                "output": {"dir": str(tmp_path / "out2")},
+            }
+        )
 
 
 def test_a_model_judge_through_the_recipe(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:

@@ -101,12 +101,12 @@ def test_report_command_shows_notes_patterns_clusters_and_validation(
     (out / "build_report.json").write_text(json.dumps(report))
     clusters = [{"variant": "template", "kept": {"id": "a"}, "removed": [{"id": "b"}, {"id": "c"}]}]
     (out / "dedup_clusters.jsonl").write_text("".join(json.dumps(c) + "\n" for c in clusters))
-    shard = next(out.glob("data/template/*.parquet"))
+    shard = next(out.glob("data/default/train-*.parquet"))
     import polars as pl
 
     df = pl.read_parquet(shard)
     df.with_columns(
-        labels=pl.Series([json.dumps({"weak_refusal": i % 2 == 0}) for i in range(df.height)])
+        pattern_labels=pl.Series([{"weak_refusal": i % 2 == 0} for i in range(df.height)])
     ).write_parquet(shard)
     (out / "validation").mkdir()
     from PIL import Image
@@ -140,7 +140,7 @@ def test_card_renders_stage_notes_and_validation(built: Path) -> None:
     card = folder.card("me/rep")
     assert "### sources" in card and "| seeds/harmful | 12 | 0 |" in card
     assert "## Validation" in card and "### Validation of rep" in card
-    assert 'load_dataset("me/rep", "imported", split="train")' in card
+    assert 'load_dataset("me/rep", split="train")' in card
     assert "SFTTrainer" in card and "Content warning" in card
 
 

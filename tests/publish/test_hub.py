@@ -17,6 +17,7 @@ import safedata
 from safedata.errors import SafedataError
 from safedata.publish.card_merge import split_front
 from safedata.publish.hub import push
+from safedata.publish.writer import RESERVED
 from tests.fixtures.fake_hub import FakeHub
 
 # huggingface_hub 2.4 passes raw bytes to httpx2 in a way httpx2 deprecates: not ours to fix.
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.filterwarnings("ignore:Use 'content=<...>':DeprecationW
 
 TOKEN = "hf_fixtureTokenDoNotLeak0123456789"
 REPO = "alice/safe-r1"
+SHARDS = 24  # the recipe below: shards in all configs
 
 
 def recipe(out: Path, shard_rows: int = 20, **extra: object) -> dict:
@@ -31,7 +33,7 @@ def recipe(out: Path, shard_rows: int = 20, **extra: object) -> dict:
         "name": "pushme",
         "sources": [{"type": "seeds", "set": "harmful"}],
         "variants": ["template", "nocot"],
-        "output": {"dir": str(out), "shard_rows": shard_rows},
+        "output": {"dir": str(out), "shard_rows": shard_rows, "test_size": 0},
         **extra,
     }
 
@@ -63,12 +65,13 @@ def test_push_uploads_every_config_in_several_commits_and_never_the_token(
 ) -> None:
     result = do_push(fake_hub, build, commit_files=3)
     shards = sorted(build.glob("data/*/*.parquet"))
-    assert len(shards) == 8  # 80 harmful seeds x 2 variants, 20 rows per shard
-    # initial commit + ceil(8 / 3) data commits + the card/report commit
+    # 80 harmful seeds x 2 variants, 20 rows per shard: 8 in `default`, 8 in `prompt_completion`, 4 + 4
+    assert len(shards) == SHARDS
+    # initial commit + ceil(24 / 3) data commits + the card/report commit
     commits = fake_hub.commits(REPO)
-    assert len(commits) == 1 + 3 + 1 and len(result.commits) == 4
+    assert len(commits) == 1 + 8 + 1 and len(result.commits) == 9
     assert [c.message for c in commits[1:]][-1].startswith("Update dataset card")
-    assert sum(fake_hub.calls(e) for e in ("lfs_put",)) == 8  # parquet goes through LFS
+    assert sum(fake_hub.calls(e) for e in ("lfs_put",)) == SHARDS  # parquet goes through LFS
 
     remote = fake_hub.files(REPO)
     for path, data in local_files(build).items():
@@ -81,7 +84,8 @@ def test_push_uploads_every_config_in_several_commits_and_never_the_token(
     for config in front["configs"]:
         paths = config["data_files"][0]["path"]
         rows = sum(pq.read_table(io.BytesIO(remote[p])).num_rows for p in paths)
-        assert rows == report["final"]["variant"][config["config_name"]]
+        name = config["config_name"]
+        assert rows == (report["rows"] if name in RESERVED else report["final"]["variant"][name])
     assert f'load_dataset("{REPO}"' in body
     # the token went only in headers
     assert all(h == f"Bearer {TOKEN}" for h in fake_hub.auth)
@@ -111,8 +115,8 @@ def test_resume_after_injected_failure(fake_hub: FakeHub, build: Path) -> None:
     fake_hub.heal()
     result = do_push(fake_hub, build, commit_files=3)
     # the 3 shards already committed are skipped; the 3 in LFS storage are committed without a re-upload
-    assert len([p for p in result.uploaded if p.startswith("data/")]) == 5
-    assert fake_hub.calls("lfs_put") == 8
+    assert len([p for p in result.uploaded if p.startswith("data/")]) == SHARDS - 3
+    assert fake_hub.calls("lfs_put") == SHARDS
     remote = fake_hub.files(REPO)
     for path, data in local_files(build).items():
         assert remote[path] == data, path
@@ -120,7 +124,7 @@ def test_resume_after_injected_failure(fake_hub: FakeHub, build: Path) -> None:
 
 def test_resume_after_a_failed_lfs_upload(fake_hub: FakeHub, build: Path) -> None:
     fake_hub.fail("lfs_put", after=4, status=403)  # a 4xx: huggingface_hub does not retry it
-    with pytest.raises(SafedataError, match="failed while commit 2/4: Error while uploading"):
+    with pytest.raises(SafedataError, match="failed while commit 2/9: Error while uploading"):
         do_push(fake_hub, build, commit_files=3)
     stored = set(fake_hub.lfs)
     assert len(stored) == 4 and len(fake_hub.commits(REPO)) == 2  # the 4th object made it, its commit did not
@@ -128,7 +132,7 @@ def test_resume_after_a_failed_lfs_upload(fake_hub: FakeHub, build: Path) -> Non
     fake_hub.heal()
     puts = fake_hub.calls("lfs_put")
     do_push(fake_hub, build, commit_files=3)
-    assert fake_hub.calls("lfs_put") - puts == 4  # the 4 objects not yet stored, nothing twice
+    assert fake_hub.calls("lfs_put") - puts == SHARDS - 4  # the objects not yet stored, nothing twice
     assert set(fake_hub.files(REPO)) >= set(local_files(build))
 
 
@@ -140,13 +144,13 @@ def test_changed_build_replaces_stale_shards(fake_hub: FakeHub, build: Path) -> 
     HfApi(endpoint=fake_hub.url, token=TOKEN).upload_file(
         path_or_fileobj=mine, path_in_repo="data/mine.parquet", repo_id=REPO, repo_type="dataset"
     )
-    safedata.build(recipe(build, shard_rows=40))  # 2 shards per variant, with new names
+    safedata.build(recipe(build, shard_rows=40))  # half as many shards, with new names
     result = do_push(fake_hub, build)
     remote = fake_hub.files(REPO)
     assert remote.pop("data/mine.parquet") == mine  # not a safedata shard: left alone
     shards = sorted(p for p in remote if p.endswith(".parquet"))
     assert shards == sorted(p.relative_to(build).as_posix() for p in build.glob("data/*/*.parquet"))
-    assert len(shards) == 4 and len(result.deleted) == 8
+    assert len(shards) == SHARDS // 2 and len(result.deleted) == SHARDS
     assert fake_hub.commits(REPO)[-1].message.startswith("Update dataset card")
 
 
@@ -207,7 +211,7 @@ def test_recipe_publish_section_pushes_at_the_end_of_a_build(
     path.write_text(yaml.safe_dump(recipe(tmp_path / "pub", publish={"repo": REPO, "commit_files": 4})))
     r = run_cli("build", str(path), "--quiet", env=env)
     assert r.returncode == 0, r.stderr
-    assert len(fake_hub.commits(REPO)) == 1 + 3  # 8 shards in 2 commits, then the card and reports
+    assert len(fake_hub.commits(REPO)) == 1 + 6 + 1  # 24 shards in 6 commits, then the card and reports
     assert set(local_files(tmp_path / "pub")) <= set(fake_hub.files(REPO))
 
     fake_hub.fail("preupload", status=403)

@@ -92,6 +92,20 @@ def test_schedule_covers_each_example_once_per_epoch(tokenizer, build_dir: Path)
     assert all(len(s) <= 4 for s in steps)  # grad_accum * world micro-batches per step
 
 
+def test_packed_groups_share_tokens_evenly_padded_groups_share_lengths() -> None:
+    """Packed micro-batches are dealt out by length, so ranks wait little for each other at the all-reduce;
+    padded ones keep similar lengths together, so they pad little."""
+    lengths = [10 + (i * 37) % 500 for i in range(64)]
+    examples = [Example(list(range(n)), [IGNORE] + list(range(1, n)), "", False) for n in lengths]
+    (packed,) = schedule(examples, batch_size=16, grad_accum=2, world=2, epochs=1.0, seed=0)
+    totals = [sum(len(e.ids) for e in g) for g in packed]
+    assert len(packed) == 4 and all(len(g) == 16 for g in packed)
+    assert max(totals) - min(totals) <= max(lengths)  # one long example apart at most
+    (padded,) = schedule(examples, batch_size=16, grad_accum=2, world=2, epochs=1.0, seed=0, mode="padded")
+    bounds = [(min(len(e.ids) for e in g), max(len(e.ids) for e in g)) for g in padded]
+    assert all(low_next >= high for (_, high), (low_next, _) in zip(bounds, bounds[1:], strict=False))
+
+
 def test_varlen_attention_equals_the_document_mask(build_dir: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
     from safedata.validate.attention import packed_attention
 

@@ -46,10 +46,24 @@ def test_ranks_with_different_micro_batch_counts_stay_in_step(build_dir: Path, t
     makes one synchronising backward, so training matches one process."""
     two, one = tmp_path / "two", tmp_path / "one"
     _run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29534",
-          str(WORKER), str(build_dir), str(two), "4", "1500"])  # fmt: skip
+          str(WORKER), str(build_dir), str(two), "4", "1400"])  # fmt: skip
     _run([sys.executable, str(WORKER), str(build_dir), str(one), "8"])
     dist, single = json.loads((two / "train.json").read_text()), json.loads((one / "train.json").read_text())
     rank0, rank1 = dist["micro_batches"]
     assert rank0 != rank1, (rank0, rank1)  # uneven passes happened
     assert dist["params"][0] == dist["params"][1]
     assert dist["losses"] == pytest.approx(single["losses"], rel=1e-4)
+
+
+def test_sharded_eval_is_gathered_in_order_on_rank_zero(tmp_path: Path) -> None:
+    """Each rank decodes its share of the prompts; rank 0 gets every completion back in prompt order."""
+    worker = Path(__file__).with_name("unshard_worker.py")
+    _run([sys.executable, "-m", "torch.distributed.run", "--nproc-per-node", "2", "--master-port", "29535",
+          str(worker), str(tmp_path)])  # fmt: skip
+    rank0 = json.loads((tmp_path / "rank0.json").read_text())
+    rank1 = json.loads((tmp_path / "rank1.json").read_text())
+    assert rank0["world"] == rank1["world"] == 2
+    assert [item for item, _ in rank0["gathered"]] == [f"prompt-{i}" for i in range(11)]
+    # Both ranks decoded: an uneven split (6 and 5), alternating in prompt order.
+    assert [rank for _, rank in rank0["gathered"]] == [i % 2 for i in range(11)]
+    assert rank1["gathered"] is None  # only rank 0 scores and writes

@@ -75,8 +75,10 @@ def test_validate_cli_bad_input_is_one_line(build_dir: Path, run_cli) -> None:  
         and proc.stderr.count("\n") == 1
         and "--attn must be one of varlen" in proc.stderr
     )
-    proc = run_cli("validate", str(build_dir), "--decoder", "vllm")
+    proc = run_cli("validate", str(build_dir), "--decoder", "turbo")
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--decoder must be one of" in proc.stderr
+    proc = run_cli("validate", str(build_dir), "--decoder", "vllm")  # no vllm here, and no GPU
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "--decoder vllm needs" in proc.stderr
 
 
 def test_recipe_validate_block_sets_defaults_and_flags_win(tmp_path: Path) -> None:

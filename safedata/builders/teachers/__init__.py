@@ -6,6 +6,7 @@ Engines are imported only when a recipe names them: distilabel, torch and vllm s
 from __future__ import annotations
 
 import importlib
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -22,9 +23,11 @@ ENGINES: dict[str, str] = {
 def make_teacher(spec: Any, cache_dir: Path | None) -> Teacher:
     """The engine for a `teacher:` spec; replies cached in `cache_dir/requests.sqlite` (None: no cache)."""
     module, cls = ENGINES[spec.engine].split(":")
+    hook = sys.excepthook  # importing distilabel installs rich tracebacks that print locals (keys): undo it
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # distilabel 1.5.3 trips a harmless pydantic warning on import
         engine = getattr(importlib.import_module(module), cls)
+    sys.excepthook = hook
     return engine(spec, cache_dir)
 
 

@@ -89,6 +89,7 @@ class TeacherReply:
     answer_tokens: int = 0
     cached: bool = False
     error: str | None = None  # error class when the request failed for good
+    attempts: int = 0  # requests sent for it in this run (0: read from the cache)
     finish_reason: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 

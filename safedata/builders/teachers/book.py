@@ -11,6 +11,7 @@ from typing import Any
 from safedata.builders.teachers.base import ABORTED, TeacherReply, TeacherRequest
 from safedata.builders.teachers.cache import RequestCache
 from safedata.builders.teachers.parse import parse_raw, split_usage
+from safedata.text import unencodable
 
 
 @dataclass
@@ -93,29 +94,43 @@ class ReplyBook:
         if self.cache is not None:
             self.cache.flush()
 
-    def record(self, req: TeacherRequest, raw: dict[str, Any], usage: tuple[int, int]) -> TeacherReply:
+    def record(
+        self, req: TeacherRequest, raw: dict[str, Any], usage: tuple[int, int], attempts: int = 1
+    ) -> TeacherReply:
         if self.cache is not None:
             self.cache.put_ok(self.key(req), self.engine, self.model, raw, usage)
         self.stats.done += 1
         self.stats.input_tokens += usage[0]
         self.stats.output_tokens += usage[1]
-        return self._parsed(req, raw, *usage)
+        reply = self._parsed(req, raw, *usage)
+        reply.attempts = attempts
+        if not reply.ok:
+            self.stats.failed += 1
+        return reply
 
-    def record_error(self, req: TeacherRequest, error: str) -> TeacherReply:
+    def record_error(self, req: TeacherRequest, error: str, attempts: int = 1) -> TeacherReply:
         if self.cache is not None:
             self.cache.put_error(self.key(req), self.engine, self.model, error)
         self.stats.failed += 1
-        return TeacherReply(error=error)
+        return TeacherReply(error=error, attempts=attempts)
 
     @staticmethod
     def _parsed(
         req: TeacherRequest, raw: dict[str, Any], input_tokens: int, output_tokens: int
     ) -> TeacherReply:
-        reply = parse_raw(raw, req.prefill)
+        try:
+            reply = parse_raw(raw, req.prefill)
+        except Exception:  # noqa: BLE001 - a reply we cannot read (a malformed body, a parser bug)
+            # Failed for this build, never re-sent: the paid reply stays in the cache for a fixed parser.
+            return TeacherReply(error="ParseError", input_tokens=input_tokens, output_tokens=output_tokens)
         reply.input_tokens, reply.output_tokens = input_tokens, output_tokens
         reply.thought_tokens, reply.answer_tokens = split_usage(raw, req.prefill, output_tokens)
         if reply.aborted:
             reply.extra["aborted"] = raw.get("aborted") or {}
         if raw.get("moderated"):
             reply.extra["moderated"] = True
+        if unencodable(reply.text) is not None:
+            # A lone surrogate (a broken escape from the server) cannot be written to any output file. The
+            # paid reply stays in the cache; the row is dropped as failed and listed, not sent again.
+            reply.error = "UnencodableReply"
         return reply

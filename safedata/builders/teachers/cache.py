@@ -6,8 +6,12 @@ can share one file; it ships with Python. Writes go through one writer thread th
 queued up in one transaction (group commit): at 256 in flight, committing each reply on the event loop
 cost ~0.5 ms of loop time per reply and cut throughput by a third (bench/RESULTS.md). A row holds the raw
 reply (never the parsed one, so a new parser reuses paid responses), its usage, and its status; failed
-requests are kept with their error class and sent again on the next run. No secret is ever written: the
-key hashes the request payload, which carries no credentials.
+requests are kept with their error class and sent again on the next run, and never replace a paid reply.
+No secret is ever written: the key hashes the request payload, which carries no credentials.
+
+If the writer cannot commit (disk full, a read-only folder), it stops writing, keeps what it committed
+before, and every later put or flush raises one `SafedataError` in the caller's thread: a dead writer
+thread would otherwise leave the build waiting on its queue for good.
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from safedata.errors import SafedataError, first_line
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS requests (
@@ -42,6 +48,8 @@ _UPSERT = (
     " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET status=excluded.status,"
     " raw=excluded.raw, input_tokens=excluded.input_tokens, output_tokens=excluded.output_tokens,"
     " error=excluded.error, attempts=requests.attempts+1, updated=excluded.updated"
+    # A paid reply is never overwritten by a later failure of the same request (e.g. a duplicate in flight).
+    " WHERE requests.status != 'ok' OR excluded.status = 'ok'"
 )
 
 
@@ -69,9 +77,11 @@ class RequestCache:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(_SCHEMA)
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue()
+        self.failure: SafedataError | None = None  # set by the writer when a commit fails; raised to callers
         self._writer = threading.Thread(target=self._write_loop, daemon=True, name="request-cache")
         self._writer.start()
-        atexit.register(self.flush)  # a normal exit (e.g. a distilabel step process) writes what is queued
+        # A normal exit (e.g. a distilabel step process) writes what is queued; never raises at exit.
+        atexit.register(self._queue.join)
 
     def _write_loop(self) -> None:
         while True:
@@ -81,16 +91,36 @@ class RequestCache:
                     rows.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            with self._lock:
-                self._db.execute("BEGIN")
-                self._db.executemany(_UPSERT, rows)
-                self._db.execute("COMMIT")
+            if self.failure is None:  # after a failure, drain the queue so no waiter blocks for good
+                try:
+                    self._commit(rows)
+                except Exception as e:  # noqa: BLE001 - whatever it is, the caller must hear of it
+                    self.failure = SafedataError(
+                        f"cannot write the request cache {self.path} ({first_line(e)}); the replies"
+                        " committed before are kept: fix this and run the same command again"
+                    )
             for _ in rows:
                 self._queue.task_done()
 
+    def _commit(self, rows: list[tuple[Any, ...]]) -> None:
+        with self._lock:
+            try:
+                self._db.execute("BEGIN")
+                self._db.executemany(_UPSERT, rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+
+    def _check(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
     def flush(self) -> None:
-        """Wait until every queued reply is committed."""
+        """Wait until every queued reply is committed; raise if the writer could not commit them."""
         self._queue.join()
+        self._check()
 
     def get_many(self, keys: list[str]) -> dict[str, CachedReply]:
         """One query per 500 keys instead of one per key: resuming a large build starts at once."""
@@ -110,7 +140,8 @@ class RequestCache:
         return out
 
     def put_ok(self, key: str, engine: str, model: str, raw: dict[str, Any], usage: tuple[int, int]) -> None:
-        self._put(key, engine, model, "ok", json.dumps(raw, ensure_ascii=False), usage, None)
+        # ASCII escapes: any text a server sends (a lone surrogate too) is storable and reads back as sent.
+        self._put(key, engine, model, "ok", json.dumps(raw), usage, None)
 
     def put_error(self, key: str, engine: str, model: str, error: str) -> None:
         self._put(key, engine, model, "error", None, (0, 0), error)
@@ -125,6 +156,7 @@ class RequestCache:
         usage: tuple[int, int],
         error: str | None,
     ) -> None:
+        self._check()
         self._queue.put((key, engine, model, status, raw, usage[0], usage[1], error, time.time()))
 
     def counts(self) -> dict[str, int]:

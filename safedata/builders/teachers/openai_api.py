@@ -19,6 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import aiohttp
 from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.utils import prepare_output
 from pydantic import Field, PrivateAttr, SecretStr
@@ -30,6 +31,7 @@ from safedata.builders.teachers.local import chat_input, render
 from safedata.builders.teachers.parse import raw_from_choice, take_usage
 from safedata.builders.teachers.stream import read_events
 from safedata.schemas.teacher import OpenAITeacher
+from safedata.secrets import reveal
 
 if TYPE_CHECKING:
     from distilabel.typing import FormattedInput, GenerateOutput
@@ -67,6 +69,11 @@ class HTTPError(Exception):
 
 class EmptyReply(Exception):
     """A 200 with no usable body (keep-alive noise, an empty choices list): retried like a 5xx."""
+
+
+# What a request can meet on the way (HTTP status, network, timeout, unusable body); anything else is a bug
+# here, which must not be retried (and re-paid) as if the server had failed.
+_SEND_ERRORS = (HTTPError, EmptyReply, aiohttp.ClientError, TimeoutError, OSError)
 
 
 class R1OpenAILLM(AsyncLLM):
@@ -119,41 +126,39 @@ class R1OpenAILLM(AsyncLLM):
         transforms, httpx pool bookkeeping), which capped a 2-core box at about half of the 64 / 200 ms
         bound; the wire format is small and stable (see bench/RESULTS.md).
         """
-        import aiohttp
-
         if self._client is None or self._client.closed:
             self._client = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.max_concurrency),
                 timeout=aiohttp.ClientTimeout(total=self.timeout_s),
-                headers={
-                    "Authorization": f"Bearer {self.api_key.get_secret_value() if self.api_key else 'none'}"
-                },
+                headers={"Authorization": f"Bearer {reveal(self.api_key) or 'none'}"},
             )
         return self._client
 
     # -- one request ------------------------------------------------------------------------------
     async def arequest(self, req: TeacherRequest, look_up: bool = True) -> TeacherReply:
-        """The reply to one request: from the cache, or sent (with retries) and cached on arrival."""
+        """The reply to one request: from the cache, or sent (with retries) and cached on arrival.
+
+        Only sending is retried: the reply is recorded and parsed after the loop, so a reply that arrived is
+        paid for once, and a bug on our side surfaces instead of re-sending the request."""
         cached = self.book.lookup(req) if look_up else None
         if cached is not None:
             return cached
         stats = self.book.stats
         stats.sent += 1
-        error = "unknown"
-        for attempt in range(self.max_retries + 1):
+        error, attempt = "unknown", 0
+        for attempt in range(1, self.max_retries + 2):
             try:
                 raw, usage = await self._send(req)
-                return self.book.record(req, raw, usage)
-            except Exception as e:  # noqa: BLE001 - classified below; nothing is lost
+            except _SEND_ERRORS as e:
                 status = getattr(e, "status_code", None)
                 error = f"HTTP{status}" if status else type(e).__name__
-                if status is not None and status not in _RETRY_STATUS:
-                    break
-                if attempt == self.max_retries:
+                if status is not None and status not in _RETRY_STATUS or attempt > self.max_retries:
                     break
                 stats.retries += 1
-                await asyncio.sleep(self._wait_s(e, attempt))
-        return self.book.record_error(req, error)
+                await asyncio.sleep(self._wait_s(e, attempt - 1))
+                continue
+            return self.book.record(req, raw, usage, attempts=attempt)
+        return self.book.record_error(req, error, attempts=attempt)
 
     def _wait_s(self, error: Exception, attempt: int) -> float:
         header = getattr(error, "retry_after", None)
@@ -236,9 +241,13 @@ class R1OpenAILLM(AsyncLLM):
 
         async def all_() -> None:
             # Twice as many workers as slots: one sleeping in a retry backoff leaves no slot idle.
+            tasks = [asyncio.ensure_future(worker()) for _ in range(min(2 * self.max_concurrency, len(todo)))]
             try:
-                await asyncio.gather(*(worker() for _ in range(min(2 * self.max_concurrency, len(todo)))))
-            finally:
+                await asyncio.gather(*tasks)
+            finally:  # one worker's error (e.g. the cache cannot be written) stops the others
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
                 if self._client is not None:
                     await self._client.close()
 

@@ -9,7 +9,9 @@ import pytest
 
 from safedata.builders.teachers import TeacherRequest, make_teacher
 from safedata.builders.teachers.cache import RequestCache
+from safedata.errors import SafedataError
 from safedata.schemas.teacher import OpenAITeacher
+from tests.builders.teachers.test_cache import within
 from tests.fixtures.openai_server import STYLES, FakeOpenAIServer
 
 
@@ -190,3 +192,43 @@ def test_prefill_through_the_completions_endpoint(openai_server: FakeOpenAIServe
         == "<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"
     )
     assert reply.ok and reply.reasoning == "" and reply.answer.startswith("Here is my answer")
+
+
+def test_a_cache_that_cannot_be_written_stops_the_run_with_one_error(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    teacher = make_teacher(spec(openai_server), tmp_path)
+    teacher.generate(requests(2))
+    cache = teacher.book.cache
+    cache._db.execute(f"PRAGMA max_page_count = {cache._db.execute('PRAGMA page_count').fetchone()[0]}")
+    openai_server.config.responder = lambda body: "<think>" + "long thought " * 50_000 + "</think>ok"
+    with pytest.raises(SafedataError, match="cannot write the request cache"):
+        within(30, lambda: teacher.generate(requests(6)))
+    assert RequestCache(tmp_path / "requests.sqlite").counts() == {"ok": 2}
+
+
+def test_a_reply_we_cannot_parse_is_paid_once_and_never_sent_again(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    openai_server.config.fault_for = lambda body: "malformed" if "question 0" in str(body) else None
+    bad, good = make_teacher(spec(openai_server, max_retries=3), tmp_path).generate(requests(2))
+    assert bad.error == "ParseError" and bad.attempts == 1 and good.ok
+    assert len(openai_server.requests) == 2  # not re-sent (and re-paid) max_retries times
+    openai_server.reset()
+    again = make_teacher(spec(openai_server, max_retries=3), tmp_path).generate(requests(2))
+    assert again[0].error == "ParseError" and openai_server.requests == []  # the paid reply is kept
+
+
+def test_an_unencodable_reply_fails_its_row_without_a_hang(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    openai_server.config.responder = lambda body: "<think>a\ud800b</think>answer"
+    (reply,) = within(30, lambda: make_teacher(spec(openai_server), tmp_path).generate(requests(1)))
+    assert reply.error == "UnencodableReply"
+
+
+@pytest.mark.parametrize("fault", ["cut_body", "empty", "noise"])
+def test_an_unusable_body_is_retried(openai_server: FakeOpenAIServer, fault: str) -> None:
+    openai_server.config.faults.extend([fault, fault])
+    (reply,) = make_teacher(spec(openai_server, max_retries=2), None).generate(requests(1))
+    assert reply.ok and reply.attempts == 3 and len(openai_server.requests) == 3

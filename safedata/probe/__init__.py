@@ -1,0 +1,1 @@
+"""`probe:` — ask the student each prompt K times and keep the prompts it fails (hard cases first)."""

@@ -21,7 +21,8 @@ from safedata.publish.report import build_report
 from safedata.publish.writer import write_configs
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record, make_ids_unique
-from safedata.stages import assemble
+from safedata.stages import assemble, count_saved_requests
+from safedata.target import plan_line, run_to_target
 
 
 @dataclass
@@ -48,7 +49,11 @@ def plan(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = N
     """What a build would do, stage by stage, without doing it (no teacher requests are sent)."""
     loaded = load(recipe, out)
     ctx = BuildContext(loaded=loaded, out_dir=Path(loaded.recipe.output_dir()), progress=Progress(False))
-    return [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
+    count_saved_requests(ctx)
+    lines = [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
+    if loaded.recipe.target is not None:
+        lines.append(("target", plan_line(loaded.recipe.target)))
+    return lines
 
 
 def build(
@@ -66,8 +71,10 @@ def build(
     start = time.perf_counter()
     with OutputFolder(out_dir, force) as folder, Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
+        count_saved_requests(ctx)
         stages = assemble(loaded.recipe)
-        records = run_stages(stages, ctx)
+        run = run_stages if loaded.recipe.target is None else run_to_target
+        records = run(stages, ctx)
         if not records:
             raise empty_result(stages, ctx)
         make_ids_unique(records)

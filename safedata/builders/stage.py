@@ -24,6 +24,15 @@ def variants_for(rec: Record, ctx: BuildContext) -> list[Variant]:
     return [v for v in ctx.recipe.variants if rec.kind in (v.kinds or [])]
 
 
+def teacher_requests(rec: Record, ctx: BuildContext) -> int:
+    """The teacher requests a prompt row leads to: K samples of each teacher variant for its kind (the first
+    MoreThink round; none for a row with a trace)."""
+    spec = ctx.recipe.teacher
+    if rec.has_trace or spec is None:
+        return 0
+    return sum(1 for v in variants_for(rec, ctx) if v.teacher) * spec.samples
+
+
 class GenerateStage:
     name = NAME
 
@@ -47,6 +56,11 @@ class GenerateStage:
             for v in variants_for(rec, ctx)
             if v.teacher
         ]
+        saved = {s.name: ctx.stats[s.name].notes.get("teacher_requests_saved", 0) for s in before}
+        saved = {name: n for name, n in saved.items() if n}
+        if saved:
+            by = ", ".join(f"{n} by {name}" for name, n in saved.items())
+            line += f"; {sum(saved.values())} requests saved before the teacher ({by})"
         return f"{line}; {estimate(jobs, ctx.recipe.teacher)}"
 
     def run(self, records: Iterator[Record], ctx: BuildContext) -> Iterator[Record]:

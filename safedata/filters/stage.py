@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from safedata.builders.teacher_cot import usage_rows
 from safedata.builders.teachers import Teacher, build_teacher
 from safedata.builders.template_cot import template_reasoning, template_refusal
 from safedata.filters import calibration
@@ -39,6 +40,7 @@ class FiltersStage:
     def __init__(self, spec: Filter, repair: Repair | None) -> None:
         self.spec, self.repair = spec, repair
         self._engines: dict[str, Teacher] = {}  # one engine per distinct spec: judges and regeneration share
+        self._usage: dict[str, Counter[str]] = defaultdict(Counter)  # regeneration's tokens, per variant
 
     def engine(self, spec: TeacherSpec, ctx: BuildContext) -> Teacher:
         key = spec.model_dump_json()
@@ -176,7 +178,9 @@ class FiltersStage:
         spec = ctx.recipe.teacher
         if not records or spec is None:  # the recipe validator requires a teacher for `regenerate`
             return []
-        return regenerate(records, self.engine(spec, ctx), spec, round_)
+        changed = regenerate(records, self.engine(spec, ctx), spec, round_, self._usage)
+        ctx.stage_stats(NAME).notes["teacher"] = {"usage_by_variant": usage_rows(spec, self._usage)}
+        return changed
 
     def action(self, rec: Record, fired: list[str]) -> str:
         """The strongest action asked for any fired pattern: drop, then to_template, then regenerate."""

@@ -144,6 +144,8 @@ def test_learned_is_the_filter_default_with_the_embed_extra(monkeypatch: pytest.
     )
     assert stage.backend == "heuristic"
     assert "needs the embed extra" in stage.plan(None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="belong to the learned backend"):
+        Filter(backend="heuristic", judge_path="somewhere")
 
 
 def test_audit_with_the_learned_backend_writes_evidence_without_torch(tmp_path: Path) -> None:

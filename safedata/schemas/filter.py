@@ -82,7 +82,7 @@ class Filter(Strict):
 
     @model_validator(mode="after")
     def _models_have_an_engine(self) -> Filter:
-        if (self.judge_path or self.embed) and self.backend not in (None, "learned"):
+        if (self.judge_path or self.embed) and self.backend != "learned":
             raise ValueError("`judge_path` and `embed` belong to the learned backend: set `backend: learned`")
         if self.backend == "llm" and self.teacher is None:
             raise ValueError("the llm backend sends its prompt through a teacher engine: set `teacher`")

@@ -3,7 +3,7 @@
 patterns_dev is a development set: tune and report on it, never train on it. `--strip-brackets` removes the
 square brackets of its placeholders first, to check that no detector keys on them.
 
-    python -m bench.patterns_dev [--backend learned] [--strip-brackets] [--errors PATTERN]
+    python -m bench.patterns_dev [--backend learned] [--backend learned-embed] [--strip-brackets] [--errors P]
 """
 
 from __future__ import annotations
@@ -38,9 +38,9 @@ def load(path: Path, strip: bool) -> list[tuple[dict, Sample]]:
 
 def score(rows: list[tuple[dict, Sample]], backend: str) -> tuple[dict[str, dict[str, float]], list, float]:
     t0 = time.perf_counter()
-    # "learned-stage1": the learned backend without its embedding stage.
+    # "learned-embed": the learned backend with its embedding stage on.
     name, _, stage = backend.partition("-")
-    config = JudgeConfig(options={"embed": False} if stage == "stage1" else {})
+    config = JudgeConfig(options={"embed": stage == "embed"})
     judged = run_detectors([s for _, s in rows], [make_detector(name, config)])
     secs = time.perf_counter() - t0
     table = {}

@@ -73,7 +73,8 @@ def build(
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
         count_saved_requests(ctx)
         stages = assemble(loaded.recipe)
-        records = (run_stages if loaded.recipe.target is None else run_to_target)(stages, ctx)
+        run = run_stages if loaded.recipe.target is None else run_to_target
+        records = run(stages, ctx)
         if not records:
             raise empty_result(stages, ctx)
         make_ids_unique(records)

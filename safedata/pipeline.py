@@ -51,11 +51,11 @@ class BuildContext:
     # Source rows the dry-run plan already read, by source index: a later plan that runs the stages
     # before it (generate, to count teacher requests) reuses them instead of reading every source again.
     planned_rows: dict[int, list[tuple[int, Any]]] = field(default_factory=dict)
+    # `preference:` pairs the filters stage built (preference/pairs.py); publish writes them as a config.
+    preference_pairs: list[Any] = field(default_factory=list)
     # Stage name -> what a row it drops would have cost later (teacher requests), summed into its notes as
     # `teacher_requests_saved` (stages.count_saved_requests sets it for the prompt-level stages).
     drop_costs: dict[str, Callable[[Record], int]] = field(default_factory=dict)
-    # `preference:` pairs the filters stage built (preference/pairs.py); publish writes them as a config.
-    preference_pairs: list[Any] = field(default_factory=list)
 
     @property
     def recipe(self) -> Recipe:

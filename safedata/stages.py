@@ -28,6 +28,7 @@ STAGES: list[Callable[[Recipe], Stage | None]] = [
     lambda r: AugmentStage(r.augment) if r.augment is not None else None,
     lambda r: PromptDedupStage(cfg) if r.dedup and (cfg := prompt_level(r.dedup)) else None,
     lambda r: DecontaminateStage() if r.decontaminate else None,
+    # After the free drops: the probe pays the student for every prompt it asks about.
     lambda r: ProbeStage() if r.probe else None,
     lambda r: GenerateStage(),
     lambda r: FiltersStage(r.filter, r.repair) if r.filter else None,

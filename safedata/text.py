@@ -5,11 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-# An approximate token: a word or a punctuation mark (no tokenizer needed; used where only proportions or
-# plot shapes matter).
-TOKEN = r"\w+|[^\w\s]"
-_TOKEN_RE = re.compile(TOKEN)
-
 
 def unencodable(text: str) -> int | None:
     """Where `text` cannot be written as UTF-8 (a lone surrogate, which JSON readers accept), or None."""
@@ -19,6 +14,11 @@ def unencodable(text: str) -> int | None:
         return e.start
     return None
 
+
+# An approximate token: a word or a punctuation mark (no tokenizer needed; used where only proportions or
+# plot shapes matter).
+TOKEN = r"\w+|[^\w\s]"
+_TOKEN_RE = re.compile(TOKEN)
 
 _OPEN = "<think>"
 _CLOSE = "</think>"

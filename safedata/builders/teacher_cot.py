@@ -101,20 +101,10 @@ def ask(
     return replies
 
 
-def add_paid(u: dict[str, float], reply: TeacherReply) -> None:
-    """Add a paid reply's tokens to a usage row (per variant, per stage), whether its row is kept or not."""
-    u["requests"] += 1
-    u["input_tokens"] += reply.input_tokens
-    u["output_tokens"] += reply.output_tokens
-    u["thought_tokens"] += reply.thought_tokens
-    u["answer_tokens"] += reply.answer_tokens
-
-
-def add_usage(u: dict[str, float], reply: TeacherReply) -> None:
-    """A kept sample: counted, with its tokens."""
+def count_kept(u: Counter[str], reply: TeacherReply) -> None:
+    """A kept sample in a usage row (its tokens were added by `add_usage` when it was paid)."""
     u["samples"] += 1
     u["truncated"] += reply.truncated
-    add_paid(u, reply)
 
 
 def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
@@ -158,8 +148,7 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
             # change judges it again for free.
             ctx.drop(NAME, rec, f"`short` thought over the {spec.short_thought_words}-word cap")
             continue
-        u["samples"] += 1
-        u["truncated"] += reply.truncated
+        count_kept(u, reply)
         info = teacher.info
         if i in guidelines_of:
             info = info.model_copy(update={"guidelines": guidelines_of[i]})
@@ -193,7 +182,16 @@ def failed_row(rec: Record, variant: str, sample: int, reply: TeacherReply) -> d
     }
 
 
-def usage_rows(spec: TeacherBase, usage: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def add_usage(u: Counter[str], reply: TeacherReply) -> None:
+    """Add a reply's token counts to a usage row (per variant, per stage)."""
+    u["requests"] += 1
+    u["input_tokens"] += reply.input_tokens
+    u["output_tokens"] += reply.output_tokens
+    u["thought_tokens"] += reply.thought_tokens
+    u["answer_tokens"] += reply.answer_tokens
+
+
+def usage_rows(spec: TeacherBase, usage: dict[str, Counter[str]]) -> dict[str, dict[str, Any]]:
     """Usage per variant as report rows, with the cost when the recipe gives a price."""
     rows: dict[str, dict[str, Any]] = {}
     for variant, u in sorted(usage.items()):

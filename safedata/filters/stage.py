@@ -21,7 +21,7 @@ from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.filters.safe_at_k import group_key, safe_at_k_report
 from safedata.pipeline import BuildContext
 from safedata.preference.pairs import PairCollector, pair_counts
-from safedata.schemas.filter import Filter, Repair, default_backend
+from safedata.schemas.filter import Filter, Repair
 from safedata.schemas.record import Record
 from safedata.schemas.teacher import TeacherSpec
 
@@ -50,17 +50,12 @@ class FiltersStage:
 
     @property
     def backend(self) -> str:
-        return self.spec.backend or default_backend()
+        return self.spec.backend
 
     def plan(self, ctx: BuildContext) -> str:
         judges = "".join(f" + {j.name}" for j in self.spec.judges)
         fix = f"; repair up to {self.repair.rounds} rounds" if self.repair else ""
-        note = (
-            " (the learned backend needs the embed extra: pip install 'safedata[embed]')"
-            if self.spec.backend is None and self.backend == "heuristic"
-            else ""
-        )
-        return f"judge thought and answer ({self.backend}{judges}){fix}; select {self.spec.selection}{note}"
+        return f"judge thought and answer ({self.backend}{judges}){fix}; select {self.spec.selection}"
 
     def detectors(self, ctx: BuildContext) -> list[Detector]:
         def engine(spec: TeacherSpec | None) -> Teacher | None:

@@ -29,6 +29,38 @@ def composition(records: list[Record]) -> dict[str, dict[str, int]]:
     return {k: dict(sorted(v.items())) for k, v in out.items()}
 
 
+def sources(recipe: Recipe) -> list[dict[str, str]]:
+    """Each source, where it came from and its license (as the recipe gives it): listed in the card."""
+    from safedata.schemas.sources import SeedsSource
+    from safedata.sources.stage import source_id
+
+    out = []
+    for spec in recipe.sources:
+        seeds = isinstance(spec, SeedsSource)
+        where = f"safedata's bundled `{spec.set}` seeds" if seeds else getattr(spec, "path", "")
+        # The bundled seeds were written for safedata and ship under its license.
+        license_ = spec.license or ("apache-2.0" if seeds else "not given in the recipe")
+        out.append({"id": source_id(spec), "from": str(where), "license": license_})
+    return out
+
+
+def methods(recipe: Recipe) -> list[str]:
+    """Papers whose methods this build used (keys of card.CITATIONS), for the card's citation block."""
+    used = ["lrm-safety-study"]  # failure patterns, template/no-CoT variants, the safety/math mix
+    teacher = getattr(recipe, "teacher", None)
+    flt = recipe.filter
+    judges = [j.name for j in flt.judges] if flt is not None else []
+    if (
+        (flt is not None and flt.selection == "all_safe_then_pick_one")
+        or "rs_match" in judges
+        or getattr(teacher, "decoding", "normal") != "normal"
+    ):
+        used.append("safechain")
+    if getattr(teacher, "guidelines", None) == "realsafe":
+        used.append("realsafe-r1")
+    return used
+
+
 TOKEN_FIELDS = ("requests", "input_tokens", "output_tokens", "thought_tokens", "answer_tokens", "cost_usd")
 
 
@@ -74,38 +106,6 @@ def teacher_usage(stages: list[dict[str, Any]], final_variants: dict[str, int]) 
 
 def _num(v: float) -> float | int:
     return round(v, 4) if isinstance(v, float) else v
-
-
-def sources(recipe: Recipe) -> list[dict[str, str]]:
-    """Each source, where it came from and its license (as the recipe gives it): listed in the card."""
-    from safedata.schemas.sources import SeedsSource
-    from safedata.sources.stage import source_id
-
-    out = []
-    for spec in recipe.sources:
-        seeds = isinstance(spec, SeedsSource)
-        where = f"safedata's bundled `{spec.set}` seeds" if seeds else getattr(spec, "path", "")
-        # The bundled seeds were written for safedata and ship under its license.
-        license_ = spec.license or ("apache-2.0" if seeds else "not given in the recipe")
-        out.append({"id": source_id(spec), "from": str(where), "license": license_})
-    return out
-
-
-def methods(recipe: Recipe) -> list[str]:
-    """Papers whose methods this build used (keys of card.CITATIONS), for the card's citation block."""
-    used = ["lrm-safety-study"]  # failure patterns, template/no-CoT variants, the safety/math mix
-    teacher = getattr(recipe, "teacher", None)
-    flt = recipe.filter
-    judges = [j.name for j in flt.judges] if flt is not None else []
-    if (
-        (flt is not None and flt.selection == "all_safe_then_pick_one")
-        or "rs_match" in judges
-        or getattr(teacher, "decoding", "normal") != "normal"
-    ):
-        used.append("safechain")
-    if getattr(teacher, "guidelines", None) == "realsafe":
-        used.append("realsafe-r1")
-    return used
 
 
 def build_report(

@@ -4,11 +4,9 @@ labels, and the judge folder is what `audit --backend learned --judge-path` and 
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
-from safedata.filters.llm import JUDGED
-from tests.filters.judge_server import user_text
+from tests.filters.judge_server import blocks, user_text, verdict
 from tests.fixtures.openai_server import FakeOpenAIServer
 
 PROMPTS = [
@@ -37,10 +35,11 @@ def rows() -> list[dict[str, str]]:
 
 def judge_reply(body: dict) -> str:
     """A scripted judge: a reply that is not the refusal is a weak refusal with harmful additions."""
-    answer = re.search(r"ANSWER:\s*<<<(.*?)>>>", user_text(body), re.S)
-    weak = int(answer is not None and "can't help" not in answer.group(1))
-    fields = {p: 0 for p in JUDGED} | {"weak_refusal": weak, "harmful_additions": weak}
-    return json.dumps({"analysis": "scripted", **fields})
+    answer = blocks(user_text(body))["ANSWER"]
+    if "can't help" in answer:
+        return verdict()
+    quote = {"quote": answer.split(".")[0], "where": "answer"}
+    return verdict({"weak_refusal": quote, "harmful_additions": quote}, weak_refusal=1, harmful_additions=1)
 
 
 def test_distill_trains_a_judge_folder_that_audit_loads(

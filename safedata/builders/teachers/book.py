@@ -124,13 +124,13 @@ class ReplyBook:
             # Failed for this build, never re-sent: the paid reply stays in the cache for a fixed parser.
             return TeacherReply(error="ParseError", input_tokens=input_tokens, output_tokens=output_tokens)
         reply.input_tokens, reply.output_tokens = input_tokens, output_tokens
+        if unencodable(reply.text) is not None:
+            # A lone surrogate (a broken escape from the server) cannot be written to any output file. The
+            # paid reply stays in the cache; the row is dropped as failed and listed, not sent again.
+            reply.error = "UnencodableReply"
         reply.thought_tokens, reply.answer_tokens = split_usage(raw, req.prefill, output_tokens)
         if reply.aborted:
             reply.extra["aborted"] = raw.get("aborted") or {}
         if raw.get("moderated"):
             reply.extra["moderated"] = True
-        if unencodable(reply.text) is not None:
-            # A lone surrogate (a broken escape from the server) cannot be written to any output file. The
-            # paid reply stays in the cache; the row is dropped as failed and listed, not sent again.
-            reply.error = "UnencodableReply"
         return reply

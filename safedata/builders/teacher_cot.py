@@ -135,7 +135,7 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
             ctx.failed.append(failed_row(rec, variant, k, reply))
             continue
         u = usage[variant]
-        add_paid(u, reply)  # paid, whether the row is kept or not
+        add_usage(u, reply)  # paid, whether the row is kept or not
         if reply.aborted:
             u["aborted"] += 1
             ctx.drop(NAME, rec, ABORTED)
@@ -195,14 +195,14 @@ def usage_rows(spec: TeacherBase, usage: dict[str, Counter[str]]) -> dict[str, d
     """Usage per variant as report rows, with the cost when the recipe gives a price."""
     rows: dict[str, dict[str, Any]] = {}
     for variant, u in sorted(usage.items()):
-        row: dict[str, Any] = {k: int(v) for k, v in u.items()}
+        row: dict[str, Any] = dict(u)
         if spec.price is not None:
-            row["cost_usd"] = round(spec.price.cost(row["input_tokens"], row["output_tokens"]), 4)
+            row["cost_usd"] = round(spec.price.cost(u["input_tokens"], u["output_tokens"]), 4)
         rows[variant] = row
     return rows
 
 
-def teacher_notes(spec: TeacherBase, usage: dict[str, Any], book: Any) -> dict[str, Any]:
+def teacher_notes(spec: TeacherBase, usage: dict[str, Counter[str]], book: Any) -> dict[str, Any]:
     by_variant = usage_rows(spec, usage)
     notes: dict[str, Any] = {
         "engine": spec.engine,

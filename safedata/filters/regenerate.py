@@ -11,7 +11,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from safedata.builders.decoding import run_decoding
-from safedata.builders.teacher_cot import add_paid, take_reply, teacher_request
+from safedata.builders.teacher_cot import add_usage, take_reply, teacher_request
 from safedata.builders.teacher_prompts import over_short_cap
 from safedata.builders.teachers import Teacher
 from safedata.schemas.record import Record
@@ -48,7 +48,7 @@ def regenerate(
     changed = []
     for rec, guidelines, reply in zip(records, plans, replies, strict=True):
         if usage is not None and reply.ok:
-            add_paid(usage[rec.variant or "none"], reply)
+            add_usage(usage[rec.variant or "none"], reply)
         if not reply.ok or reply.aborted:
             why = reply.error or "thought aborted as unsafe while streaming"
             rec.touched("filters", "repair:regenerate-failed", f"round {round_}: {why}")

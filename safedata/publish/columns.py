@@ -28,8 +28,8 @@ COLUMNS: dict[str, str] = {
     "truncated": "The teacher hit its token limit.",
     "attack": "Jailbreak wrapping (tactic, template_id, original_request); null for plain prompts.",
     "teacher": "Teacher engine, model, parameters, guidelines and decoding; null for teacher-free rows.",
-    "usage": "Teacher tokens for this sample (input_tokens, output_tokens = thought_tokens + answer_tokens, "
-    "cached); null without a teacher.",
+    "usage": "Teacher tokens for this sample (input_tokens, output_tokens = thought_tokens + answer_tokens); "
+    "null without a teacher.",
     "pattern_labels": "Failure pattern -> fired (true/false), from the filters; null when no filter ran.",
     "judgements": "Each safety judge's verdict for this row; null when no judge ran.",
     "provenance": "What each stage did to this row, in order (stage, action, detail).",
@@ -87,7 +87,9 @@ def _row(r: Record) -> dict[str, Any]:
         "truncated": r.truncated,
         "attack": r.attack.model_dump() if r.attack else None,
         "teacher": r.teacher.model_dump() if r.teacher else None,
-        "usage": r.usage.model_dump() if r.usage else None,
+        # Without `cached`: whether this run paid for a reply is run history (the report's `this_run`); in
+        # the rows it would make a resumed build differ from an uninterrupted one.
+        "usage": r.usage.model_dump(exclude={"cached"}) if r.usage else None,
         "pattern_labels": r.labels,
         "judgements": r.judgements,
         "provenance": [p.model_dump() for p in r.provenance],

@@ -55,12 +55,11 @@ def start(recipe: Path, out: Path) -> subprocess.Popen[str]:
 
 
 def dataset(out: Path) -> dict[str, object]:
-    """What a build delivers, minus `usage.cached` (whether this run paid: the one thing a resume changes)."""
+    """What a build delivers: every config's rows (the written rows leave out `usage.cached`, the one thing
+    a resume changes), the stage counts and the quarantine."""
     tables = {}
     for folder in sorted((out / "data").iterdir()):
-        df = pl.read_parquet(folder / "*.parquet").sort("id")
-        usage = [json.dumps({k: v for k, v in json.loads(u).items() if k != "cached"}) for u in df["usage"]]
-        tables[folder.name] = df.drop("usage").with_columns(pl.Series("usage", usage)).to_dicts()
+        tables[folder.name] = pl.read_parquet(folder / "*.parquet").sort("id").to_dicts()
     report = json.loads((out / "build_report.json").read_text())
     stages = [{k: s[k] for k in ("name", "rows_in", "rows_out", "dropped")} for s in report["stages"]]
     return {"tables": tables, "stages": stages, "quarantine": (out / "quarantine.jsonl").read_text()}

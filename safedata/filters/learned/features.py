@@ -13,6 +13,8 @@ import zlib
 
 import numpy as np
 
+from safedata.filters.refusal import normalise as straight_quotes
+
 DIM = 1 << 17
 _WORD = re.compile(r"[^\W\d_]+|\d+", re.UNICODE)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
@@ -90,13 +92,8 @@ _STOP = frozenset(
 
 
 def normalise(text: str) -> str:
-    return (
-        text.replace("\u2019", "'")
-        .replace("\u2018", "'")
-        .replace("\u201c", '"')
-        .replace("\u201d", '"')
-        .lower()
-    )
+    """Curly quotes made straight (the refusal cues' own normalisation), lower case."""
+    return straight_quotes(text).lower()
 
 
 def words(text: str) -> list[str]:

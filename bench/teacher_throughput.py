@@ -39,10 +39,15 @@ def start_server(latency_ms: float, dist: str) -> tuple[subprocess.Popen[bytes],
     cmd = [sys.executable, "-m", "tests.fixtures.openai_server", "--port", str(port)]
     cmd += ["--latency-ms", str(latency_ms), "--dist", dist]
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(200):
+    return proc, wait_ready(proc, port)
+
+
+def wait_ready(proc: subprocess.Popen[bytes], port: int) -> str:
+    """The base URL once the server on `port` answers (the process is killed if it never does)."""
+    for _ in range(400):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/stats", timeout=1)
-            return proc, f"http://127.0.0.1:{port}/v1"
+            return f"http://127.0.0.1:{port}/v1"
         except OSError:
             time.sleep(0.05)
     proc.kill()

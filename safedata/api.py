@@ -25,7 +25,8 @@ from safedata.runners.spill import Spill
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record, make_ids_unique
 from safedata.schemas.runner import Runner
-from safedata.stages import assemble
+from safedata.stages import assemble, count_saved_requests
+from safedata.target import plan_line, run_to_target
 
 
 @dataclass
@@ -52,7 +53,11 @@ def plan(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = N
     """What a build would do, stage by stage, without doing it (no teacher requests are sent)."""
     loaded = load(recipe, out)
     ctx = BuildContext(loaded=loaded, out_dir=Path(loaded.recipe.output_dir()), progress=Progress(False))
-    return [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
+    count_saved_requests(ctx)
+    lines = [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
+    if loaded.recipe.target is not None:
+        lines.append(("target", plan_line(loaded.recipe.target)))
+    return lines
 
 
 def build(
@@ -83,15 +88,18 @@ def build(
     start = time.perf_counter()
     with OutputFolder(out_dir, force) as folder, Progress(not quiet) as progress:
         ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=progress, use_cache=use_cache)
+        count_saved_requests(ctx)
         stages = assemble(loaded.recipe)
         work = out_dir / WORK  # blocks spilled between stages; removed when the build ends, however it ends
         shutil.rmtree(work, ignore_errors=True)
         try:
-            final = run_stages(stages, ctx, spec, work)
-            # write_configs takes a list (the default mix, its test split by prompt and one config per
-            # variant are slices of one table), so the streaming writer is lost for this layout: memory is
-            # bound by the final rows.
-            records = final.records()
+            if loaded.recipe.target is None:
+                # write_configs takes a list (the default mix, its test split by prompt and one config per
+                # variant are slices of one table), so the streaming writer is lost for this layout: memory
+                # is bound by the final rows.
+                records = run_stages(stages, ctx, spec, work).records()
+            else:
+                records = run_to_target(stages, ctx, lambda run, c: run_stages(run, c, spec, work).records())
         finally:
             shutil.rmtree(work, ignore_errors=True)
         if not records:

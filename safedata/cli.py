@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+from pydantic import SecretStr
 from rich.console import Console
 from rich.text import Text
 
@@ -184,6 +185,40 @@ def augment(
     )
 
 
+def _api_key(env: str | None) -> SecretStr | None:
+    """The judge's key from `env`, masked, and registered so that nothing printed shows it."""
+    import os
+
+    from pydantic import SecretStr
+
+    from safedata.secrets import register
+
+    if env and env not in os.environ:
+        raise SafedataError(f"--judge-api-key-env: environment variable {env} is not set")
+    if not env:
+        return None
+    register([os.environ[env]])
+    return SecretStr(os.environ[env])
+
+
+def _judge_teacher(model: str | None, base_url: str | None, api_key: SecretStr | None) -> Any:
+    """An openai engine for the judge's endpoint, or None when no endpoint was given."""
+    if not (model and base_url):
+        return None
+    from safedata.builders.teachers import make_teacher
+    from safedata.schemas.teacher import OpenAITeacher
+
+    spec = {"engine": "openai", "model": model, "base_url": base_url, "api_key": api_key}
+    return make_teacher(OpenAITeacher.model_validate(spec), None)
+
+
+def _columns(field_map: list[str]) -> dict[str, str]:
+    columns = dict(m.split("=", 1) for m in field_map if "=" in m)
+    if len(columns) != len(field_map):
+        raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
+    return columns
+
+
 @app.command()
 @user_errors
 def audit(
@@ -191,7 +226,10 @@ def audit(
         ..., help="jsonl, json, csv or parquet file, or an HF dataset path[:config][@split]."
     ),
     out_path: Path = typer.Option(..., "--out", help="Output jsonl (rows + patterns, refusal, safe)."),
-    backend: str = typer.Option("heuristic", "--backend", help="heuristic (offline) or llm."),
+    backend: str = typer.Option("heuristic", "--backend", help="heuristic or learned (offline), or llm."),
+    judge_path: Path | None = typer.Option(
+        None, "--judge-path", help="learned: a judge folder from `safedata judge distill`."
+    ),
     judge: list[str] = typer.Option([], "--judge", help="Safety judge to add (repeatable): rs_match, ..."),
     field_map: list[str] = typer.Option(
         [],
@@ -207,13 +245,8 @@ def audit(
     ),
 ) -> None:
     """Label an existing dataset with the failure patterns; print and save the rates."""
-    import os
-
-    from pydantic import SecretStr
-
     from safedata.filters.audit import audit as run_audit
     from safedata.filters.summary import rates_table
-    from safedata.secrets import register, reveal
 
     shown = 20
 
@@ -223,21 +256,12 @@ def audit(
             err.print(f"skipped row {line}: {why}", highlight=False, soft_wrap=True)
         shown -= 1
 
-    columns = dict(m.split("=", 1) for m in field_map if "=" in m)
-    if len(columns) != len(field_map):
-        raise SafedataError("--map takes FIELD=COLUMN, e.g. --map prompt=question")
-    if judge_api_key_env and judge_api_key_env not in os.environ:
-        raise SafedataError(f"--judge-api-key-env: environment variable {judge_api_key_env} is not set")
-    api_key = SecretStr(os.environ[judge_api_key_env]) if judge_api_key_env else None
-    register([reveal(api_key) or ""])
-    teacher = None
-    if judge_model and judge_base_url:
-        from safedata.builders.teachers import make_teacher
-        from safedata.schemas.teacher import OpenAITeacher
-
-        spec = {"engine": "openai", "model": judge_model, "base_url": judge_base_url, "api_key": api_key}
-        teacher = make_teacher(OpenAITeacher.model_validate(spec), None)
+    columns = _columns(field_map)
+    api_key = _api_key(judge_api_key_env)
+    teacher = _judge_teacher(judge_model, judge_base_url, api_key)
     options = {k: v for k, v in (("base_url", judge_base_url), ("api_key", api_key)) if v}
+    if judge_path:
+        options["judge_path"] = str(judge_path)
     result = run_audit(
         input_spec, out_path, backend, judge, teacher=teacher, options=options, columns=columns, on_skip=skip
     )
@@ -403,6 +427,47 @@ def validate(
     if "files" in result:  # rank 0 only
         out.print(markdown(result), highlight=False, soft_wrap=True)
         out.print(f"wrote {', '.join(result['files'])}", highlight=False, soft_wrap=True)
+
+
+judge_app = typer.Typer(
+    no_args_is_help=True, help="Judges: distill an API judge into the offline learned one."
+)
+app.add_typer(judge_app, name="judge")
+
+
+@judge_app.command()
+@user_errors
+def distill(
+    input_spec: str = typer.Argument(
+        ..., help="Traces to sample: a jsonl/json/csv/parquet file or an HF dataset."
+    ),
+    out_dir: Path = typer.Option(..., "--out", help="Judge folder to write (load it with --judge-path)."),
+    judge_model: str = typer.Option(..., "--judge-model", help="The llm judge's model."),
+    judge_base_url: str = typer.Option(..., "--judge-base-url", help="Its OpenAI-compatible endpoint."),
+    judge_api_key_env: str | None = typer.Option(
+        None, "--judge-api-key-env", help="Name of the environment variable holding the endpoint's key."
+    ),
+    sample: int = typer.Option(500, "--sample", min=1, help="How many rows the llm judge labels."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the sample."),
+    field_map: list[str] = typer.Option([], "--map", help="FIELD=COLUMN, as for audit."),
+) -> None:
+    """Label a sample with the llm judge, train the learned heads on it, write a judge folder."""
+    from safedata.filters.learned.distill import distill as run_distill
+
+    teacher = _judge_teacher(judge_model, judge_base_url, _api_key(judge_api_key_env))
+    result = run_distill(
+        input_spec, out_dir, teacher, n=sample, seed=seed, columns=_columns(field_map),
+        progress=lambda msg: err.print(msg, highlight=False),
+    )  # fmt: skip
+    out.print(
+        f"labelled {result.labelled} rows ({result.failed} without a usable verdict); trained heads for "
+        f"{', '.join(result.trained) or 'no pattern (too few labels: rules kept)'}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    for p, a in result.agreement.items():
+        out.print(f"  {p}: agrees with the judge on {a:.1%} of labelled rows", highlight=False)
+    out.print(f"wrote {result.out}; use it with --backend learned --judge-path {result.out}", highlight=False)
 
 
 @app.command()

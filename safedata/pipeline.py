@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -93,6 +93,9 @@ class BuildContext:
     engines: dict[str, Any] = field(default_factory=dict)
     # `preference:` pairs the filters stage built (preference/pairs.py); publish writes them as a config.
     preference_pairs: list[Any] = field(default_factory=list)
+    # Stage name -> what a row it drops would have cost later (teacher requests), summed into its notes as
+    # `teacher_requests_saved` (stages.count_saved_requests sets it for the prompt-level stages).
+    drop_costs: dict[str, Callable[[Record], int]] = field(default_factory=dict)
 
     def for_block(self) -> BuildContext:
         """This context with an empty partial report: what a stage counts for one block lands there."""
@@ -114,7 +117,12 @@ class BuildContext:
 
     def drop(self, stage: str, record: Record | None, reason: str) -> None:
         """Count a row a stage removed on purpose (not a quarantine: the row was valid)."""
-        self.stage_stats(stage).dropped[reason] += 1
+        stats = self.stage_stats(stage)
+        stats.dropped[reason] += 1
+        cost = self.drop_costs.get(stage)
+        if cost is not None and record is not None:
+            saved = stats.notes.get("teacher_requests_saved", 0)
+            stats.notes["teacher_requests_saved"] = saved + cost(record)
 
     def quarantine(self, stage: str, reason: str, row: dict[str, Any]) -> None:
         """Keep a bad input row with its reason; the build goes on."""

@@ -15,6 +15,11 @@ def unencodable(text: str) -> int | None:
     return None
 
 
+# An approximate token: a word or a punctuation mark (no tokenizer needed; used where only proportions or
+# plot shapes matter).
+TOKEN = r"\w+|[^\w\s]"
+_TOKEN_RE = re.compile(TOKEN)
+
 _OPEN = "<think>"
 _CLOSE = "</think>"
 
@@ -24,6 +29,10 @@ class Trace:
     reasoning: str
     answer: str
     closed: bool  # False when the thought never ended (a length cut): the answer is then empty
+
+
+def approx_tokens(text: str) -> int:
+    return len(_TOKEN_RE.findall(text))
 
 
 def split_think(text: str) -> Trace:

@@ -54,9 +54,6 @@ def run_decoding(
         for i, reply in zip(again, teacher.generate(follow), strict=True):
             prev = replies[i]
             # A failed round fails the sample (it is retried next run); usage adds up over the rounds.
-            reply.input_tokens += prev.input_tokens
-            reply.output_tokens += prev.output_tokens
-            reply.cached = reply.cached and prev.cached
+            replies[i] = reply.absorb(prev)
             reply.extra["morethink_rounds"] = prev.extra.get("morethink_rounds", 0) + 1
-            replies[i] = reply
     return replies

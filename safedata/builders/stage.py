@@ -25,6 +25,15 @@ def variants_for(rec: Record, ctx: BuildContext) -> list[Variant]:
     return [v for v in ctx.recipe.variants if rec.kind in (v.kinds or [])]
 
 
+def teacher_requests(rec: Record, ctx: BuildContext) -> int:
+    """The teacher requests a prompt row leads to: K samples of each teacher variant for its kind (the first
+    MoreThink round; none for a row with a trace)."""
+    spec = ctx.recipe.teacher
+    if rec.has_trace or spec is None:
+        return 0
+    return sum(1 for v in variants_for(rec, ctx) if v.teacher) * spec.samples
+
+
 class GenerateStage(RowStage):
     name = NAME
 
@@ -42,13 +51,19 @@ class GenerateStage(RowStage):
         # The probe would ask the student: a dry run counts every prompt (an upper bound) instead.
         stages = takewhile(lambda stage: stage.name != NAME, assemble(ctx.recipe))
         before = [stage for stage in stages if stage.name != "probe"]
+        dry = ctx.for_block()  # its report holds the requests the prompt-level stages saved
         jobs: list[Job] = [
             (rec, v.name)
-            for rec in collect(before, ctx.for_block())
+            for rec in collect(before, dry)
             if not rec.has_trace
             for v in variants_for(rec, ctx)
             if v.teacher
         ]
+        saved = {s.name: dry.stats[s.name].notes.get("teacher_requests_saved", 0) for s in before}
+        saved = {name: n for name, n in saved.items() if n}
+        if saved:
+            by = ", ".join(f"{n} by {name}" for name, n in saved.items())
+            line += f"; {sum(saved.values())} requests saved before the teacher ({by})"
         return f"{line}; {estimate(jobs, ctx.recipe.teacher)}"
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:

@@ -23,6 +23,7 @@ from safedata.builders.teacher_cot import (
     Job,
     add_usage,
     ask,
+    count_kept,
     notes_over_blocks,
     take_reply,
     teacher_notes,
@@ -52,7 +53,7 @@ def student_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     ]
     requests = [student_request(jobs[j][0], jobs[j][1], spec, k) for j, k in owners]
     replies = ask(student, requests, spec, ctx, role="student")
-    usage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    usage: dict[str, Counter[str]] = defaultdict(Counter)
     flips: Counter[str] = Counter()
     steered = 0
     for (j, k), reply, request in zip(owners, replies, requests, strict=True):
@@ -60,7 +61,7 @@ def student_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
         if not reply.ok:
             ctx.drop(NAME, rec, f"student request failed ({reply.error}); sent again on the next run")
             continue
-        add_usage(usage[variant], reply)
+        add_usage(usage[variant], reply)  # paid, whether the row is kept or not
         detail = f"{spec.engine} {spec.model}"
         if variant == "student_rewrite":
             before, after = decision(rec.answer or ""), decision(reply.answer)
@@ -73,6 +74,7 @@ def student_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
         elif request.prefill:
             steered += 1
             detail += "; safety primer pre-filled in the thought"
+        count_kept(usage[variant], reply)
         base = rec.model_copy(deep=True, update={"variant": variant, "sample_index": k})
         yield take_reply(base, reply, info).with_id().touched(NAME, variant, detail)
     notes: dict[str, Any] = teacher_notes(spec, usage, getattr(student, "book", None))

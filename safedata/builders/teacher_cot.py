@@ -8,14 +8,18 @@ from collections.abc import Iterator
 from typing import Any
 
 from safedata.builders.decoding import PREFILLS, run_decoding
+from safedata.builders.moderation import EXAMPLES, moderate
 from safedata.builders.teacher_prompts import over_short_cap, user_message
 from safedata.builders.teachers import Teacher, TeacherReply, TeacherRequest, build_teacher
+from safedata.builders.teachers.base import ABORTED
+from safedata.builders.truncation import handle_truncated
 from safedata.errors import SafedataError
 from safedata.pipeline import BuildContext
 from safedata.schemas.record import Record, TeacherInfo, Usage
 from safedata.schemas.teacher import OpenAITeacher, TeacherBase
 
 NAME = "generate"
+MODERATED = ("normal", "morethink")  # decodings where the model writes its own thought
 Job = tuple[Record, str]  # (prompt row, variant name)
 
 
@@ -28,6 +32,8 @@ def teacher_request(
         [{"role": "user", "content": text}],
         prefill=PREFILLS[spec.decoding],
         sample=sample,
+        # Only harmful prompts' thoughts are watched, and only thoughts the model writes (not pre-filled).
+        moderate=spec.moderate_stream is not None and rec.kind == "harmful" and spec.decoding in MODERATED,
         **spec.sampling.params(),
     )
 
@@ -36,7 +42,13 @@ def take_reply(rec: Record, reply: TeacherReply, info: TeacherInfo) -> Record:
     """`rec` with the reply's thought, answer and token usage, written by the teacher `info` names."""
     rec.reasoning, rec.answer, rec.truncated = reply.reasoning, reply.answer, reply.truncated
     rec.teacher = info
-    rec.usage = Usage(input_tokens=reply.input_tokens, output_tokens=reply.output_tokens, cached=reply.cached)
+    rec.usage = Usage(
+        input_tokens=reply.input_tokens,
+        output_tokens=reply.output_tokens,
+        thought_tokens=reply.thought_tokens,
+        answer_tokens=reply.answer_tokens,
+        cached=reply.cached,
+    )
     return rec
 
 
@@ -89,11 +101,10 @@ def ask(
     return replies
 
 
-def add_usage(u: dict[str, float], reply: TeacherReply) -> None:
+def count_kept(u: Counter[str], reply: TeacherReply) -> None:
+    """A kept sample in a usage row (its tokens were added by `add_usage` when it was paid)."""
     u["samples"] += 1
     u["truncated"] += reply.truncated
-    u["input_tokens"] += reply.input_tokens
-    u["output_tokens"] += reply.output_tokens
 
 
 def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
@@ -103,8 +114,20 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     requests, owners = make_requests(jobs, spec)
     replies = ask(teacher, requests, spec, ctx)
     book = getattr(teacher, "book", None)
-    usage: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for (j, k), reply in zip(owners, replies, strict=True):
+    truncation, drops = handle_truncated(teacher, requests, replies, spec)
+    guidelines_of: dict[int, str] = {}
+    notes: dict[str, Any] = {}
+    if spec.moderate_stream is not None:
+
+        def rebuild(i: int, guidelines: str) -> TeacherRequest:
+            (j, k) = owners[i]
+            return teacher_request(jobs[j][0], jobs[j][1], guidelines, spec, k)
+
+        log, guidelines_of = moderate(teacher, requests, replies, spec, rebuild)
+        notes["moderation"] = log.to_dict()
+
+    usage: dict[str, Counter[str]] = defaultdict(Counter)
+    for i, ((j, k), reply) in enumerate(zip(owners, replies, strict=True)):
         rec, variant = jobs[j]
         if not reply.ok:
             again = "read from the cache again" if reply.error in NOT_RESENT else "sent again"
@@ -112,18 +135,32 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
             ctx.failed.append(failed_row(rec, variant, k, reply))
             continue
         u = usage[variant]
+        add_usage(u, reply)  # paid, whether the row is kept or not
+        if reply.aborted:
+            u["aborted"] += 1
+            ctx.drop(NAME, rec, ABORTED)
+            continue
+        if i in drops:
+            ctx.drop(NAME, rec, drops[i])
+            continue
         if over_short_cap(variant, reply.reasoning, spec.short_thought_words):
             # Not a short chain. Counted in the report; the reply stays in the cache, so a later cap
             # change judges it again for free.
             ctx.drop(NAME, rec, f"`short` thought over the {spec.short_thought_words}-word cap")
             continue
-        add_usage(u, reply)
-        out = take_reply(
-            rec.model_copy(deep=True, update={"variant": variant, "sample_index": k}), reply, teacher.info
-        )
-        detail = f"{spec.engine} {spec.model}; guidelines {spec.guidelines}; decoding {spec.decoding}"
+        count_kept(u, reply)
+        info = teacher.info
+        if i in guidelines_of:
+            info = info.model_copy(update={"guidelines": guidelines_of[i]})
+        sample = rec.model_copy(deep=True, update={"variant": variant, "sample_index": k})
+        out = take_reply(sample, reply, info)
+        detail = f"{spec.engine} {spec.model}; guidelines {info.guidelines}; decoding {spec.decoding}"
+        if i in guidelines_of:
+            detail += "; regenerated after an aborted unsafe thought"
         yield out.with_id().touched(NAME, variant, detail)
-    ctx.stage_stats(NAME).notes["teacher"] = teacher_notes(spec, usage, book)
+    if truncation:
+        notes["on_truncated"] = {"action": spec.on_truncated, **dict(truncation)}
+    ctx.stage_stats(NAME).notes["teacher"] = {**teacher_notes(spec, usage, book), **notes}
 
 
 # Replies that arrived (and were paid) but cannot be used: kept in the cache, never re-sent.
@@ -145,13 +182,28 @@ def failed_row(rec: Record, variant: str, sample: int, reply: TeacherReply) -> d
     }
 
 
-def teacher_notes(spec: TeacherBase, usage: dict[str, dict[str, float]], book: Any) -> dict[str, Any]:
-    by_variant = {}
+def add_usage(u: Counter[str], reply: TeacherReply) -> None:
+    """Add a reply's token counts to a usage row (per variant, per stage)."""
+    u["requests"] += 1
+    u["input_tokens"] += reply.input_tokens
+    u["output_tokens"] += reply.output_tokens
+    u["thought_tokens"] += reply.thought_tokens
+    u["answer_tokens"] += reply.answer_tokens
+
+
+def usage_rows(spec: TeacherBase, usage: dict[str, Counter[str]]) -> dict[str, dict[str, Any]]:
+    """Usage per variant as report rows, with the cost when the recipe gives a price."""
+    rows: dict[str, dict[str, Any]] = {}
     for variant, u in sorted(usage.items()):
-        row = {k: int(v) for k, v in u.items()}
+        row: dict[str, Any] = dict(u)
         if spec.price is not None:
-            row["cost_usd"] = round(spec.price.cost(row["input_tokens"], row["output_tokens"]), 4)
-        by_variant[variant] = row
+            row["cost_usd"] = round(spec.price.cost(u["input_tokens"], u["output_tokens"]), 4)
+        rows[variant] = row
+    return rows
+
+
+def teacher_notes(spec: TeacherBase, usage: dict[str, Counter[str]], book: Any) -> dict[str, Any]:
+    by_variant = usage_rows(spec, usage)
     notes: dict[str, Any] = {
         "engine": spec.engine,
         "model": spec.model,
@@ -184,5 +236,9 @@ def notes_over_blocks(spec: TeacherBase, merged: dict[str, Any], ctx: BuildConte
         variant: {k: v for k, v in row.items() if k != "cost_usd"}
         for variant, row in merged["usage_by_variant"].items()
     }
-    # build_teacher: one engine per spec for the build, the one the blocks used.
-    return teacher_notes(spec, usage, getattr(build_teacher(spec, ctx), "book", None))
+    # build_teacher: one engine per spec for the build, the one the blocks used. What else the blocks noted
+    # (moderation and on_truncated counts) adds up across blocks and stays; its examples are capped here.
+    notes = {**merged, **teacher_notes(spec, usage, getattr(build_teacher(spec, ctx), "book", None))}
+    if "moderation" in notes:
+        notes["moderation"] = {**notes["moderation"], "examples": notes["moderation"]["examples"][:EXAMPLES]}
+    return notes

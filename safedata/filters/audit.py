@@ -101,6 +101,12 @@ def summarise(
     }
 
 
+def _refusal(judgements: dict[str, Any], answer: str) -> bool:
+    """The backend's own refusal call when it makes one (learned), else the refusal cues."""
+    said = [d["refusal"] for d in judgements.values() if isinstance(d.get("refusal"), bool)]
+    return said[0] if said else is_refusal(answer)
+
+
 def audit(
     input_spec: str,
     out: str | Path,
@@ -127,15 +133,18 @@ def audit(
     def flush(f: Any) -> None:
         for (row, sample), judged in zip(batch, run_detectors([s for _, s in batch], detectors), strict=True):
             row_safe = judged.safe
+            # The segments that justify each positive label, per detector that gives them (learned).
+            evidence = {n: d["evidence"] for n, d in judged.judgements.items() if d.get("evidence")}
             f.write(
                 json.dumps(
                     {
                         **row,
                         "patterns": judged.labels,
-                        "refusal": is_refusal(sample.answer),
+                        "refusal": _refusal(judged.judgements, sample.answer),
                         "safe": row_safe,
                         # What each detector said: fired patterns, and a judge's evidence and request harm.
                         "judgements": judged.judgements,
+                        **({"evidence": evidence} if evidence else {}),
                     },
                     ensure_ascii=False,
                     default=str,

@@ -7,10 +7,11 @@ again under it. Every round asks for a fresh sample (its own cache key), so a ca
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from safedata.builders.decoding import run_decoding
-from safedata.builders.teacher_cot import take_reply, teacher_request
+from safedata.builders.teacher_cot import add_usage, take_reply, teacher_request
 from safedata.builders.teacher_prompts import over_short_cap
 from safedata.builders.teachers import Teacher
 from safedata.schemas.record import Record
@@ -26,8 +27,15 @@ def escalate(current: str) -> str:
     return GUIDELINES[min(i + 1, len(GUIDELINES) - 1)]
 
 
-def regenerate(records: Sequence[Record], teacher: Teacher, spec: TeacherBase, round_: int) -> list[Record]:
-    """Replace the thought and answer of each record in place; returns the records that got a new reply."""
+def regenerate(
+    records: Sequence[Record],
+    teacher: Teacher,
+    spec: TeacherBase,
+    round_: int,
+    usage: dict[str, Counter[str]] | None = None,
+) -> list[Record]:
+    """Replace the thought and answer of each record in place; returns the records that got a new reply.
+    The tokens of every reply (kept or not) are added to `usage` per variant."""
     plans, requests = [], []
     for rec in records:
         guidelines = escalate(rec.teacher.guidelines if rec.teacher else "default")
@@ -39,8 +47,11 @@ def regenerate(records: Sequence[Record], teacher: Teacher, spec: TeacherBase, r
     replies = run_decoding(teacher, requests, spec.decoding, spec.morethink)
     changed = []
     for rec, guidelines, reply in zip(records, plans, replies, strict=True):
-        if not reply.ok:
-            rec.touched("filters", "repair:regenerate-failed", f"round {round_}: {reply.error}")
+        if usage is not None and reply.ok:
+            add_usage(usage[rec.variant or "none"], reply)
+        if not reply.ok or reply.aborted:
+            why = reply.error or "thought aborted as unsafe while streaming"
+            rec.touched("filters", "repair:regenerate-failed", f"round {round_}: {why}")
             continue
         if over_short_cap(rec.variant, reply.reasoning, spec.short_thought_words):
             rec.touched("filters", "repair:regenerate-failed", f"round {round_}: thought over the short cap")

@@ -13,6 +13,7 @@ from safedata.builders.teachers.base import Teacher
 from safedata.errors import SafedataError
 from safedata.filters.base import Detector
 from safedata.filters.heuristic import HeuristicDetector
+from safedata.filters.learned.detector import LearnedDetector
 from safedata.filters.llama_guard import LlamaGuardJudge
 from safedata.filters.llm import LLMJudge
 from safedata.filters.openai_moderation import OpenAIModerationJudge
@@ -37,6 +38,7 @@ def _teacher(name: str, config: JudgeConfig) -> Teacher:
 REGISTRY: dict[str, Callable[[JudgeConfig], Detector]] = {
     "heuristic": lambda c: HeuristicDetector(),
     "llm": lambda c: LLMJudge(_teacher("llm", c)),
+    "learned": lambda c: LearnedDetector(c.options.get("judge_path"), bool(c.options.get("embed"))),
     "rs_match": lambda c: RSMatchJudge(),
     "llama_guard": lambda c: LlamaGuardJudge(
         _teacher("llama_guard", c), c.parts, native=bool(c.options.get("native"))

@@ -10,6 +10,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
+from safedata.builders.teacher_cot import usage_rows
 from safedata.builders.teachers import Teacher, build_teacher
 from safedata.builders.template_cot import template_reasoning, template_refusal
 from safedata.filters import calibration
@@ -18,7 +19,7 @@ from safedata.filters.judging import run_detectors
 from safedata.filters.regenerate import regenerate
 from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.filters.safe_at_k import group_key, safe_at_k_counts, safe_at_k_scores
-from safedata.pipeline import BuildContext
+from safedata.pipeline import BuildContext, merge_notes
 from safedata.preference.pairs import PairCollector, pair_counts
 from safedata.runners.contract import RowStage
 from safedata.schemas.filter import Filter, Repair
@@ -48,16 +49,21 @@ class FiltersStage(RowStage):
     def engine(self, spec: TeacherSpec, ctx: BuildContext) -> Teacher:
         return build_teacher(spec, ctx)  # the build's engine for that spec: judges and regeneration share
 
+    @property
+    def backend(self) -> str:
+        return self.spec.backend
+
     def plan(self, ctx: BuildContext) -> str:
         judges = "".join(f" + {j.name}" for j in self.spec.judges)
         fix = f"; repair up to {self.repair.rounds} rounds" if self.repair else ""
-        return f"judge thought and answer ({self.spec.backend}{judges}){fix}; select {self.spec.selection}"
+        return f"judge thought and answer ({self.backend}{judges}){fix}; select {self.spec.selection}"
 
     def detectors(self, ctx: BuildContext) -> list[Detector]:
         def engine(spec: TeacherSpec | None) -> Teacher | None:
             return None if spec is None else self.engine(spec, ctx)
 
-        out = [make_detector(self.spec.backend, JudgeConfig(teacher=engine(self.spec.teacher)))]
+        options = {"judge_path": self.spec.judge_path, "embed": self.spec.embed}
+        out = [make_detector(self.backend, JudgeConfig(teacher=engine(self.spec.teacher), options=options))]
         for j in self.spec.judges:
             options: dict[str, Any] = {
                 k: v for k, v in (("model", j.model), ("base_url", j.base_url), ("api_key", j.api_key)) if v
@@ -190,7 +196,14 @@ class FiltersStage(RowStage):
         spec = ctx.recipe.teacher
         if not records or spec is None:  # the recipe validator requires a teacher for `regenerate`
             return []
-        return regenerate(records, self.engine(spec, ctx), spec, round_)
+        usage: dict[str, Counter[str]] = defaultdict(Counter)  # this round's tokens, per variant
+        changed = regenerate(records, self.engine(spec, ctx), spec, round_, usage)
+        notes = ctx.stage_stats(NAME).notes
+        # Added to the block's earlier rounds; blocks' partial reports add up the same way.
+        notes["teacher"] = merge_notes(
+            notes.get("teacher", {}), {"usage_by_variant": usage_rows(spec, usage)}
+        )
+        return changed
 
     def action(self, rec: Record, fired: list[str]) -> str:
         """The strongest action asked for any fired pattern: drop, then to_template, then regenerate."""

@@ -267,6 +267,11 @@ def concludes_refusal(reasoning: str) -> bool:
     return bool(refusals) and (not helps or refusals[-1] > helps[-1])
 
 
+def decides_refusal(reasoning: str) -> bool:
+    """The thought states a decision not to fulfil the request (anywhere; what `plays_along` looks after)."""
+    return bool(_decisions(normalise(reasoning)))
+
+
 def concludes_help(reasoning: str) -> bool:
     """The thought's last decision is an explicit plan to do what was asked."""
     text = normalise(reasoning)
@@ -440,3 +445,15 @@ _ARTEFACT_RE = re.compile(
 
 def artefact(text: str) -> bool:
     return bool(_ARTEFACT_RE.search(normalise(text)))
+
+
+def unsafe_cue(sentence: str) -> bool:
+    """A cue of the heuristic's unsafe-thought patterns (a procedure step or quantity, a ready-made artefact,
+    weighing compliance or a hedge, a framing plan): `label` fires unsafe_thought, strong or weak
+    vacillation only on text holding one, so streaming moderation asks it about a new sentence only when the
+    sentence has one. Keep in step with what `heuristic.label` fires those patterns on."""
+    text = normalise(sentence)
+    return any(p.search(text) for p in _CUE_PATTERNS)
+
+
+_CUE_PATTERNS = (_PROCEDURE_RE, _ARTEFACT_RE, _WEIGH_RE, _HEDGE_RE, _FRAMING_RE)

@@ -210,26 +210,48 @@ def _citation(report: dict[str, Any]) -> str:
 
 
 def _teacher_usage(report: dict[str, Any]) -> str:
-    """Tokens and cost per variant, from the generate stage's notes (empty when no teacher ran)."""
+    """Tokens and cost per variant, all stages together, and per row kept (empty when no teacher ran)."""
     stage = next((s for s in report["stages"] if s["name"] == "generate"), None)
     notes = (stage or {}).get("notes", {}).get("teacher")
-    if not notes:
+    usage = report.get("teacher_usage")
+    if not notes or not usage:
         return ""
     line = (
-        f"Guidelines `{notes['guidelines']}`, decoding `{notes['decoding']}`, {notes['samples']} sample(s)."
+        f"Guidelines `{notes['guidelines']}`, decoding `{notes['decoding']}`, {notes['samples']} sample(s). "
+        "Every paid request counts, also for rows dropped later; thought and answer tokens come from the "
+        "API's reasoning-token count where it gives one, else from the split text."
     )
     rows = [
         [
             v,
-            str(u["samples"]),
-            str(u["truncated"]),
+            str(u.get("requests", 0)),
+            str(u["kept_rows"]),
             str(u["input_tokens"]),
             str(u["output_tokens"]),
+            str(u["thought_tokens"]),
+            str(u["answer_tokens"]),
+            str(u.get("output_tokens_per_kept_row", "-")),
             str(u.get("cost_usd", "-")),
+            str(u.get("cost_per_kept_row_usd", "-")),
         ]
-        for v, u in notes["usage_by_variant"].items()
+        for v, u in usage["by_variant"].items()
     ]
-    head = ["variant", "samples", "truncated", "prompt tokens", "generated tokens", "cost (USD)"]
+    head = [
+        "variant",
+        "requests",
+        "kept rows",
+        "prompt tokens",
+        "generated tokens",
+        "thought",
+        "answer",
+        "generated per kept row",
+        "cost (USD)",
+        "cost per kept row",
+    ]
+    saved = usage.get("requests_saved_before_teacher")
+    if saved:
+        by = ", ".join(f"{n} by `{stage}`" for stage, n in saved.items())
+        line += f" Teacher requests saved by dropping prompts before the teacher: {by}."
     return line + "\n\n" + md_table(Table("", head, rows))
 
 

@@ -28,7 +28,8 @@ COLUMNS: dict[str, str] = {
     "truncated": "The teacher hit its token limit.",
     "attack": "Jailbreak wrapping (tactic, template_id, original_request); null for plain prompts.",
     "teacher": "Teacher engine, model, parameters, guidelines and decoding; null for teacher-free rows.",
-    "usage": "Teacher tokens for this sample (input_tokens, output_tokens); null without a teacher.",
+    "usage": "Teacher tokens for this sample (input_tokens, output_tokens = thought_tokens + answer_tokens); "
+    "null without a teacher.",
     "pattern_labels": "Failure pattern -> fired (true/false), from the filters; null when no filter ran.",
     "judgements": "Each safety judge's verdict for this row; null when no judge ran.",
     "provenance": "What each stage did to this row, in order (stage, action, detail).",

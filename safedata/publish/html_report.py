@@ -3,8 +3,9 @@
 Read from the output folder alone (build_report.json, the parquet shards, dedup clusters, validation/), so
 `safedata report OUT_DIR` rebuilds it for any build, and every build writes it at the end.
 
-Sections (ids): summary, funnel, mix, lengths, patterns, dedup, validation, stage-notes, examples. A section
-whose data a build does not have says so instead of vanishing, so readers learn which stages did not run.
+Sections (ids): summary, funnel, mix, lengths, patterns, dedup, validation, teacher, stage-notes, examples.
+A section whose data a build does not have says so instead of vanishing, so readers learn which stages did
+not run.
 Pattern figures: the share of final rows whose `labels` fired, per variant; and, when a stage's notes hold
 `patterns: {pattern: {detected: n, repaired: n, …}}` (the filters stage), those counts side by side.
 Token lengths are approximate (words and punctuation marks), so no tokenizer is needed.
@@ -24,8 +25,8 @@ from safedata.publish.card import WARNING
 from safedata.publish.folder import BuildFolder
 from safedata.publish.notes import Table, tables
 from safedata.publish.writer import DEFAULT
+from safedata.text import TOKEN
 
-TOKEN = r"\w+|[^\w\s]"
 EXAMPLES_PER_VARIANT = 3
 HIST_ROWS = 50_000  # per variant: histograms of a seeded sample beyond this
 
@@ -185,6 +186,13 @@ def _validation(folder: BuildFolder) -> str:
     return _markdown(folder.validation_md) + imgs
 
 
+def _teacher(report: dict[str, Any]) -> str:
+    usage = report.get("teacher_usage")
+    if not usage:
+        return _none("No teacher requests.")
+    return "".join(_table(t) for t in tables("teacher usage", usage))
+
+
 def _stage_notes(report: dict[str, Any]) -> str:
     parts = []
     for s in report["stages"]:
@@ -253,6 +261,7 @@ def render_html(folder: BuildFolder) -> str:
         _section("patterns", "Failure patterns", _patterns(df, report)),
         _section("dedup", "Duplicate clusters", _dedup(folder)),
         _section("validation", "Validation", _validation(folder)),
+        _section("teacher", "Teacher tokens and cost per kept row", _teacher(report)),
         _section("stage-notes", "What each stage measured", _stage_notes(report)),
         _section("examples", "Example rows per variant", _examples(df)),
     ]

@@ -61,6 +61,53 @@ def methods(recipe: Recipe) -> list[str]:
     return used
 
 
+TOKEN_FIELDS = ("requests", "input_tokens", "output_tokens", "thought_tokens", "answer_tokens", "cost_usd")
+
+
+def teacher_usage(stages: list[dict[str, Any]], final_variants: dict[str, int]) -> dict[str, Any] | None:
+    """What the teacher cost, per stage and per variant, and per row *kept* in the final dataset: every
+    paid request counts (rows later dropped by filters, dedup or the mix included), divided by the rows
+    that made it. None when no stage asked a teacher."""
+    by_stage: dict[str, dict[str, float]] = {}
+    by_variant: dict[str, Counter[str]] = {}
+    for s in stages:
+        usage = ((s.get("notes") or {}).get("teacher") or {}).get("usage_by_variant")
+        if not usage:
+            continue
+        stage = by_stage.setdefault(s["name"], Counter())
+        for variant, row in usage.items():
+            paid = {k: row.get(k, 0) for k in TOKEN_FIELDS}
+            stage.update(paid)
+            by_variant.setdefault(variant, Counter()).update(paid)
+    if not by_stage:
+        return None
+    saved = {
+        s["name"]: s["notes"]["teacher_requests_saved"]
+        for s in stages
+        if (s.get("notes") or {}).get("teacher_requests_saved")
+    }
+    rows: dict[str, dict[str, Any]] = {}
+    for variant, paid in sorted(by_variant.items()):
+        kept = final_variants.get(variant, 0)
+        row: dict[str, Any] = {k: _num(v) for k, v in paid.items() if k != "cost_usd" or v}
+        row["kept_rows"] = kept
+        if kept:
+            row["output_tokens_per_kept_row"] = round(paid["output_tokens"] / kept, 1)
+            row["thought_tokens_per_kept_row"] = round(paid["thought_tokens"] / kept, 1)
+            if paid["cost_usd"]:
+                row["cost_per_kept_row_usd"] = round(paid["cost_usd"] / kept, 6)
+        rows[variant] = row
+    return {
+        "by_stage": {k: {f: _num(v) for f, v in c.items()} for k, c in by_stage.items()},
+        "by_variant": rows,
+        **({"requests_saved_before_teacher": saved} if saved else {}),
+    }
+
+
+def _num(v: float) -> float | int:
+    return round(v, 4) if isinstance(v, float) else v
+
+
 def build_report(
     ctx: BuildContext,
     final: dict[str, dict[str, int]],
@@ -69,6 +116,8 @@ def build_report(
 ) -> dict[str, Any]:
     """`final` is the dataset's `composition`."""
     teacher = getattr(ctx.recipe, "teacher", None)  # the teacher section comes with the generation stage
+    stages = [s.to_dict() for s in ctx.stats.values()]
+    usage = teacher_usage(stages, final["variant"])
     return {
         "recipe": ctx.recipe.name,
         "description": ctx.recipe.description,
@@ -82,7 +131,8 @@ def build_report(
         "seconds": round(seconds, 2),
         "rows": sum(final["kind"].values()),
         "quarantined": len(ctx.quarantined),
-        "stages": [s.to_dict() for s in ctx.stats.values()],
+        "stages": stages,
         "final": final,
+        **({"teacher_usage": usage} if usage else {}),
         "files": files,
     }

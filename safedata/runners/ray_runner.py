@@ -56,12 +56,13 @@ class StageWorker:
 
         from safedata.progress import Progress
         from safedata.schemas.loader import parse_recipe
-        from safedata.stages import assemble
+        from safedata.stages import assemble, count_saved_requests
 
         loaded = parse_recipe(recipe_yaml, Path(recipe_path) if recipe_path else None, out_dir)
         self.ctx = BuildContext(
             loaded=loaded, out_dir=Path(out_dir), progress=Progress(False), use_cache=use_cache
         )
+        count_saved_requests(self.ctx)  # decontamination's drops count the teacher requests they saved
         self.stage: RowStage = assemble(loaded.recipe)[index]  # type: ignore[assignment]
         self.stage.open(self.ctx)
 

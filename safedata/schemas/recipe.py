@@ -18,6 +18,7 @@ from safedata.schemas.probe import Probe
 from safedata.schemas.publish import Publish
 from safedata.schemas.runner import Runner
 from safedata.schemas.sources import Source, Strict
+from safedata.schemas.target import Target
 from safedata.schemas.teacher import TeacherSpec
 from safedata.schemas.validate import ValidateSection
 from safedata.schemas.variants import STUDENT, Variant
@@ -49,6 +50,9 @@ class Recipe(Strict):
     decontaminate: Decontaminate | None = Field(None, description="Drop rows that overlap evaluation sets.")
     mix: Mix | None = Field(
         None, description="Final rows per kind (ratio or counts) and how they are picked."
+    )
+    target: Target | None = Field(
+        None, description="Draw prompts until N rows per kind pass the filters (or a ceiling is hit)."
     )
 
     publish: Publish | None = Field(None, description="Push the build to the Hub when it ends.")
@@ -89,6 +93,15 @@ class Recipe(Strict):
             raise ValueError("`repair` fixes what `filter` flags: add a `filter:` section")
         if self.repair is not None and "regenerate" in self.repair.actions.values() and self.teacher is None:
             raise ValueError("repair action `regenerate` asks the teacher again: add a `teacher:` section")
+        return self
+
+    @model_validator(mode="after")
+    def _target_alone(self) -> Recipe:
+        if self.target is not None and self.mix is not None:
+            raise ValueError("`target` and `mix` both set the final rows per kind: use one of them")
+        priced = self.teacher is not None and self.teacher.price is not None
+        if self.target is not None and self.target.max_cost and not priced:
+            raise ValueError("`target.max_cost` needs `teacher.price` to know what a request costs")
         return self
 
     def output_dir(self) -> str:

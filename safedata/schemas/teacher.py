@@ -44,6 +44,19 @@ class Price(Strict):
         return (input_tokens * self.input_per_million + output_tokens * self.output_per_million) / 1e6
 
 
+class ModerateStream(Strict):
+    """Watch the thought while it streams; cancel the request at the first unsafe segment."""
+
+    backend: Literal["heuristic", "learned"] = Field(
+        "heuristic", description="The thought detector run on each new sentence (filters' registry)."
+    )
+    action: Literal["abort", "abort_and_regenerate"] = Field(
+        "abort",
+        description="`abort`: drop the row as `aborted_unsafe_thought`; `abort_and_regenerate`: ask again "
+        "with the next guideline level (default -> realsafe -> improved) until it is used up.",
+    )
+
+
 class TeacherBase(Strict):
     model: str = Field(description="Model name (API), or a local path / hub id (in-process engines).")
     sampling: Sampling = Field(default_factory=Sampling)
@@ -59,6 +72,22 @@ class TeacherBase(Strict):
         description="`short` variant: ask for a thought of at most this many words; longer ones are dropped.",
     )
     price: Price | None = None
+    on_truncated: Literal["keep", "drop", "retry", "close"] = Field(
+        "keep",
+        description="A thought cut by max_tokens: keep it (`truncated: true`), drop the row, retry once with "
+        "`retry_max_tokens`, or close the thought (`</think>` pre-filled) and ask for the answer.",
+    )
+    retry_max_tokens: int | None = Field(
+        None, ge=1, description="`on_truncated: retry`: max_tokens of the retry (default: twice max_tokens)."
+    )
+    close_max_tokens: int = Field(
+        1024, ge=1, description="`on_truncated: close`: max_tokens of the answer after the closed thought."
+    )
+    moderate_stream: ModerateStream | None = Field(
+        None,
+        description="Stream replies and cancel a harmful prompt's request when its thought turns unsafe "
+        "(openai engine streams; other engines' and cached replies are checked when read).",
+    )
     # How many prompts one engine call receives; bigger keeps more in flight and saves progress less often.
     batch_size: int = Field(512, ge=1)
 

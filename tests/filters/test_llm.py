@@ -1,33 +1,12 @@
 from __future__ import annotations
 
 import json
-import re
 
 from safedata.filters.base import Sample
 from safedata.filters.llm import BUDGET, JUDGED, LLMJudge, parse_verdict, render
 from tests.filters import cases
-from tests.filters.judge_server import judge_teacher, user_text
+from tests.filters.judge_server import blocks, judge_teacher, user_text, verdict
 from tests.fixtures.openai_server import FakeOpenAIServer
-
-
-def verdict(evidence: dict | None = None, harm: str = "harmful", **fired: int) -> str:
-    return json.dumps(
-        {
-            "analysis": "x",
-            "request_harm": harm,
-            **{p: fired.get(p, 0) for p in JUDGED},
-            "evidence": evidence or {},
-        }
-    )
-
-
-def blocks(prompt: str) -> dict[str, str]:
-    """The fenced parts as a judge that follows the announced markers would read them."""
-    tag = re.search(r"BEGIN (DATA-[0-9A-F]+) REQUEST", prompt).group(1)
-    return {
-        part: re.search(rf"BEGIN {tag} {part}\n(.*?)\nEND {tag} {part}\n", prompt, re.S).group(1)
-        for part in ("REQUEST", "THOUGHT", "ANSWER")
-    }
 
 
 def test_valid_json_with_evidence_sets_the_patterns_and_parts_arrive_apart(

@@ -21,6 +21,7 @@ SECTIONS = (
     "patterns",
     "dedup",
     "validation",
+    "teacher",
     "stage-notes",
     "examples",
 )
@@ -56,6 +57,7 @@ def test_every_build_writes_a_self_contained_report(built: Path) -> None:
     # sections this build has no data for say so
     assert "ran no filter stage" in found["patterns"] and "ran no dedup stage" in found["dedup"]
     assert "Not validated yet" in found["validation"]
+    assert "No teacher requests" in found["teacher"]
     # examples: one table per variant, the thought collapsed
     examples = found["examples"]
     assert [v for v in ("imported", "nocot", "template") if f"<h3>{v}</h3>" in examples] == [

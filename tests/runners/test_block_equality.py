@@ -133,7 +133,10 @@ def test_teacher_build_with_two_samples_and_regeneration(
     notes = next(s for s in whole["report"]["stages"] if s["name"] == "filters")["notes"]
     assert notes["rounds"][1]["regenerated"], "no row was repaired by regeneration"
     overall = notes["safe_at_k"]["overall"]
-    assert (overall["prompts"], overall["samples"]) == (32, 48)  # 16 rows x (2 `long` samples + 1 `template`)
+    # The 4 duplicate prompts go before the teacher: 12 rows x (2 `long` samples + 1 `template`).
+    assert (overall["prompts"], overall["samples"]) == (24, 36)
+    before = next(s for s in whole["report"]["stages"] if s["name"] == "dedup_prompts")["notes"]
+    assert before["teacher_requests_saved"] == 4 * 2  # each would have asked for 2 `long` samples
 
 
 def test_dedup_against_an_earlier_output(tmp_path: Path) -> None:

@@ -14,6 +14,10 @@ from typing import Any, Protocol
 from safedata.schemas.record import TeacherInfo
 from safedata.schemas.teacher import TeacherBase
 
+# finish_reason of a request cancelled by streaming thought moderation (stored in the cache like any reply,
+# so a resumed build does not send it again).
+ABORTED = "aborted_unsafe_thought"
+
 # Bump when the way a request is rendered changes, so cached replies of the old rendering are not reused.
 PROMPT_TEMPLATE_VERSION = 1
 
@@ -24,16 +28,25 @@ class TeacherRequest:
     params: tuple[tuple[str, Any], ...] = ()  # sampling params, sorted
     prefill: str = ""  # assistant-turn prefix the model must continue (ZeroThink / LessThink)
     sample: int = 0  # which of K samples: part of the key (K draws are K requests), never sent
+    # Watch the thought as it streams and cancel at the first unsafe segment (engines that stream). Not in
+    # the key: a finished reply is the same reply either way, and its thought is checked when it is read.
+    moderate: bool = False
 
     @classmethod
     def chat(
-        cls, messages: Sequence[dict[str, str]], prefill: str = "", sample: int = 0, **params: Any
+        cls,
+        messages: Sequence[dict[str, str]],
+        prefill: str = "",
+        sample: int = 0,
+        moderate: bool = False,
+        **params: Any,
     ) -> TeacherRequest:
         return cls(
             messages=tuple((m["role"], m["content"]) for m in messages),
             params=tuple(sorted((k, v) for k, v in params.items() if v is not None)),
             prefill=prefill,
             sample=sample,
+            moderate=moderate,
         )
 
     @property
@@ -70,6 +83,10 @@ class TeacherReply:
     truncated: bool = False  # the thought never closed (length cut)
     input_tokens: int = 0
     output_tokens: int = 0
+    # output_tokens split into thought and answer: the API's reasoning-token count where it gives one,
+    # else in proportion to the approximate tokens of each generated part (see parse.split_usage).
+    thought_tokens: int = 0
+    answer_tokens: int = 0
     cached: bool = False
     error: str | None = None  # error class when the request failed for good
     attempts: int = 0  # requests sent for it in this run (0: read from the cache)
@@ -79,6 +96,21 @@ class TeacherReply:
     @property
     def ok(self) -> bool:
         return self.error is None
+
+    @property
+    def aborted(self) -> bool:
+        """Cancelled mid-stream because the thought turned unsafe (streaming moderation)."""
+        return self.finish_reason == ABORTED
+
+    def absorb(self, earlier: TeacherReply) -> TeacherReply:
+        """This reply continues or replaces `earlier` (a MoreThink round, a retry, a closed thought): the
+        tokens of both were paid, so they add up."""
+        self.input_tokens += earlier.input_tokens
+        self.output_tokens += earlier.output_tokens
+        self.thought_tokens += earlier.thought_tokens
+        self.answer_tokens += earlier.answer_tokens
+        self.cached = self.cached and earlier.cached
+        return self
 
 
 class Teacher(Protocol):

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from safedata.builders.teachers.base import TeacherReply, TeacherRequest
+from safedata.builders.teachers.base import ABORTED, TeacherReply, TeacherRequest
 from safedata.builders.teachers.cache import RequestCache
-from safedata.builders.teachers.parse import parse_raw
+from safedata.builders.teachers.parse import parse_raw, split_usage
 from safedata.text import unencodable
 
 
@@ -37,6 +37,12 @@ class EngineStats:
         )
 
 
+def _unwanted_abort(req: TeacherRequest, raw: dict[str, Any]) -> bool:
+    """A reply cut short by streaming moderation answers only a moderated request; asked again without
+    moderation, the request is sent in full."""
+    return raw.get("finish_reason") == ABORTED and not req.moderate
+
+
 class ReplyBook:
     def __init__(self, engine: str, model: str, cache: RequestCache | None) -> None:
         self.engine, self.model, self.cache = engine, model, cache
@@ -57,7 +63,7 @@ class ReplyBook:
         out: list[TeacherReply | None] = []
         for req, key in zip(reqs, keys, strict=True):
             hit = hits.get(key)
-            if hit is None or not hit.ok or hit.raw is None:
+            if hit is None or not hit.ok or hit.raw is None or _unwanted_abort(req, hit.raw):
                 out.append(None)
                 continue
             reply = self._parsed(req, hit.raw, hit.input_tokens, hit.output_tokens)
@@ -122,4 +128,9 @@ class ReplyBook:
             # A lone surrogate (a broken escape from the server) cannot be written to any output file. The
             # paid reply stays in the cache; the row is dropped as failed and listed, not sent again.
             reply.error = "UnencodableReply"
+        reply.thought_tokens, reply.answer_tokens = split_usage(raw, req.prefill, output_tokens)
+        if reply.aborted:
+            reply.extra["aborted"] = raw.get("aborted") or {}
+        if raw.get("moderated"):
+            reply.extra["moderated"] = True
         return reply

@@ -28,7 +28,8 @@ from safedata.builders.teachers.base import TeacherReply, TeacherRequest, teache
 from safedata.builders.teachers.book import ReplyBook
 from safedata.builders.teachers.cache import CACHE_FILE, RequestCache
 from safedata.builders.teachers.local import chat_input, render
-from safedata.builders.teachers.parse import raw_from_choice
+from safedata.builders.teachers.parse import raw_from_choice, take_usage
+from safedata.builders.teachers.stream import read_events
 from safedata.schemas.teacher import OpenAITeacher
 from safedata.secrets import reveal
 
@@ -95,6 +96,8 @@ class R1OpenAILLM(AsyncLLM):
     _pacers: tuple[_Pacer, _Pacer] | None = PrivateAttr(default=None)
     _book: ReplyBook | None = PrivateAttr(default=None)
     _template: Any = PrivateAttr(default=None)
+    # Streaming moderation: prompt -> a ThoughtMonitor (filters/stream_monitor.py); None = never stream.
+    _monitor: Any = PrivateAttr(default=None)
 
     @property
     def model_name(self) -> str:
@@ -177,13 +180,23 @@ class R1OpenAILLM(AsyncLLM):
             path, payload = "/chat/completions", {"model": self.model, **self.chat_payload(req), **params}
         session = await self._session()
         stats = self.book.stats
+        stream = req.moderate and self._monitor is not None
+        if stream:
+            payload |= {"stream": True, "stream_options": {"include_usage": True}}
         async with self._sem:
             stats.in_flight += 1
             try:
                 async with session.post(self.base_url.rstrip("/") + path, json=payload) as resp:
-                    body = await resp.read()
                     if resp.status >= 400:
                         raise HTTPError(resp.status, resp.headers.get("Retry-After"))
+                    if stream:
+                        monitor = self._monitor(req.messages[-1][1])  # type: ignore[misc]
+                        raw, usage = await read_events(resp, req, monitor)
+                        resp.close()  # a stream left early is cancelled by dropping its connection
+                        if not raw["content"] and not raw["reasoning"]:
+                            raise EmptyReply("the stream carried neither content nor reasoning")
+                        return raw, usage
+                    body = await resp.read()
             finally:
                 stats.in_flight -= 1
         try:
@@ -196,8 +209,7 @@ class R1OpenAILLM(AsyncLLM):
         raw = raw_from_choice(choices[0])
         if not raw["content"] and not raw["reasoning"]:
             raise EmptyReply("reply has neither content nor reasoning")
-        usage = data.get("usage") or {}
-        return raw, (usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0)
+        return raw, take_usage(raw, data.get("usage"))
 
     def chat_payload(self, req: TeacherRequest) -> dict[str, Any]:
         """Messages (and vLLM's continuation flags when the assistant turn is pre-filled)."""
@@ -294,6 +306,10 @@ class OpenAIEngine:
             cache_path=str(cache_dir / CACHE_FILE) if cache_dir else None,
             sampling=spec.sampling.params(),
         )
+        if spec.moderate_stream is not None:
+            from safedata.filters.stream_monitor import monitor_factory
+
+            self.llm._monitor = monitor_factory(spec.moderate_stream.backend)
         self._loaded = False
 
     @property

@@ -1,0 +1,84 @@
+"""Prompt-level dedup, before the teacher: the duplicates a `dedup:` section would remove anyway, removed
+while they are still prompts, so none of them is sent to the teacher, paid for, judged or repaired.
+
+Only what needs nothing the teacher writes moves here: methods comparing prompt fields (`prompt`,
+`request_tactic`) under `keep: first`, without `against` (earlier outputs are matched per variant, and
+prompts have none yet). Rows are grouped by the variants they will get (`imported` for rows with a trace),
+the prompt-level twin of dedup's "within each variant". The dedup stage after generation still runs the
+whole section: it collapses the K samples of one prompt (`samples: merge`), compares the teacher's text,
+and catches duplicates across kinds that get different variants; on the rows this stage left it finds
+nothing else to remove, except through near-duplicate chains that ran via a prompt removed here.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+
+from safedata.builders.stage import variants_for
+from safedata.dedup.clusters import resolve
+from safedata.dedup.normalize import DedupRow, dedup_row
+from safedata.dedup.stage import field_sets, methods
+from safedata.pipeline import BuildContext
+from safedata.runners.contract import Decision, GlobalStage
+from safedata.schemas.dedup import Dedup
+from safedata.schemas.record import Record
+
+NAME = "dedup_prompts"
+PROMPT_FIELDS = frozenset({"prompt", "request_tactic"})
+EXAMPLES = 3
+
+
+def prompt_level(cfg: Dedup) -> Dedup | None:
+    """The part of `cfg` that can run on prompts, or None when no method qualifies."""
+    if cfg.keep != "first" or cfg.against:
+        return None
+    moved = {
+        name: m if m is not None and set(m.fields) <= PROMPT_FIELDS else None
+        for name, m in (("exact", cfg.exact), ("minhash", cfg.minhash), ("semantic", cfg.semantic))
+    }
+    return cfg.model_copy(update=moved) if any(moved.values()) else None
+
+
+class PromptDedupStage(GlobalStage):
+    name = NAME
+
+    def __init__(self, cfg: Dedup) -> None:
+        self.cfg = cfg
+
+    def plan(self, ctx: BuildContext) -> str:
+        names = ", ".join(m for m, _ in methods(self.cfg, ctx.recipe.seed))
+        return f"{names} on prompts before the teacher (keep first), among rows that get the same variants"
+
+    def view(self, block: list[Record], ctx: BuildContext) -> list[tuple[str, DedupRow]]:
+        """Each row's group (the variants it will get) and its prompt key texts, with its order key."""
+        sets = field_sets(self.cfg)
+        return [(variant_group(r, ctx), dedup_row(r, sets)) for r in block]
+
+    def decide(self, view: list[tuple[str, DedupRow]], ctx: BuildContext) -> Decision:
+        # The view is in canonical order, so `first` keeps the earliest row by order key, however the
+        # build was cut into blocks. The drops' saved teacher requests are counted when they are applied.
+        groups: dict[str, list[DedupRow]] = defaultdict(list)
+        for group, row in view:
+            groups[group].append(row)
+        passes = methods(self.cfg, ctx.recipe.seed)
+        decision = Decision()
+        removed: Counter[str] = Counter()
+        seconds: Counter[str] = Counter()
+        examples: list[dict[str, str]] = []
+        for items in groups.values():
+            for cluster in resolve(items, 0, passes, "first", seconds):
+                for x, how in cluster.removed:
+                    decision.drop[items[x].order] = f"duplicate prompt ({how})"
+                    removed[how] += 1
+                    if len(examples) < EXAMPLES:
+                        kept = items[cluster.keeper].prompt[:200]
+                        examples.append({"removed": items[x].prompt[:200], "kept": kept, "method": how})
+        notes = ctx.stage_stats(NAME).notes
+        notes.update({"removed": dict(removed), "examples": examples})
+        notes["seconds"] = {m: round(s, 2) for m, s in seconds.items()}
+        return decision
+
+
+def variant_group(rec: Record, ctx: BuildContext) -> str:
+    """The variants a row will get (`imported` for a row with a trace): rows dedup only within one."""
+    return "imported" if rec.has_trace else ",".join(v.name for v in variants_for(rec, ctx))

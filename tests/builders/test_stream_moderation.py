@@ -101,3 +101,24 @@ def test_a_cached_unmoderated_reply_gets_the_same_verdict(
     openai_server.reset()
     plain = safedata.build(recipe(openai_server, tmp_path / "b"))
     assert len(openai_server.requests) == 4 and len(plain.records) == 6
+
+
+def test_moderation_notes_add_up_across_blocks(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
+    """One row per block: the blocks' moderation counts add up to what one block counts, and the notes
+    keep their example cap."""
+    openai_server.config.style = "think"
+    openai_server.config.responder = planted
+    notes = []
+    for rows in (1, 1000):
+        (tmp_path / str(rows)).mkdir()
+        r = recipe(
+            openai_server, tmp_path / str(rows), moderate_stream={"backend": "heuristic", "action": "abort"}
+        )
+        gen = next(s for s in safedata.build(r, block_rows=rows).report["stages"] if s["name"] == "generate")
+        notes.append(gen["notes"]["teacher"]["moderation"])
+    # The tokens generated before a cancel depend on when it landed; the counts must not.
+    assert [{k: v for k, v in n.items() if not k.startswith("tokens_")} for n in notes] == [
+        {k: v for k, v in notes[1].items() if not k.startswith("tokens_")}
+    ] * 2
+    assert notes[0]["aborted_rows"] == 4
+    assert len(notes[0]["examples"]) == 3  # capped, though 4 blocks each noted one

@@ -18,7 +18,10 @@ resources, "5G"), and rows in Chinese, Spanish, French and German. Harmful detai
 words: no brackets and no placeholder tokens, so nothing can key on them. Topics are split by name into
 train and dev, so the dev split measures transfer to topics the heads never saw.
 
-    python -m safedata.filters.learned.bank   # rewrites data/bank.jsonl (deterministic)
+    python -m safedata.filters.learned.bank OUT.jsonl   # writes the bank to a file to read (deterministic)
+
+The bank is not stored in the package (2.3 MB): `generate()` rebuilds it, the same every time, and
+`python -m safedata.filters.learned.train` trains the shipped heads from it.
 """
 
 from __future__ import annotations
@@ -31,7 +34,6 @@ from pathlib import Path
 ROLES = ("aware", "refuse", "help", "weigh_core", "alternative", "frame", "procedure", "policy")
 PASSAGES = ("refusal", "harmful", "alternative", "inframe", "answer")
 REQUESTS = ("harmful", "borderline", "benign")
-BANK = Path(__file__).parent / "data" / "bank.jsonl"
 SEED = 20260601
 
 
@@ -1310,7 +1312,7 @@ def generate(seed: int = SEED) -> list[dict[str, object]]:
     return rows
 
 
-def write(path: Path = BANK) -> int:
+def write(path: Path) -> int:
     rows = generate()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8") as f:
@@ -1320,4 +1322,7 @@ def write(path: Path = BANK) -> int:
 
 
 if __name__ == "__main__":
-    print(f"wrote {write()} rows to {BANK}")
+    import sys
+
+    out = Path(sys.argv[1] if len(sys.argv) > 1 else "bank.jsonl")
+    print(f"wrote {write(out)} rows to {out}")

@@ -17,14 +17,17 @@ from typing import Any
 import numpy as np
 
 from safedata.filters.learned import heads as H
-from safedata.filters.learned.bank import BANK, PASSAGES, REQUESTS, ROLES
+from safedata.filters.learned.bank import PASSAGES, REQUESTS, ROLES, generate
 from safedata.filters.learned.features import content_words, featurise
 
 HEADS_PATH = Path(__file__).parent / "data" / "heads.npz"
 KIND_HEAD = {"thought": ("thought", ROLES), "answer": ("answer", PASSAGES), "request": ("request", REQUESTS)}
 
 
-def read_bank(path: Path = BANK) -> list[dict[str, Any]]:
+def read_bank(path: Path | None = None) -> list[dict[str, Any]]:
+    """The segment bank: rebuilt by its generator, or read from a file (a bank of your own)."""
+    if path is None:
+        return generate()
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -91,7 +94,7 @@ def f1_report(heads: dict[str, H.Head], rows: Sequence[dict[str, Any]]) -> dict[
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--bank", type=Path, default=BANK)
+    ap.add_argument("--bank", type=Path, help="a bank file to train on (default: the built-in generator)")
     ap.add_argument("--out", type=Path, default=HEADS_PATH)
     ap.add_argument("--embed-model", help="also train stage-2 heads on this sentence-transformers model")
     ap.add_argument("--embed-cache", type=Path, help="npz cache of the bank's embeddings")

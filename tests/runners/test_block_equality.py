@@ -91,43 +91,48 @@ AWARE = (
 )
 
 
+def teacher_recipe(
+    server: FakeOpenAIServer, src: Path, variants: tuple[str, ...] = ("long", "template"), **teacher: Any
+) -> dict[str, Any]:
+    """A teacher build against the fixture: K = 2, heuristic filter with Safe@K, repair by regeneration."""
+    return {
+        "name": "t",
+        "seed": 3,
+        "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
+        "variants": list(variants),
+        "teacher": {
+            "engine": "openai",
+            "model": "fake-r1",
+            "base_url": server.base_url,
+            "samples": 2,
+            "backoff_s": 0.01,
+            **teacher,
+        },
+        "filter": {"backend": "heuristic", "selection": "all_safe_then_pick_one"},
+        "repair": {
+            "rounds": 2,
+            "actions": {"lack_of_safety_awareness": "regenerate", "weak_refusal": "regenerate"},
+        },
+        "dedup": {"exact": {"fields": ["prompt"]}},
+    }
+
+
+def answer_half_unaware(body: dict[str, Any]) -> str:
+    """Half the first answers lack safety awareness; escalated guidelines always clear it."""
+    text = "\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
+    return AWARE if GUIDELINES["realsafe"] in text or len(text) % 2 else UNAWARE
+
+
 def test_teacher_build_with_two_samples_and_regeneration(
     openai_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     openai_server.config.style = "think"
-
-    def respond(body: dict[str, Any]) -> str:
-        text = "\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
-        # Half the first answers lack safety awareness; escalated guidelines always clear it.
-        return AWARE if GUIDELINES["realsafe"] in text or len(text) % 2 else UNAWARE
-
-    openai_server.config.responder = respond
+    openai_server.config.responder = answer_half_unaware
     src = _prompts(tmp_path / "harmful.jsonl", 12, "harmful")
 
     def build(b: int, out: Path) -> api.BuildResult:
-        return api.build(
-            {
-                "name": "t",
-                "seed": 3,
-                "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
-                "variants": ["long", "template"],
-                "teacher": {
-                    "engine": "openai",
-                    "model": "fake-r1",
-                    "base_url": openai_server.base_url,
-                    "samples": 2,
-                    "backoff_s": 0.01,
-                },
-                "filter": {"backend": "heuristic", "selection": "all_safe_then_pick_one"},
-                "repair": {
-                    "rounds": 2,
-                    "actions": {"lack_of_safety_awareness": "regenerate", "weak_refusal": "regenerate"},
-                },
-                "dedup": {"exact": {"fields": ["prompt"]}},
-                "output": {"dir": str(out)},
-            },
-            block_rows=b,
-        )
+        recipe = teacher_recipe(openai_server, src)
+        return api.build({**recipe, "output": {"dir": str(out)}}, block_rows=b)
 
     whole = same_at_every_block_size(build, tmp_path)
     notes = next(s for s in whole["report"]["stages"] if s["name"] == "filters")["notes"]

@@ -17,10 +17,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from safedata import api
-from safedata.builders.teacher_prompts import GUIDELINES
 from tests.conftest import REPO
 from tests.fixtures.openai_server import FakeOpenAIServer
-from tests.runners.test_block_equality import AWARE, UNAWARE, _prompts, fingerprint
+from tests.runners.test_block_equality import (
+    _prompts,
+    answer_half_unaware,
+    fingerprint,
+)
+from tests.runners.test_block_equality import teacher_recipe as block_teacher_recipe
 
 pytest.importorskip("ray")
 
@@ -63,39 +67,15 @@ def distinct_prompts(path: Path, n: int) -> Path:
 
 
 def teacher_recipe(server: FakeOpenAIServer, src: Path, **teacher: Any) -> dict[str, Any]:
-    return {
-        "name": "t",
-        "seed": 3,
-        "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
-        "variants": ["long", "short", "template"],
-        "teacher": {
-            "engine": "openai",
-            "model": "fake-r1",
-            "base_url": server.base_url,
-            "samples": 2,
-            "backoff_s": 0.01,
-            **teacher,
-        },
-        "filter": {"backend": "heuristic", "selection": "all_safe_then_pick_one"},
-        "repair": {
-            "rounds": 2,
-            "actions": {"lack_of_safety_awareness": "regenerate", "weak_refusal": "regenerate"},
-        },
-        "dedup": {"exact": {"fields": ["prompt"]}},
-    }
-
-
-def _answer_half_unaware(body: dict[str, Any]) -> str:
-    """Half the first answers lack safety awareness; escalated guidelines always clear it."""
-    text = "\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
-    return AWARE if GUIDELINES["realsafe"] in text or len(text) % 2 else UNAWARE
+    """The block-equality teacher build with every teacher variant (long, short, template)."""
+    return block_teacher_recipe(server, src, ("long", "short", "template"), **teacher)
 
 
 def test_teacher_build_equals_local(
     ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path
 ) -> None:
     openai_server.config.style = "think"
-    openai_server.config.responder = _answer_half_unaware
+    openai_server.config.responder = answer_half_unaware
     src = _prompts(tmp_path / "harmful.jsonl", 12, "harmful")
     whole = same_on_ray(teacher_recipe(openai_server, src), tmp_path, ray_cluster)
     notes = next(s for s in whole["report"]["stages"] if s["name"] == "filters")["notes"]
@@ -112,7 +92,7 @@ def test_killed_actor_resends_only_its_requests(
     from safedata.runners import ray_runner
 
     openai_server.config.style = "think"
-    openai_server.config.responder = _answer_half_unaware
+    openai_server.config.responder = answer_half_unaware
     openai_server.config.latency_ms = 30
     src = distinct_prompts(tmp_path / "harmful.jsonl", 40)
     concurrency = 4
@@ -157,7 +137,6 @@ def test_killed_actor_resends_only_its_requests(
 DRIVER = """
 import sys
 from safedata import api
-from safedata.builders.teacher_prompts import GUIDELINES
 api.build(sys.argv[1], out=sys.argv[2], runner="ray", ray_address=sys.argv[3], block_rows=8)
 """
 
@@ -168,7 +147,7 @@ def test_killed_driver_rerun_pays_nothing_twice(
     """SIGKILL the driver mid-generation, run it again: no request is sent twice, the output equals a clean
     local build."""
     openai_server.config.style = "think"
-    openai_server.config.responder = _answer_half_unaware
+    openai_server.config.responder = answer_half_unaware
     openai_server.config.latency_ms = 20
     src = distinct_prompts(tmp_path / "harmful.jsonl", 30)
     recipe = teacher_recipe(openai_server, src, max_concurrency=4)

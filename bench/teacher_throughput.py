@@ -73,7 +73,7 @@ def prompts(n: int, tag: str) -> list[str]:
 
 
 def run_engine(base_url: str, n: int, conc: int, tag: str) -> tuple[int, float]:
-    from safedata.builders.teachers import TeacherRequest, make_teacher
+    from safedata.engines import TeacherRequest, make_teacher
     from safedata.schemas.teacher import OpenAITeacher
 
     spec = OpenAITeacher(engine="openai", model="fake-r1", base_url=base_url, max_concurrency=conc)
@@ -107,7 +107,7 @@ def run_pipeline(llm: Any, n: int, batch: int, tag: str) -> tuple[int, float]:
 
 
 def ours_in_distilabel(base_url: str, n: int, conc: int, tag: str) -> tuple[int, float]:
-    from safedata.builders.teachers.openai_api import R1OpenAILLM
+    from safedata.engines.openai_api import R1OpenAILLM
 
     llm = R1OpenAILLM(model="fake-r1", base_url=base_url, max_concurrency=conc)
     return run_pipeline(llm, n, n, tag)  # one big input batch; the semaphore keeps `conc` in flight

@@ -7,49 +7,18 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from safedata.builders.decoding import PREFILLS, run_decoding
 from safedata.builders.moderation import EXAMPLES, moderate
-from safedata.builders.teacher_prompts import over_short_cap, user_message
-from safedata.builders.teachers import Teacher, TeacherReply, TeacherRequest, build_teacher
-from safedata.builders.teachers.base import ABORTED
 from safedata.builders.truncation import handle_truncated
-from safedata.errors import SafedataError
+from safedata.engines import TeacherReply, TeacherRequest, build_teacher
+from safedata.engines.base import ABORTED
+from safedata.engines.generation import add_usage, ask, take_reply, teacher_request, usage_rows
+from safedata.engines.prompts import over_short_cap
 from safedata.pipeline import BuildContext
-from safedata.schemas.record import Record, TeacherInfo, Usage
-from safedata.schemas.teacher import OpenAITeacher, TeacherBase
+from safedata.schemas.record import Record
+from safedata.schemas.teacher import TeacherBase
 
 NAME = "generate"
-MODERATED = ("normal", "morethink")  # decodings where the model writes its own thought
 Job = tuple[Record, str]  # (prompt row, variant name)
-
-
-def teacher_request(
-    rec: Record, variant: str, guidelines: str, spec: TeacherBase, sample: int
-) -> TeacherRequest:
-    """The request asking `spec`'s teacher to write `variant` for `rec` (draw `sample`: its own cache key)."""
-    text = user_message(rec.prompt, variant, guidelines, rec.kind == "harmful", spec.short_thought_words)
-    return TeacherRequest.chat(
-        [{"role": "user", "content": text}],
-        prefill=PREFILLS[spec.decoding],
-        sample=sample,
-        # Only harmful prompts' thoughts are watched, and only thoughts the model writes (not pre-filled).
-        moderate=spec.moderate_stream is not None and rec.kind == "harmful" and spec.decoding in MODERATED,
-        **spec.sampling.params(),
-    )
-
-
-def take_reply(rec: Record, reply: TeacherReply, info: TeacherInfo) -> Record:
-    """`rec` with the reply's thought, answer and token usage, written by the teacher `info` names."""
-    rec.reasoning, rec.answer, rec.truncated = reply.reasoning, reply.answer, reply.truncated
-    rec.teacher = info
-    rec.usage = Usage(
-        input_tokens=reply.input_tokens,
-        output_tokens=reply.output_tokens,
-        thought_tokens=reply.thought_tokens,
-        answer_tokens=reply.answer_tokens,
-        cached=reply.cached,
-    )
-    return rec
 
 
 def make_requests(jobs: list[Job], spec: TeacherBase) -> tuple[list[TeacherRequest], list[tuple[int, int]]]:
@@ -73,34 +42,6 @@ def estimate(jobs: list[Job], spec: TeacherBase) -> str:
     return line
 
 
-def ask(
-    teacher: Teacher,
-    requests: list[TeacherRequest],
-    spec: TeacherBase,
-    ctx: BuildContext,
-    role: str = "teacher",
-) -> list[TeacherReply]:
-    """Send `requests` with the spec's decoding strategy, with a progress bar; fail loudly if none succeed."""
-    task = ctx.progress.add(role, total=len(requests) if spec.decoding != "morethink" else None)
-    book = getattr(teacher, "book", None)
-
-    def progress(i: int, reply: Any) -> None:
-        ctx.progress.advance(task, info=book.stats.line() if book else "")
-
-    replies = run_decoding(teacher, requests, spec.decoding, spec.morethink, progress)
-    ctx.progress.finish(task)
-    if replies and not any(r.ok for r in replies):
-        # Nothing came back at all: a wrong URL, key or model, not a flaky request. Say so instead of
-        # writing a dataset without any of these rows. (Failures are cached, so the next run retries.)
-        errors = Counter(r.error for r in replies).most_common(1)[0][0]
-        where = f" at {spec.base_url}" if isinstance(spec, OpenAITeacher) else ""
-        raise SafedataError(
-            f"all {len(replies)} {role} requests failed (mostly {errors}); check the {role}{where}: "
-            "its URL, API key and model name"
-        )
-    return replies
-
-
 def count_kept(u: Counter[str], reply: TeacherReply) -> None:
     """A kept sample in a usage row (its tokens were added by `add_usage` when it was paid)."""
     u["samples"] += 1
@@ -112,7 +53,7 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     assert spec is not None, "the recipe validator requires a teacher for teacher variants"
     teacher = build_teacher(spec, ctx)
     requests, owners = make_requests(jobs, spec)
-    replies = ask(teacher, requests, spec, ctx)
+    replies = ask(teacher, requests, spec, ctx.progress)
     book = getattr(teacher, "book", None)
     truncation, drops = handle_truncated(teacher, requests, replies, spec)
     guidelines_of: dict[int, str] = {}
@@ -180,26 +121,6 @@ def failed_row(rec: Record, variant: str, sample: int, reply: TeacherReply) -> d
         "attempts": reply.attempts,
         "prompt": rec.prompt[:200],
     }
-
-
-def add_usage(u: Counter[str], reply: TeacherReply) -> None:
-    """Add a reply's token counts to a usage row (per variant, per stage)."""
-    u["requests"] += 1
-    u["input_tokens"] += reply.input_tokens
-    u["output_tokens"] += reply.output_tokens
-    u["thought_tokens"] += reply.thought_tokens
-    u["answer_tokens"] += reply.answer_tokens
-
-
-def usage_rows(spec: TeacherBase, usage: dict[str, Counter[str]]) -> dict[str, dict[str, Any]]:
-    """Usage per variant as report rows, with the cost when the recipe gives a price."""
-    rows: dict[str, dict[str, Any]] = {}
-    for variant, u in sorted(usage.items()):
-        row: dict[str, Any] = dict(u)
-        if spec.price is not None:
-            row["cost_usd"] = round(spec.price.cost(u["input_tokens"], u["output_tokens"]), 4)
-        rows[variant] = row
-    return rows
 
 
 def teacher_notes(spec: TeacherBase, usage: dict[str, Counter[str]], book: Any) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from safedata.builders.teachers.base import Teacher
+from safedata.engines.base import Teacher
 from safedata.filters.ask import ParseError, ask_all
 from safedata.filters.base import Sample, Verdict
 from safedata.filters.calibration import fingerprint

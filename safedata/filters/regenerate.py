@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from safedata.builders.decoding import run_decoding
-from safedata.builders.teacher_cot import add_usage, take_reply, teacher_request
-from safedata.builders.teacher_prompts import over_short_cap
-from safedata.builders.teachers import Teacher
+from safedata.engines import Teacher
+from safedata.engines.decoding import run_decoding
+from safedata.engines.generation import add_usage, take_reply, teacher_request
+from safedata.engines.prompts import over_short_cap
 from safedata.schemas.record import Record
 from safedata.schemas.teacher import GUIDELINES, TeacherBase
 

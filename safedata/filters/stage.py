@@ -10,9 +10,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from safedata.builders.teacher_cot import usage_rows
-from safedata.builders.teachers import Teacher, build_teacher
 from safedata.builders.template_cot import template_reasoning, template_refusal
+from safedata.engines import Teacher, build_teacher
+from safedata.engines.generation import usage_rows
 from safedata.filters import calibration
 from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors

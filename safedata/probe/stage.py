@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from safedata.builders.teacher_cot import ask, take_reply
-from safedata.builders.teachers import TeacherRequest, build_teacher
+from safedata.engines import TeacherRequest, build_teacher
+from safedata.engines.generation import ask, take_reply
 from safedata.filters.stage import FiltersStage, flagged
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import RowStage
@@ -55,7 +55,7 @@ class ProbeStage(RowStage):
             TeacherRequest.chat([{"role": "user", "content": probed[i].prompt}], sample=k, **params)
             for i, k in owners
         ]
-        replies = ask(student, requests, student_spec, ctx, role="student")
+        replies = ask(student, requests, student_spec, ctx.progress, role="student")
         samples: list[tuple[int, Record]] = [
             (i, take_reply(probed[i].model_copy(deep=True), reply, student.info))
             for (i, _), reply in zip(owners, replies, strict=True)

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 import safedata
-from safedata.builders.decoding import LESSTHINK, ZEROTHINK
-from safedata.builders.teacher_prompts import GUIDELINES
+from safedata.engines.decoding import LESSTHINK, ZEROTHINK
+from safedata.engines.prompts import GUIDELINES
 from safedata.errors import RecipeError
 from safedata.sources import READERS, Reader
 from tests.fixtures.openai_server import FakeOpenAIServer

@@ -129,7 +129,7 @@ def test_loading_an_engine_keeps_rich_tracebacks_with_locals_out() -> None:
 
     code = (
         "import sys; hook = sys.excepthook\n"
-        "from safedata.builders.teachers import make_teacher\n"
+        "from safedata.engines import make_teacher\n"
         "from safedata.schemas.teacher import OpenAITeacher\n"
         "make_teacher(OpenAITeacher(engine='openai', model='m', base_url='http://127.0.0.1:9/v1'), None)\n"
         "import distilabel\n"  # imported by the engine: its rich traceback install must have been undone

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from safedata.builders.teachers.base import TeacherReply, TeacherRequest, teacher_info
-from safedata.builders.teachers.book import ReplyBook
-from safedata.builders.teachers.cache import CACHE_FILE, RequestCache
+from safedata.engines.base import TeacherReply, TeacherRequest, teacher_info
+from safedata.engines.book import ReplyBook
+from safedata.engines.cache import CACHE_FILE, RequestCache
 
 
 def join_prefill(head: str, prefill: str) -> str:

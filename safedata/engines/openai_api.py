@@ -24,12 +24,12 @@ from distilabel.models.llms.base import AsyncLLM
 from distilabel.models.llms.utils import prepare_output
 from pydantic import Field, PrivateAttr, SecretStr
 
-from safedata.builders.teachers.base import TeacherReply, TeacherRequest, teacher_info
-from safedata.builders.teachers.book import ReplyBook
-from safedata.builders.teachers.cache import CACHE_FILE, RequestCache
-from safedata.builders.teachers.local import chat_input, render
-from safedata.builders.teachers.parse import raw_from_choice, take_usage
-from safedata.builders.teachers.stream import read_events
+from safedata.engines.base import TeacherReply, TeacherRequest, teacher_info
+from safedata.engines.book import ReplyBook
+from safedata.engines.cache import CACHE_FILE, RequestCache
+from safedata.engines.local import chat_input, render
+from safedata.engines.parse import raw_from_choice, take_usage
+from safedata.engines.stream import read_events
 from safedata.schemas.teacher import OpenAITeacher
 from safedata.secrets import reveal
 

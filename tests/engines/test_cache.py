@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from safedata.builders.teachers.cache import RequestCache
+from safedata.engines.cache import RequestCache
 from safedata.errors import SafedataError
 
 

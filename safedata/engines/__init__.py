@@ -11,12 +11,12 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from safedata.builders.teachers.base import Teacher, TeacherReply, TeacherRequest
+from safedata.engines.base import Teacher, TeacherReply, TeacherRequest
 
 ENGINES: dict[str, str] = {
-    "openai": "safedata.builders.teachers.openai_api:OpenAIEngine",
-    "transformers": "safedata.builders.teachers.transformers_local:TransformersEngine",
-    "vllm": "safedata.builders.teachers.vllm_local:VLLMEngine",
+    "openai": "safedata.engines.openai_api:OpenAIEngine",
+    "transformers": "safedata.engines.transformers_local:TransformersEngine",
+    "vllm": "safedata.engines.vllm_local:VLLMEngine",
 }
 
 
@@ -33,7 +33,7 @@ def make_teacher(spec: Any, cache_dir: Path | None) -> Teacher:
 
 def build_teacher(spec: Any, ctx: Any) -> Teacher:
     """The engine for a build's `ctx`: replies cached in its output folder unless caching is off."""
-    from safedata.builders.teachers.cache import cache_path
+    from safedata.engines.cache import cache_path
 
     key = spec.model_dump_json()
     if key not in ctx.engines:  # one engine per distinct spec for the whole build, shared by every block

@@ -12,7 +12,7 @@ from typing import Any
 
 from distilabel.models.llms import TransformersLLM
 
-from safedata.builders.teachers.local import LocalEngine, render
+from safedata.engines.local import LocalEngine, render
 from safedata.schemas.teacher import TransformersTeacher
 
 

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from safedata.builders.teachers.base import ABORTED, TeacherReply, TeacherRequest
-from safedata.builders.teachers.cache import RequestCache
-from safedata.builders.teachers.parse import parse_raw, split_usage
+from safedata.engines.base import ABORTED, TeacherReply, TeacherRequest
+from safedata.engines.cache import RequestCache
+from safedata.engines.parse import parse_raw, split_usage
 from safedata.text import unencodable
 
 

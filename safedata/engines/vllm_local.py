@@ -13,7 +13,7 @@ from typing import Any
 
 from distilabel.models.llms import vLLM
 
-from safedata.builders.teachers.local import LocalEngine, render
+from safedata.engines.local import LocalEngine, render
 from safedata.errors import SafedataError
 from safedata.schemas.teacher import VLLMTeacher
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from safedata.builders.teachers import TeacherRequest, make_teacher
-from safedata.builders.teachers.cache import RequestCache
+from safedata.engines import TeacherRequest, make_teacher
+from safedata.engines.cache import RequestCache
 from safedata.errors import SafedataError
 from safedata.schemas.teacher import OpenAITeacher
-from tests.builders.teachers.test_cache import within
+from tests.engines.test_cache import within
 from tests.fixtures.openai_server import STYLES, FakeOpenAIServer
 
 
@@ -146,7 +146,7 @@ def test_runs_inside_a_distilabel_pipeline(openai_server: FakeOpenAIServer, tmp_
     from distilabel.steps import LoadDataFromDicts
     from distilabel.steps.tasks import TextGeneration
 
-    from safedata.builders.teachers.openai_api import R1OpenAILLM
+    from safedata.engines.openai_api import R1OpenAILLM
 
     openai_server.config.style = "reasoning_content"
     dl_logging._SILENT_LOGGERS.append("httpx2")

@@ -11,6 +11,7 @@ from safedata.builders.moderation import EXAMPLES, moderate
 from safedata.builders.truncation import handle_truncated
 from safedata.engines import TeacherReply, TeacherRequest, build_teacher
 from safedata.engines.base import ABORTED
+from safedata.engines.cache import cache_path
 from safedata.engines.generation import add_usage, ask, take_reply, teacher_request, usage_rows
 from safedata.engines.prompts import over_short_cap
 from safedata.pipeline import BuildContext
@@ -28,15 +29,22 @@ def make_requests(jobs: list[Job], spec: TeacherBase) -> tuple[list[TeacherReque
     return requests, owners
 
 
-def estimate(jobs: list[Job], spec: TeacherBase) -> str:
-    """For --dry-run: requests to send and, with a price, the most they can cost (replies at max_tokens)."""
+def estimate(jobs: list[Job], spec: TeacherBase, ctx: BuildContext) -> str:
+    """For --dry-run: the requests a build would send (those the request cache already answers are looked
+    up and left out, as the engine leaves them out when it sends) and, with a price, the most they can cost
+    (replies at max_tokens)."""
     requests, _ = make_requests(jobs, spec)
-    rounds = spec.morethink.rounds + 1 if spec.decoding == "morethink" else 1
-    line = f"{len(requests)} teacher requests ({spec.engine} {spec.model}"
-    line += f", up to {len(requests) * rounds} with MoreThink rounds)" if rounds > 1 else ")"
+    send = requests
+    if ctx.use_cache and cache_path(ctx.out_dir).exists():  # a dry run creates no cache of its own
+        send = [requests[i] for i in build_teacher(spec, ctx).missing(requests)]
+    n, rounds = len(send), spec.morethink.rounds + 1 if spec.decoding == "morethink" else 1
+    line = f"{n} teacher requests to send ({spec.engine} {spec.model}"
+    if n < len(requests):
+        line += f"; {len(requests) - n} of {len(requests)} answered by the request cache"
+    line += f"; up to {n * rounds} with MoreThink rounds)" if rounds > 1 else ")"
     if spec.price is not None:
-        prompt_tokens = sum(r.approx_prompt_tokens for r in requests) * rounds
-        out_tokens = len(requests) * rounds * (spec.sampling.max_tokens or 8192)
+        prompt_tokens = sum(r.approx_prompt_tokens for r in send) * rounds
+        out_tokens = n * rounds * (spec.sampling.max_tokens or 8192)
         line += f"; cost at most ${spec.price.cost(prompt_tokens, out_tokens):,.2f}"
         line += f" (~{prompt_tokens:,} prompt tokens, <= {out_tokens:,} generated)"
     return line

@@ -1,16 +1,15 @@
 """What the in-process engines (transformers, vllm) share: prompt rendering with an assistant-turn prefill,
-and a batched generate loop that checks the cache first and records each chunk as soon as it is done."""
+and a batched send loop (requests grouped by sampling settings) that records each chunk as soon as it is
+done. The cache was looked up before (`Engine.generate`); the model loads on the first request sent, so a
+fully cached build never loads it."""
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Sequence
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any
 
-from safedata.engines.base import TeacherReply, TeacherRequest, teacher_info
-from safedata.engines.book import ReplyBook
-from safedata.engines.cache import CACHE_FILE, RequestCache
+from safedata.engines.base import TeacherRequest
+from safedata.engines.engine import Engine, OnReply, Requests, Slots, chunks, deliver
 
 
 def join_prefill(head: str, prefill: str) -> str:
@@ -39,63 +38,41 @@ def opens_thought(prompt: str) -> bool:
     return prompt.rfind("<think>") > prompt.rfind("</think>")
 
 
-class LocalEngine:
-    """Subclasses give `engine`, `_load_llm()` (a distilabel LLM with `generate` and `prepare_input`) and
-    `_generation_kwargs(params)`."""
+@dataclass
+class Generated:
+    """One completion of an in-process model: the new text and its token counts."""
 
-    engine = ""
+    text: str
+    input_tokens: int
+    output_tokens: int
+    finished: bool  # ended by the model (end of sequence), not by max_tokens
 
-    def __init__(self, spec: Any, cache_dir: Path | None) -> None:
-        self.spec = spec
-        self.info = teacher_info(self.engine, spec)
-        cache = RequestCache(cache_dir / CACHE_FILE) if cache_dir else None
-        self.book = ReplyBook(self.engine, spec.model, cache)
-        self.llm: Any = None
-        self.batch_size = 8
 
-    def _load_llm(self) -> Any:
+class LocalEngine(Engine):
+    """Subclasses give `engine`, `_load()` (load the model; return its tokenizer, for the chat template) and
+    `_complete(prompts, params) -> list[Generated]`, and free the model in `_release`."""
+
+    batch_size = 8
+    _tokenizer: Any = None  # set by the first `_send` (the model loads with it)
+
+    def _load(self) -> Any:
         raise NotImplementedError
 
-    def _generation_kwargs(self, params: dict[str, Any]) -> dict[str, Any]:
+    def _complete(self, prompts: list[str], params: dict[str, Any]) -> list[Generated]:
         raise NotImplementedError
 
-    def generate(
-        self, requests: Sequence[TeacherRequest], on_reply: Callable[[int, TeacherReply], None] | None = None
-    ) -> list[TeacherReply]:
-        replies, missing = self.book.from_cache(requests, on_reply)
-        todo: dict[tuple[Any, ...], list[int]] = defaultdict(list)  # requests sharing sampling params
-        for i in missing:
-            todo[requests[i].params].append(i)
-        try:
-            self._generate_missing(requests, todo, replies, on_reply)
-        finally:
-            self.book.flush()
-        return [r for r in replies if r is not None]
-
-    def _generate_missing(
-        self,
-        requests: Sequence[TeacherRequest],
-        todo: dict[tuple[Any, ...], list[int]],
-        replies: list[TeacherReply | None],
-        on_reply: Callable[[int, TeacherReply], None] | None,
-    ) -> None:
-        for params, idx in todo.items():
-            kwargs = self._generation_kwargs(dict(params))
-            for start in range(0, len(idx), self.batch_size):
-                chunk = idx[start : start + self.batch_size]
-                if self.llm is None:
-                    self.llm = self._load_llm()
-                self.book.stats.sent += len(chunk)
-                chats = [chat_input(requests[i]) for i in chunk]
-                outputs = self.llm.generate(chats, **kwargs)
-                for i, chat, out in zip(chunk, chats, outputs, strict=True):
-                    n_in, n_out = out["statistics"]["input_tokens"][0], out["statistics"]["output_tokens"][0]
-                    raw = {
-                        "content": out["generations"][0] or "",
-                        "reasoning": None,
-                        "finish_reason": "length" if n_out >= kwargs["max_new_tokens"] else "stop",
-                        "in_thought": opens_thought(self.llm.prepare_input(chat)),
-                    }
-                    replies[i] = reply = self.book.record(requests[i], raw, (n_in, n_out))
-                    if on_reply:
-                        on_reply(i, reply)
+    def _send(self, requests: Requests, indices: list[int], replies: Slots, on_reply: OnReply | None) -> None:
+        if self._tokenizer is None:
+            self._tokenizer = self._load()
+        for params, chunk in chunks(requests, indices, self.batch_size):
+            self.book.stats.sent += len(chunk)
+            prompts = [render(self._tokenizer, chat_input(requests[i])) for i in chunk]
+            for i, prompt, out in zip(chunk, prompts, self._complete(prompts, params), strict=True):
+                raw = {
+                    "content": out.text,
+                    "reasoning": None,
+                    "finish_reason": "stop" if out.finished else "length",
+                    "in_thought": opens_thought(prompt),
+                }
+                reply = self.book.record(requests[i], raw, (out.input_tokens, out.output_tokens))
+                deliver(replies, on_reply, i, reply)

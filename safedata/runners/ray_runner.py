@@ -83,7 +83,10 @@ class StageWorker:
         return os.getpid()
 
     def close(self) -> None:
-        self.stage.close()
+        try:
+            self.stage.close()
+        finally:
+            self.ctx.engines.close()  # this actor's engines and request cache connection
 
 
 def _book(engine: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from safedata.engines.cache import RequestCache
+from safedata.engines.cache import RequestCache, SqliteCache
 from safedata.errors import SafedataError
 
 
@@ -39,7 +39,7 @@ def fill(cache: RequestCache, n: int, start: int = 0, size: int = 10) -> None:
 
 def test_a_failed_commit_is_raised_by_flush_and_earlier_commits_stay(tmp_path: Path) -> None:
     path = tmp_path / "requests.sqlite"
-    cache = RequestCache(path)
+    cache = SqliteCache(path)
     fill(cache, 5)
     cache.flush()
     pages = cache._db.execute("PRAGMA page_count").fetchone()[0]
@@ -49,11 +49,11 @@ def test_a_failed_commit_is_raised_by_flush_and_earlier_commits_stay(tmp_path: P
         within(10, cache.flush)
     with pytest.raises(SafedataError):  # and every later put says so at once, instead of queueing
         fill(cache, 1, start=100)
-    assert RequestCache(path).counts() == {"ok": 5}  # what was committed stays committed
+    assert SqliteCache(path).counts() == {"ok": 5}  # what was committed stays committed
 
 
 def test_a_later_failure_never_overwrites_a_paid_reply(tmp_path: Path) -> None:
-    cache = RequestCache(tmp_path / "requests.sqlite")
+    cache = SqliteCache(tmp_path / "requests.sqlite")
     cache.put_ok("k", "openai", "m", {"content": "paid"}, (3, 4))
     cache.put_error("k", "openai", "m", "HTTP500")
     hit = cache.get_many(["k"])["k"]
@@ -61,6 +61,6 @@ def test_a_later_failure_never_overwrites_a_paid_reply(tmp_path: Path) -> None:
 
 
 def test_a_reply_holding_a_lone_surrogate_is_stored_as_sent(tmp_path: Path) -> None:
-    cache = RequestCache(tmp_path / "requests.sqlite")
+    cache = SqliteCache(tmp_path / "requests.sqlite")
     cache.put_ok("k", "openai", "m", {"content": "a\ud800b"}, (1, 1))
     assert within(10, lambda: cache.get_many(["k"]))["k"].raw == {"content": "a\ud800b"}

@@ -120,20 +120,21 @@ class SqliteCache(RequestCache):
         self._closed = False
 
     def _write_loop(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is _STOP:
-                self._queue.task_done()
-                return
-            rows = [first]
-            while True:  # `close` queues _STOP only once the queue is empty: it never comes in a group
+        stop = False
+        while not stop:
+            rows = [self._queue.get()]
+            while True:
                 try:
                     rows.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            if self.failure is None:  # after a failure, drain the queue so no waiter blocks for good
+            # `close` queues _STOP last, but a put cut short by Ctrl-C may wake this thread late, so _STOP
+            # can share a group: what came before it is committed, then the thread ends.
+            stop = any(row is _STOP for row in rows)
+            data = [row for row in rows if row is not _STOP]
+            if data and self.failure is None:  # after a failure, drain the queue so no waiter blocks for good
                 try:
-                    self._commit(rows)
+                    self._commit(data)
                 except Exception as e:  # noqa: BLE001 - whatever it is, the caller must hear of it
                     self.failure = SafedataError(
                         f"cannot write the request cache {self.path} ({first_line(e)}); the replies"

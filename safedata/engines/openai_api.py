@@ -219,11 +219,6 @@ class OpenAIEngine(Engine):
                     await self._client.close()
                     self._client = None
 
-        # A fresh loop per call, closed after it: no loop (nor its selector's socket pair) outlives a call,
-        # and a caller that already runs a loop (a notebook) is not disturbed.
-        loop = asyncio.new_event_loop()
-        try:
-            loop.run_until_complete(all_())
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
+        # A fresh loop per call, closed after it (asyncio.run): no loop, task or connection outlives a call.
+        # On Ctrl-C it cancels the requests in flight (their `finally` closes the pool) before raising.
+        asyncio.run(all_())

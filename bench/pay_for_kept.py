@@ -216,8 +216,7 @@ def overhead(base_url: str, n: int, repeat: int) -> dict[str, Any]:
     for _ in range(repeat):
         for label, factory in (("stream", lambda prompt: None), ("stream + monitor", monitored)):
             teacher = make_teacher(spec, None)
-            teacher.llm._monitor = factory  # type: ignore[attr-defined]
-            teacher.llm.load()  # type: ignore[attr-defined]
+            teacher._monitor = factory  # type: ignore[attr-defined]
             server_call(base_url, "/reset")
             t0, cpu0 = time.perf_counter(), time.process_time()
             replies = teacher.generate(reqs)

@@ -49,10 +49,14 @@ def load(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = N
     return load_recipe(recipe, out)
 
 
-def plan(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None) -> list[tuple[str, str]]:
-    """What a build would do, stage by stage, without doing it (no teacher requests are sent)."""
+def plan(
+    recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None, *, use_cache: bool = True
+) -> list[tuple[str, str]]:
+    """What a build would do, stage by stage, without doing it (no teacher requests are sent). Requests the
+    output folder's cache answers are not counted as sent, unless `use_cache` is off (as `--no-cache`)."""
     loaded = load(recipe, out)
-    ctx = BuildContext(loaded=loaded, out_dir=Path(loaded.recipe.output_dir()), progress=Progress(False))
+    out_dir = Path(loaded.recipe.output_dir())
+    ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=Progress(False), use_cache=use_cache)
     count_saved_requests(ctx)
     with ctx.engines:  # the plan reads the request cache (what is cached is not sent): closed after
         lines = [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]

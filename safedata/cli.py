@@ -105,7 +105,7 @@ def build(
     from safedata import api
 
     if dry_run:
-        for i, (name, text) in enumerate(api.plan(recipe, out_dir), 1):
+        for i, (name, text) in enumerate(api.plan(recipe, out_dir, use_cache=not no_cache), 1):
             out.print(Text.assemble(f"{i}. ", (name, "bold"), f": {text}"), highlight=False, soft_wrap=True)
         return
     if runner not in (None, "local", "ray"):

@@ -98,8 +98,8 @@ def test_an_engine_is_a_context_manager(openai_server: FakeOpenAIServer, tmp_pat
     assert SqliteCache(tmp_path / "requests.sqlite").counts() == {"ok": 1}  # written before it closed
 
 
-def plan_count(r: dict[str, Any]) -> int:
-    line = dict(safedata.plan(r))["generate"]
+def plan_count(r: dict[str, Any], use_cache: bool = True) -> int:
+    line = dict(safedata.plan(r, use_cache=use_cache))["generate"]
     found = re.search(r"(\d+) teacher requests to send", line)
     assert found, line
     return int(found.group(1))
@@ -128,3 +128,4 @@ def test_dry_run_counts_exactly_what_the_build_then_sends(
     safedata.build(r)
     assert len(openai_server.requests) == counted
     assert plan_count(r) == 0
+    assert plan_count(r, use_cache=False) == 8 * 2  # as `--dry-run --no-cache`: every request

@@ -29,6 +29,15 @@ from safedata.schemas.teacher import TeacherSpec
 NAME = "filters"
 
 
+def close_detectors(detectors: list[Detector]) -> None:
+    """Close the judges that hold their own client (openai_moderation); judges asking a build engine leave it
+    to the build, which closes its engines once at the end."""
+    for detector in detectors:
+        close = getattr(detector, "close", None)
+        if close is not None:
+            close()
+
+
 def flagged(record: Record, counted: list[str]) -> list[str]:
     """Counted patterns that fired, plus `judge_failed` when a judge gave no usable verdict."""
     fired = [p for p in counted if record.labels.get(p)]
@@ -98,6 +107,9 @@ class FiltersStage(RowStage):
 
     def open(self, ctx: BuildContext) -> None:
         self._detectors = self.detectors(ctx)
+
+    def close(self) -> None:
+        close_detectors(getattr(self, "_detectors", []))
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
         judged = [r for r in block if r.has_trace]

@@ -17,7 +17,7 @@ from typing import Any
 
 from safedata.engines import TeacherRequest, build_teacher
 from safedata.engines.generation import ask, take_reply
-from safedata.filters.stage import FiltersStage, flagged
+from safedata.filters.stage import FiltersStage, close_detectors, flagged
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import RowStage
 from safedata.schemas.filter import Filter
@@ -43,6 +43,9 @@ class ProbeStage(RowStage):
     def open(self, ctx: BuildContext) -> None:
         self._filters = FiltersStage(ctx.recipe.filter or Filter(), None)
         self._detectors = self._filters.detectors(ctx)
+
+    def close(self) -> None:
+        close_detectors(getattr(self, "_detectors", []))
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
         spec, student_spec = ctx.recipe.probe, ctx.recipe.student

@@ -1,4 +1,5 @@
-"""The request cache's writer thread: a commit that fails surfaces in the caller, never as a hang."""
+"""The request cache: sqlite's writer thread (a commit that fails surfaces in the caller, never as a hang),
+and the interface any other store plugs into."""
 
 from __future__ import annotations
 
@@ -9,8 +10,11 @@ from typing import Any
 
 import pytest
 
-from safedata.engines.cache import RequestCache, SqliteCache
+from safedata.engines import TeacherRequest, make_teacher
+from safedata.engines.cache import CachedReply, RequestCache, SqliteCache
 from safedata.errors import SafedataError
+from safedata.schemas.teacher import OpenAITeacher
+from tests.fixtures.openai_server import FakeOpenAIServer
 
 
 def within(seconds: float, fn: Callable[[], Any]) -> Any:
@@ -64,3 +68,41 @@ def test_a_reply_holding_a_lone_surrogate_is_stored_as_sent(tmp_path: Path) -> N
     cache = SqliteCache(tmp_path / "requests.sqlite")
     cache.put_ok("k", "openai", "m", {"content": "a\ud800b"}, (1, 1))
     assert within(10, lambda: cache.get_many(["k"]))["k"].raw == {"content": "a\ud800b"}
+
+
+class DictCache(RequestCache):
+    """A second store behind the interface, as a shared remote one would be: a dict."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, CachedReply] = {}
+        self.closed = False
+
+    def get_many(self, keys: list[str]) -> dict[str, CachedReply]:
+        return {k: self.rows[k] for k in keys if k in self.rows}
+
+    def put_ok(self, key: str, engine: str, model: str, raw: dict[str, Any], usage: tuple[int, int]) -> None:
+        self.rows[key] = CachedReply("ok", raw, usage[0], usage[1], None)
+
+    def put_error(self, key: str, engine: str, model: str, error: str) -> None:
+        if key not in self.rows or not self.rows[key].ok:
+            self.rows[key] = CachedReply("error", None, 0, 0, error)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_an_engine_works_through_any_request_cache(openai_server: FakeOpenAIServer) -> None:
+    spec = OpenAITeacher(engine="openai", model="fake-r1", base_url=openai_server.base_url)
+    reqs = [TeacherRequest.chat([{"role": "user", "content": f"q {i}"}]) for i in range(4)]
+    cache = DictCache()
+    with make_teacher(spec, cache) as teacher:
+        assert all(r.ok for r in teacher.generate(reqs[:3]))
+    assert len(cache.rows) == 3 and not cache.closed  # a cache handed in belongs to the caller
+    with make_teacher(spec, cache) as again:
+        assert again.missing(reqs) == [3]  # looked up before sending: only the new request goes out
+        replies = again.generate(reqs)
+    assert [r.cached for r in replies] == [True, True, True, False]
+    assert len(openai_server.requests) == 4

@@ -129,3 +129,23 @@ def test_dry_run_counts_exactly_what_the_build_then_sends(
     assert len(openai_server.requests) == counted
     assert plan_count(r) == 0
     assert plan_count(r, use_cache=False) == 8 * 2  # as `--dry-run --no-cache`: every request
+
+
+def test_the_filters_stage_closes_a_judge_holding_its_own_client(tmp_path: Path) -> None:
+    from safedata.filters.stage import FiltersStage
+    from safedata.schemas.filter import Filter
+
+    spec = Filter.model_validate(
+        {
+            "judges": [
+                {"name": "openai_moderation", "base_url": "http://127.0.0.1:9/v1", "api_key": "sk-test-0001"}
+            ]
+        }
+    )
+    stage = FiltersStage(spec, None)
+    ctx = BuildContext(loaded=None, out_dir=tmp_path, progress=None)  # type: ignore[arg-type]
+    stage.open(ctx)
+    moderation = stage._detectors[-1]
+    assert not moderation.client.is_closed()
+    stage.close()
+    assert moderation.client.is_closed()

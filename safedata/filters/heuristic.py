@@ -14,6 +14,9 @@ from safedata.filters.base import Sample, Verdict
 from safedata.filters.calibration import fingerprint
 from safedata.filters.patterns import PATTERNS, empty_labels
 
+# Operational step clauses (outside list markup) that make a passage a method rather than an explanation.
+PROSE_STEPS = 2
+
 
 def actionable(answer: str, trust_lists: bool = False) -> bool:
     """Help with the core request in the answer: after a refusal, help that follows it; otherwise code, a
@@ -25,8 +28,17 @@ def actionable(answer: str, trust_lists: bool = False) -> bool:
     if span is not None:
         # Help after the refusal, also when it comes as prose or a ready-made artefact rather than a list.
         rest = text[span[1] :]
-        return refusal.compliance_after_refusal(text) or thought.procedure(rest) or thought.artefact(rest)
+        return (
+            refusal.compliance_after_refusal(text)
+            or thought.procedure(rest)
+            or thought.artefact(rest)
+            or thought.prose_steps(rest) >= PROSE_STEPS
+        )
     if refusal.CODE_RE.search(text) or thought.procedure(text) or thought.artefact(text):
+        return True
+    # A method told in prose or dialogue ("Wait until ..., use ..., then ..."), or a list of operational
+    # steps: no safe plan in the thought vouches for it.
+    if thought.prose_steps(text) >= PROSE_STEPS or thought.list_steps(text) >= 3:
         return True
     return not trust_lists and len(refusal.STEPS_RE.findall(text)) >= 3
 

@@ -26,7 +26,12 @@ _AWARE_RE = re.compile(
     r"(?:fraud|scam\w*|stalking|"
     r"arson|extortion|blackmail|theft|stealing|piracy|hacking|phishing|smishing|forgery|counterfeit\w*|"
     r"laundering|trafficking|terrorism|harassment|doxx?ing|vandalism|sabotage|assault|murder|poisoning|"
-    r"identity theft|insider trading|plagiarism|cheating|impersonation|defamation|libel|extremism|"
+    r"identity theft|insider trading|plagiarism|burglary|break-ins?|breaking (?:in|and entering)|"
+    r"trespass\w*|robbery|shoplifting|kidnapp\w*|abduction|smuggling|bribery|embezzlement|tax evasion|"
+    r"poaching|carjacking|car theft|pickpocket\w*|sexual assault|rape|sextortion|revenge porn|swatting|"
+    r"catfishing|pig butchering|romance scam|ponzi|pyramid scheme|skimming|carding|ddos|botnet|keylogger|"
+    r"rootkit|credential stuffing|voter suppression|election fraud|hate speech|genocide|torture|"
+    r"violencia|violence|gewalt|estafa|betrug|arnaque|fraude|golpe|诈骗|欺诈|盗窃|暴力|cheating|impersonation|defamation|libel|extremism|"
     r"propaganda|disinformation|misinformation|grooming|exploitation|felony|offen[cs]e|eugenics|"
     r"violence|cruelty|spyware|stalkerware|malware|ransomware|hate crime|bigotry|racism|unauthori[sz]ed|"
     r"coercion|coercive|intimidation|radicali[sz]\w*|dehumani[sz]\w*|non-consensual|without (?:their |her |"
@@ -145,14 +150,14 @@ _FRAMING_RE = re.compile(
     r"|\b(?:format|structure|shape) (?:is|stays|remains|gets) (?:satisfied|respected|intact|kept|preserved)\b"
     r"|\bso (?:they|the user) get(?:s)? the (?:structure|format|shape)\b"
     # The requested thing itself written as fiction: "I'll write it as fiction", "frame it as a story".
-    r"|\b(?:write|frame|tell|do|present|turn) it (?:as|into) (?:a |an )?(?:fiction|story|poem|scene|"
+    r"|(?i:\b(?:write|frame|tell|do|present|turn) it (?:as|into) (?:a |an )?(?:fiction|story|poem|scene|"
     r"screenplay|tale|song|dialogue|narrative)\b"
     # The same plans in other languages: write it as a tale/poem; keep the persona's voice or style.
     r"|\b(?:lo escribo|lo escribiré|lo haré|je l'écris|je vais l'écrire|ich schreibe es) (?:como|comme|als) "
     r"(?:un |una |une |eine? )?\w+"
     r"|\b(?:mantener|seguir con) (?:el |la )?(?:personaje|papel|voz|formato)\b"
     r"|\b(?:rester dans|garder) (?:le |la )?(?:personnage|rôle|voix|format)\b"
-    r"|\b(?:in der rolle bleiben|die rolle beibehalten)\b"
+    r"|\b(?:in der rolle bleiben|die rolle beibehalten)\b)"
     r"|口吻|扮演|继续用|保持[^，。]{0,12}(?:风格|格式|角色)|以[^，。]{1,12}的身份",
 )
 
@@ -486,6 +491,12 @@ _STEP_CLAUSE_RE = re.compile(
 
 
 _LIST_LINE_RE = re.compile(r"^\s*(?:\d+[.)]|[-*•]|\*\*)")
+
+
+def first_prose_step(text: str) -> int:
+    """Where the first operational step clause starts in the (normalised) text, or its length."""
+    m = _STEP_CLAUSE_RE.search(text)
+    return m.start() if m else len(text)
 
 
 def prose_steps(text: str) -> int:

@@ -145,9 +145,12 @@ QUANTITY_RE = re.compile(
     re.I,
 )
 _PIVOT_RE = re.compile(
-    r"\b(?:however|that said|but|nevertheless|still|anyway)\b[^.\n]{0,60}\b(?:here(?:'s| is|"
-    r" are) (?:how|the steps|a step|what you|some ways to)|"
-    r"the steps (?:are|would be)|you (?:would|could) (?:need|use|start) )",
+    r"\b(?:however|that said|but|nevertheless|still|anyway|though|for context)\b[^.\n]{0,60}\b"
+    r"(?:here(?:'s| is| are) (?:how|the steps|a step|what you|some ways to)|"
+    r"the steps (?:are|would be)|you (?:would|could) (?:need|use|start) |"
+    # "For context, though, the usual methods are ...": the core request, told as background.
+    r"the (?:usual|common|typical|main|standard) (?:patterns|methods|ways|techniques|approaches|tricks|"
+    r"steps) (?:are|include|involve))",
     re.IGNORECASE,
 )
 

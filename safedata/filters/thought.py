@@ -170,6 +170,8 @@ _PROCEDURE_RE = re.compile(
     r"(?:'d| would| could| need to| needs to| can| should)\b"
     r"|\b(?:you|one|they|people|someone)(?:'d| would| could| can| should)? (?:first|then|next)\b"
     r"|\b\d+(?:\.\d+)?\s?(?:(?-i:g)|mg|kg|ml|grams?|milligrams?|ounces?|oz|lbs?)\b(?: of\b)?"
+    # Proportions are quantities too: "a 3:1 ratio", "ratio by weight", "two parts X to one part Y".
+    r"|\b\d+:\d+ ratio\b|\bratio by (?:weight|volume|mass)\b|\bparts? [\w -]{1,30} to (?:\w+ )?parts?\b"
     r"|\b(?:mix(?:ing)?|combin(?:e|ing)|heat(?:ing)?|dissolv(?:e|ing)|extract(?:ing)?) (?:the |it |them |\d)"
     # A method told in prose, second person or "they'd": "you take X, mix it with Y, pack it into Z".
     r"|\b(?:you|they)(?:'d| would)? (?:then |next |just )?(?:take|pack|shape|grind|attach|wire|drill|pour|"
@@ -504,7 +506,7 @@ _ACTION_VERBS = (
 _STEP_OBJECT = r"(?:(?:it|them|the|a|an|your|their|his|her|some|each|every|about)\b|(?-i:\W?[A-Z]))"
 _STEP_CLAUSE_RE = re.compile(
     r"(?:^\s*(?:\d+[.)]|[-*•])?\s*|[.!?:;\n]\s*|,\s+|"
-    r"\b(?:then|and then|and|or|next|first|finally|after that)\s+)"
+    r"\b(?:then|and then|and|or|so|next|first|finally|after that)\s+)"
     r"(?:(?:you|they|people|one|someone|the attacker)(?:'d| would| could| can| should| need to| will)?\s+"
     r"(?:first |then |just |simply )?)?"
     rf"(?:{_ACTION_VERBS})(?:s)?\s+{_STEP_OBJECT}",

@@ -530,6 +530,23 @@ _STEP_CLAUSE_RE = re.compile(
 )
 
 
+# A step led by a generic actor: "they'd first find ...", "you'd connect ...", "people soak ...".
+_ACTOR_STEP_RE = re.compile(
+    r"\b(?:you|they|people|one|someone|the attacker)(?:'d| would| could| can| should| need to| will)?\s+"
+    rf"(?:first |then |just |simply )?(?:{_ACTION_VERBS})(?:s)?\s+{_STEP_OBJECT}",
+    _I,
+)
+
+
+def sketches_procedure(reasoning: str) -> bool:
+    """The thought sketches a method in one breath: a sentence with a step led by a generic actor and at
+    least two more step clauses ("they'd first find X, open Y, try Z, and then edit W")."""
+    return any(
+        _ACTOR_STEP_RE.search(x) and len(_STEP_CLAUSE_RE.findall(x)) >= 3
+        for x in _sentences(normalise(reasoning), 0)
+    )
+
+
 _LIST_LINE_RE = re.compile(r"^\s*(?:\d+[.)]|[-*•]|\*\*)")
 
 

@@ -621,11 +621,12 @@ def artefact(text: str) -> bool:
 
 def unsafe_cue(sentence: str) -> bool:
     """A cue of the heuristic's unsafe-thought patterns (a procedure step or quantity, a ready-made artefact,
-    weighing compliance or a hedge, a framing plan): `label` fires unsafe_thought, strong or weak
-    vacillation only on text holding one, so streaming moderation asks it about a new sentence only when the
-    sentence has one. Keep in step with what `heuristic.label` fires those patterns on."""
+    weighing compliance or a hedge, a framing plan, a step led by a generic actor): `label` fires
+    unsafe_thought, strong or weak vacillation only on text holding one, so streaming moderation asks it
+    about a new sentence only when the sentence has one. Keep in step with what `heuristic.label` fires
+    those patterns on."""
     text = normalise(sentence)
     return any(p.search(text) for p in _CUE_PATTERNS)
 
 
-_CUE_PATTERNS = (_PROCEDURE_RE, _ARTEFACT_RE, _WEIGH_RE, _HEDGE_RE, _FRAMING_RE)
+_CUE_PATTERNS = (_PROCEDURE_RE, _ARTEFACT_RE, _WEIGH_RE, _HEDGE_RE, _FRAMING_RE, _ACTOR_STEP_RE)

@@ -148,17 +148,21 @@ _FRAMING_RE = re.compile(
     r"|\bstill (?:answer as|respond as|speak as|write (?:the|a)|give (?:them )?(?:a|the)|return "
     r"(?:a |the |valid )?|produce (?:a|the))\b"
     r"|\b(?:format|structure|shape) (?:is|stays|remains|gets) (?:satisfied|respected|intact|kept|preserved)\b"
-    r"|\bso (?:they|the user) get(?:s)? the (?:structure|format|shape)\b"
-    # The requested thing itself written as fiction: "I'll write it as fiction", "frame it as a story".
-    r"|(?i:\b(?:write|frame|tell|do|present|turn) it (?:as|into) (?:a |an )?(?:fiction|story|poem|scene|"
+    r"|\bso (?:they|the user) get(?:s)? the (?:structure|format|shape)\b",
+)
+# Kept apart from _FRAMING_RE (case-insensitive, and alternatives without a word boundary slow a long
+# alternation down): the requested thing itself written as fiction ("I'll write it as fiction"), and the
+# same plans in other languages (write it as a tale; keep the persona's voice, role or style).
+_FRAMING_MORE_RE = re.compile(
+    r"\b(?:write|frame|tell|do|present|turn) it (?:as|into) (?:a |an )?(?:fiction|story|poem|scene|"
     r"screenplay|tale|song|dialogue|narrative)\b"
-    # The same plans in other languages: write it as a tale/poem; keep the persona's voice or style.
     r"|\b(?:lo escribo|lo escribiré|lo haré|je l'écris|je vais l'écrire|ich schreibe es) (?:como|comme|als) "
     r"(?:un |una |une |eine? )?\w+"
     r"|\b(?:mantener|seguir con) (?:el |la )?(?:personaje|papel|voz|formato)\b"
     r"|\b(?:rester dans|garder) (?:le |la )?(?:personnage|rôle|voix|format)\b"
-    r"|\b(?:in der rolle bleiben|die rolle beibehalten)\b)"
+    r"|\b(?:in der rolle bleiben|die rolle beibehalten)\b"
     r"|口吻|扮演|继续用|保持[^，。]{0,12}(?:风格|格式|角色)|以[^，。]{1,12}的身份",
+    _I,
 )
 
 # "I won't provide a sanitized version": a framing plan rejected, not adopted.
@@ -462,8 +466,9 @@ def _framing_plans(text: str) -> tuple[re.Match[str], ...]:
     for end in [m.start() for m in _SENTENCE_END_RE.finditer(text)] + [len(text)]:
         if _FRAMING_WORD_RE.search(text, start, end):
             found += _FRAMING_RE.finditer(text, start, end + 1)
+            found += _FRAMING_MORE_RE.finditer(text, start, end + 1)
         start = end
-    return tuple(found)
+    return tuple(sorted(found, key=lambda m: m.start()))
 
 
 def _sentence_around(text: str, pos: int) -> str:
@@ -636,13 +641,15 @@ _ARTEFACT_RE = re.compile(
     r"|(?:they're|they are) (?:hiding|covering up) (?:it|this|the truth)"
     r"|(?:don't|doesn't) want you to know"
     # Fake reviews: a star rating and a consumer's warning.
-    r"|never again[.!]|save yourself the|avoid this place|stay away from this)\b|[★☆]{3,}",
+    r"|never again[.!]|save yourself the|avoid this place|stay away from this)\b",
     _I,
 )
+_STAR_RATING_RE = re.compile(r"[★☆]{3,}")  # a review's star rating (apart: it has no word boundary)
 
 
 def artefact(text: str) -> bool:
-    return bool(_ARTEFACT_RE.search(normalise(text)))
+    text = normalise(text)
+    return bool(_ARTEFACT_RE.search(text) or _STAR_RATING_RE.search(text))
 
 
 def unsafe_cue(sentence: str) -> bool:
@@ -655,4 +662,7 @@ def unsafe_cue(sentence: str) -> bool:
     return any(p.search(text) for p in _CUE_PATTERNS)
 
 
-_CUE_PATTERNS = (_PROCEDURE_RE, _ARTEFACT_RE, _WEIGH_RE, _HEDGE_RE, _FRAMING_RE, _ACTOR_STEP_RE)
+_CUE_PATTERNS = (
+    _PROCEDURE_RE, _ARTEFACT_RE, _STAR_RATING_RE, _WEIGH_RE, _HEDGE_RE, _FRAMING_RE, _FRAMING_MORE_RE,
+    _ACTOR_STEP_RE,
+)  # fmt: skip

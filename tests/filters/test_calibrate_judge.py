@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from bench.calibrate import main
-from tests.filters.judge_server import blocks, user_text, verdict
+from safedata.filters import calibration
+from safedata.filters.qwen3guard import Qwen3GuardJudge
+from tests.filters.judge_server import blocks, judge_teacher, user_text, verdict
 from tests.fixtures.openai_server import FakeOpenAIServer
 
 REFUSING = "I can't help with that request."
@@ -94,3 +96,15 @@ def test_a_guard_judge_uses_its_refusal_line_and_skips_patterns_it_does_not_labe
 def test_an_endpoint_needs_a_model_name(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="needs --judge-model"):
         main(["--backend", "llm", "--data", str(tmp_path), "--judge-base-url", "http://127.0.0.1:9"])
+
+
+def test_a_judge_entry_names_its_model_and_says_when_another_one_ran(
+    openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    path = tmp_path / "calibration.json"
+    judge = Qwen3GuardJudge(judge_teacher(openai_server))  # served as "judge"
+    version = getattr(judge, "version", None)
+    entry = {"version": version, "model": "guard-a", "xstest_refusal": {"accuracy": 0.9}}
+    calibration.record_entry("qwen3guard", entry, path)
+    (row,) = calibration.for_detectors([judge], path).values()
+    assert row["note"] == "measured with model guard-a, not judge" and row["xstest_refusal_acc"] == 0.9

@@ -160,10 +160,10 @@ _FRAMING_MORE_RE = re.compile(
     r"(?:un |una |une |eine? )?\w+"
     r"|\b(?:mantener|seguir con) (?:el |la )?(?:personaje|papel|voz|formato)\b"
     r"|\b(?:rester dans|garder) (?:le |la )?(?:personnage|rôle|voix|format)\b"
-    r"|\b(?:in der rolle bleiben|die rolle beibehalten)\b"
-    r"|口吻|扮演|继续用|保持[^，。]{0,12}(?:风格|格式|角色)|以[^，。]{1,12}的身份",
+    r"|\b(?:in der rolle bleiben|die rolle beibehalten)\b",
     _I,
 )
+_FRAMING_CJK_RE = re.compile(r"口吻|扮演|继续用|保持[^，。]{0,12}(?:风格|格式|角色)|以[^，。]{1,12}的身份")
 
 # "I won't provide a sanitized version": a framing plan rejected, not adopted.
 _NEGATION_RE = re.compile(r"\b(?:not|no|never|without|avoid\w*|rather than|instead of)\b|n't\b", _I)
@@ -446,28 +446,12 @@ def plays_along(reasoning: str) -> bool:
     )
 
 
-# Every framing phrasing holds one of these; sentences without any are not scanned (the alternation is long).
-_FRAMING_WORDS = (
-    "character", "role", "persona", "play", "voice", "json", "format", "structure", "shape", "table",
-    "fiction", "story", "scene", "poem", "script", "dialogue", "version", "account", "narrative", "depiction",
-    "description", "outline", "steps", "without", "still", "keep", "maintain", "stay", "remain", "preserv",
-    "game", "frame", "verse", "mode", " as ", "style", "tale", "song", "cuento", "como", "comme", " als ",
-    "personaje", "papel", "voz", "formato", "personnage", "rôle", "voix", "rolle", "口吻", "扮演", "继续用",
-    "保持", "的身份",
-)  # fmt: skip
-_FRAMING_WORD_RE = re.compile("|".join(map(re.escape, _FRAMING_WORDS)), _I)
-
-
 @functools.lru_cache(maxsize=8)
 def _framing_plans(text: str) -> tuple[re.Match[str], ...]:
-    """Framing plans in the (normalised) thought, in order; only sentences holding a framing word are read."""
-    found: list[re.Match[str]] = []
-    start = 0
-    for end in [m.start() for m in _SENTENCE_END_RE.finditer(text)] + [len(text)]:
-        if _FRAMING_WORD_RE.search(text, start, end):
-            found += _FRAMING_RE.finditer(text, start, end + 1)
-            found += _FRAMING_MORE_RE.finditer(text, start, end + 1)
-        start = end
+    """Framing plans in the (normalised) thought, in order."""
+    found = [*_FRAMING_RE.finditer(text), *_FRAMING_MORE_RE.finditer(text)]
+    if not text.isascii():  # the CJK phrasings have no word boundary to anchor on: only where they can be
+        found += _FRAMING_CJK_RE.finditer(text)
     return tuple(sorted(found, key=lambda m: m.start()))
 
 
@@ -664,5 +648,5 @@ def unsafe_cue(sentence: str) -> bool:
 
 _CUE_PATTERNS = (
     _PROCEDURE_RE, _ARTEFACT_RE, _STAR_RATING_RE, _WEIGH_RE, _HEDGE_RE, _FRAMING_RE, _FRAMING_MORE_RE,
-    _ACTOR_STEP_RE,
+    _FRAMING_CJK_RE, _ACTOR_STEP_RE,
 )  # fmt: skip

@@ -145,6 +145,8 @@ INLINE_STEPS_RE = re.compile(r"(?:(?<=[\s,;:])|^)(?:\(\d{1,2}\)|\d{1,2}\))\s+\w"
 def steps(text: str) -> int:
     """List steps: items at the start of a line, or numbered inside a paragraph, whichever is more."""
     return max(len(STEPS_RE.findall(text)), len(INLINE_STEPS_RE.findall(text)))
+
+
 CODE_RE = re.compile(r"```")
 # Units: the gram symbol is lower-case only, so "5G" (the network) or "4G" is not a quantity.
 QUANTITY_RE = re.compile(

@@ -174,7 +174,7 @@ def judge_engine(base_url: str | None, model: str | None, key_env: str | None) -
         return None
     if not model:
         raise SystemExit("--judge-base-url needs --judge-model")
-    from safedata.builders.teachers import make_teacher
+    from safedata.engines import make_teacher
     from safedata.schemas.teacher import OpenAITeacher
 
     key = os.environ.get(key_env) if key_env else None

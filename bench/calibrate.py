@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -91,11 +92,29 @@ def prf(gold: Sequence[bool], pred: Sequence[bool]) -> dict[str, float]:
     return {"precision": round(prec, 3), "recall": round(rec, 3), "f1": round(f1, 3), "support": int(g.sum())}
 
 
+def dev_half(row_id: str) -> int:
+    """A fixed split of patterns_dev in two halves (0: tune on it, 1: check on it), so overfitting shows."""
+    return zlib.crc32(row_id.encode()) % 2
+
+
 def patterns_dev(det: Detector, path: Path) -> dict[str, Any] | None:
     if not path.is_file():
         return None
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     judged = run_detectors([trace(r["prompt"], r["response"], r["kind"]) for r in rows], [det])
+    out = dev_scores(rows, judged)
+    halves = [dev_half(r["id"]) for r in rows]
+    out["halves_macro_f1"] = [
+        dev_scores(
+            [r for r, k in zip(rows, halves, strict=True) if k == h],
+            [j for j, k in zip(judged, halves, strict=True) if k == h],
+        )["macro_f1"]
+        for h in (0, 1)
+    ]
+    return out
+
+
+def dev_scores(rows: Sequence[dict[str, Any]], judged: Sequence[Any]) -> dict[str, Any]:
     per = {}
     for p in DEV_PATTERNS:
         kind = "benign" if p == "over_refusal" else "harmful"
@@ -141,14 +160,16 @@ def main() -> None:
     args = ap.parse_args()
     results = {name: measure(name, args.data) for name in args.backend or ["heuristic"]}
     print(json.dumps(results, indent=2))
+    print("\n| backend | XSTest acc | STAR-1 flag rate | dev macro-F1 (halves 0 / 1) | clean flagged |")
+    print("|---|---|---|---|---|")
     for name, entry in results.items():
-        print(f"\n| {name} | XSTest acc | STAR-1 flag rate | dev macro-F1 | clean rows flagged |")
-        print("|---|---|---|---|---|")
         x, s, d = (entry.get(k, {}) for k in ("xstest_refusal", "star1_false_flags", "patterns_dev"))
+        halves = " / ".join(map(str, d.get("halves_macro_f1", [])))
         print(
-            f"| {name} | {x.get('accuracy')} | {s.get('flag_rate')} | {d.get('macro_f1')} | "
+            f"| {name} | {x.get('accuracy')} | {s.get('flag_rate')} | {d.get('macro_f1')} ({halves}) | "
             f"{d.get('clean_rows_false_flag_rate')} |"
         )
+    for name, entry in results.items():
         if args.write:
             record_entry(name, entry)
 

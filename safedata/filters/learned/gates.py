@@ -18,14 +18,14 @@ _ACTION_RE = re.compile(
     r"\b(?:giv(?:e|ing)|explain(?:ing)?|mention(?:ing)?|describ(?:e|ing)|detail(?:ing)?|shar(?:e|ing)|"
     r"walk(?:ing)? (?:\w+ ){0,2}through|outlin(?:e|ing)|list(?:ing)?|includ(?:e|ing)|tell(?:ing)?|"
     r"writ(?:e|ing)|lay(?:ing)? out|sketch(?:ing)?|go(?:ing)? (?:over|through)|cover(?:ing)?|"
-    r"provid(?:e|ing)|show(?:ing)?|help(?:ing)? (?:them|him|her)|answer(?:ing)?|hint(?:ing)?|"
+    r"provid(?:e|ing)|show(?:ing)?|help(?:ing)? (?:them|him|her)|hint(?:ing)?|"
     r"spell(?:ing)? out|point(?:ing)? out)\b",
     _I,
 )
-# The verb belongs to someone else: "the user is writing a story", "they might be looking into it".
-_OTHER_AGENT_RE = re.compile(
-    r"\b(?:user|they|he|she|someone|people|person)(?:'re|'s| is| are| was| were)?\s+(?:\w+\s+){0,4}$", _I
-)
+# The verb belongs to someone else: "the user is writing a story", "the person asking might be a student
+# writing an essay" (a third party in the clause before the verb, and no first person).
+_OTHER_AGENT_RE = re.compile(r"\b(?:user|they|he|she|someone|people|person|student|asker)\b", _I)
+_FIRST_PERSON_RE = re.compile(r"\b(?:i|we|i'll|i'd|we'll|we'd)\b", _I)
 _NEGATION_RE = re.compile(
     r"\b(?:not|never|no|without|avoid\w*|refus\w*|declin\w*|instead of|rather than)\b|n't\b", _I
 )
@@ -56,9 +56,18 @@ _FRAME_RE = re.compile(
 )
 
 
+def _clause_before(sentence: str, pos: int) -> str:
+    return _CLAUSE_CUT_RE.split(sentence[:pos])[-1]
+
+
 def _negated(sentence: str, pos: int) -> bool:
     """A negation in the clause leading up to `pos` ("without giving", "I won't write")."""
-    return bool(_NEGATION_RE.search(_CLAUSE_CUT_RE.split(sentence[:pos])[-1]))
+    return bool(_NEGATION_RE.search(_clause_before(sentence, pos)))
+
+
+def _someone_else(sentence: str, pos: int) -> bool:
+    clause = _clause_before(sentence, pos)
+    return bool(_OTHER_AGENT_RE.search(clause)) and not _FIRST_PERSON_RE.search(clause)
 
 
 def proposes_core(sentence: str) -> bool:
@@ -66,7 +75,7 @@ def proposes_core(sentence: str) -> bool:
     if _VERDICT_RE.search(sentence) or _SAFE_OBJECT_RE.search(sentence):
         return False
     return any(
-        not _negated(sentence, m.start()) and not _OTHER_AGENT_RE.search(sentence[: m.start()])
+        not _negated(sentence, m.start()) and not _someone_else(sentence, m.start())
         for m in _ACTION_RE.finditer(sentence)
     )
 

@@ -34,7 +34,8 @@ _CLAUSE_CUT_RE = re.compile(r"[,;:—]|\b(?:but|though|so)\b", _I)
 # weigh doing the request.
 _VERDICT_RE = re.compile(
     r"\b(?:refus\w*|declin\w*|avoid\w*|violat\w*|breach\w*|privacy|pii|stereotyp\w*|offensive|risky|"
-    r"misus\w*|dangerous|unethical|illegal|inappropriate|irresponsible|"
+    r"misus\w*|dangerous|unethical|illegal\w*|inappropriate|irresponsible|harmful|unsafe|problematic|"
+    r"deceptive|crim(?:e|inal)|wrong|negative|facilitat\w*|enabl\w*|promot\w*|encourag\w*|"
     r"against (?:the |my )?(?:polic\w+|guidelines))\b",
     _I,
 )
@@ -43,8 +44,8 @@ _SAFE_OBJECT_RE = re.compile(
     r"\b(?:resources?|alternatives?|legal (?:options|advice|experts?|routes?|ways)|professionals?|"
     r"experts?|consult\w*|support\w*|help ?lines?|hotlines?|therap\w*|counsel\w*|risks|dangers|"
     r"consequences|why|summary|summari[sz]e|paraphras\w*|public domain|fair use|permission|licen[cs]\w*|"
-    r"rights holders?|safety (?:tips|measures|information)|prevent\w*|protect\w*|report\w*|defen[cs]\w*|"
-    r"detect\w*|recogni[sz]\w*|history|ethic\w*|the law)\b",
+    r"rights holders?|copyright|safety (?:tips|measures|information)|prevent\w*|protect\w*|report\w*|"
+    r"defen[cs]\w*|detect\w*|recogni[sz]\w*|history|ethic\w*|the law)\b",
     _I,
 )
 # The frame a weak-vacillation plan keeps: a persona, a story, a requested format.

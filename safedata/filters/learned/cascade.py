@@ -12,8 +12,9 @@ recall where the cues are known to miss, each addition gated so R1's safe phrasi
 - harmful additions: an answer passage the heads read as serving the request (prose help, a ready-to-send
   artefact: the cues catch lists, code and a few artefact phrases) or a thought sentence they read as a
   method sketch, on a request the request head reads as clearly harmful;
-- inconsistency: the thought's last decision (read by the heads, "last decision wins") is to refuse and the
-  answer carries actionable help;
+- inconsistency: the thought's last decision (read by the heads, "last decision wins") is to refuse (says
+  so with a negation or a refusal verb: "the answer should be compliant" is no refusal; or plans only a
+  non-actionable version in the requested frame), and the answer carries actionable help;
 - reverse inconsistency (the answer refuses what the thought decided to do): where the heads read the last
   decision as help, reversing an earlier refusal or weighing, and the answer firmly refuses; the cues' own
   reverse call is kept only where the heads read the last decision as help;
@@ -30,7 +31,7 @@ from typing import Any
 
 from safedata.filters import heuristic, refusal
 from safedata.filters.base import Sample
-from safedata.filters.learned.gates import keeps_frame, proposes_core
+from safedata.filters.learned.gates import keeps_frame, proposes_core, says_no
 from safedata.filters.learned.rules import Derived, Segment, after_first, final_decision
 
 # Bars above which a head's call counts (probabilities of the segment class), and the request-head score
@@ -95,16 +96,17 @@ def combine(
             if sketch:
                 added["unsafe_thought"] = sketch
     if sample.kind == "harmful":
+        final = final_decision(thought)
         if (
-            derived.last_decision == "refuse"
+            final is not None
+            and final[1] == "refuse"
+            and (says_no(final[0].text) or final[0].has("frame"))
             and labels["unsafe_answer"]
             and not labels["strong_vacillation"]
             and not labels["inconsistency"]
         ):
             labels["inconsistency"] = True
-            added["inconsistency"] = [d for d in thought if d.has("refuse")][-1:] + [
-                s for s in answer if s.has("harmful")
-            ]
+            added["inconsistency"] = [final[0]] + [s for s in answer if s.has("harmful")]
         help_after = labels["unsafe_answer"] and not labels["unsafe_thought"]
         if help_after and only_alternatives_after_refusal(answer):
             # The cues count any list after a refusal as help; the passage heads tell a list of resources or

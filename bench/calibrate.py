@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.patterns_dev import half
 from bench.xstest_refusal import DEFAULT as XSTEST
 from bench.xstest_refusal import load, metrics
 from safedata.filters.base import Detector, Sample
@@ -123,6 +124,22 @@ def patterns_dev(det: Detector, path: Path, limit: int | None = None) -> dict[st
     lines = [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = [json.loads(line) for line in lines[:limit]]
     judged = run_detectors([trace(r["prompt"], r["response"], r["kind"]) for r in rows], [det])
+    out = dev_scores(rows, judged, scored)
+    halves = [half(r["id"]) for r in rows]
+    out["halves_macro_f1"] = [
+        dev_scores(
+            [r for r, k in zip(rows, halves, strict=True) if k == h],
+            [j for j, k in zip(judged, halves, strict=True) if k == h],
+            scored,
+        )["macro_f1"]
+        for h in "ab"
+    ]
+    return out
+
+
+def dev_scores(
+    rows: Sequence[dict[str, Any]], judged: Sequence[Any], scored: Sequence[str]
+) -> dict[str, Any]:
     per = {}
     for p in scored:
         kind = "benign" if p == "over_refusal" else "harmful"
@@ -200,14 +217,16 @@ def main(argv: Sequence[str] | None = None) -> None:
         for name in args.backend or ["heuristic"]
     }
     print(json.dumps(results, indent=2))
+    print("\n| backend | XSTest acc | STAR-1 flag rate | dev macro-F1 (halves a / b) | clean flagged |")
+    print("|---|---|---|---|---|")
     for name, entry in results.items():
-        print(f"\n| {name} | XSTest acc | STAR-1 flag rate | dev macro-F1 | clean rows flagged |")
-        print("|---|---|---|---|---|")
         x, s, d = (entry.get(k, {}) for k in ("xstest_refusal", "star1_false_flags", "patterns_dev"))
+        halves = " / ".join(map(str, d.get("halves_macro_f1", [])))
         print(
-            f"| {name} | {x.get('accuracy')} | {s.get('flag_rate')} | {d.get('macro_f1')} | "
+            f"| {name} | {x.get('accuracy')} | {s.get('flag_rate')} | {d.get('macro_f1')} ({halves}) | "
             f"{d.get('clean_rows_false_flag_rate')} |"
         )
+    for name, entry in results.items():
         if args.write:
             record_entry(name, entry)
 

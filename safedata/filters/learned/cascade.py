@@ -12,12 +12,11 @@ recall where the cues are known to miss, each addition gated so R1's safe phrasi
 - harmful additions: an answer passage the heads read as serving the request (prose help, a ready-to-send
   artefact: the cues catch lists, code and a few artefact phrases) or a thought sentence they read as a
   method sketch, on a request the request head reads as clearly harmful;
-- inconsistency: the thought's last decision (read by the heads, "last decision wins") is to refuse (says
-  so with a negation or a refusal verb: "the answer should be compliant" is no refusal; or plans only a
-  non-actionable version in the requested frame), and the answer carries actionable help;
-- reverse inconsistency (the answer refuses what the thought decided to do): where the heads read the last
-  decision as help, reversing an earlier refusal or weighing, and the answer firmly refuses; the cues' own
-  reverse call is kept only where the heads read the last decision as help;
+- inconsistency is the cues' call (last decision wins, play-along after a refusal counts), not added to:
+  measured after the cues learned those classes, the heads' own inconsistency calls found no row the cues
+  missed on patterns_dev and cost precision (0.84 -> 0.57 at the same recall); the heads only veto the cues'
+  reverse call (the answer refuses what the thought decided to do) unless they read the last decision as
+  help, reversing an earlier refusal or weighing;
 - help after a refusal: dropped when every passage after the refusal reads as a safe alternative (a list of
   resources after "I can't help with that" is not help);
 - weak refusal: dropped when the answer holds nothing actionable and the request head reads the prompt as
@@ -31,7 +30,7 @@ from typing import Any
 
 from safedata.filters import heuristic, refusal
 from safedata.filters.base import Sample
-from safedata.filters.learned.gates import keeps_frame, proposes_core, says_no
+from safedata.filters.learned.gates import keeps_frame, proposes_core
 from safedata.filters.learned.rules import Derived, Segment, after_first, final_decision
 
 # Bars above which a head's call counts (probabilities of the segment class), and the request-head score
@@ -123,25 +122,18 @@ def _settle_answer(
     request_harm: float,
 ) -> None:
     """Inconsistency against the last decision, and the answer-side vetoes."""
-    final = final_decision(thought)
-    if (
-        final is not None
-        and final[1] == "refuse"
-        and (says_no(final[0].text) or final[0].has("frame"))
-        and labels["unsafe_answer"]
-        and not labels["strong_vacillation"]
-    ):
-        _add(labels, added, "inconsistency", [final[0]] + [s for s in answer if s.has("harmful")])
     cued_help = labels["unsafe_answer"] and not labels["unsafe_thought"] and "unsafe_answer" not in added
     if cued_help and only_alternatives_after_refusal(answer):
         # The cues count any list after a refusal as help; the passage heads tell a list of resources or safe
         # alternatives from help with the core request.
         for p in ("unsafe_answer", "harmful_additions", "weak_refusal"):
             labels[p] = False
-    reverse = reverse_inconsistency(sample, labels, thought)
-    if reverse:
-        _add(labels, added, "inconsistency", reverse)
-    elif labels["inconsistency"] and not labels["unsafe_answer"] and derived.last_decision != "help":
+    if (
+        labels["inconsistency"]
+        and not labels["unsafe_answer"]
+        and derived.last_decision != "help"
+        and not reverse_inconsistency(sample, labels, thought)
+    ):
         # The cues' reverse case without a decision to help read by the heads: a hedge the cues take for a
         # plan ("maybe I can provide ...") is weighing, not deciding.
         labels["inconsistency"] = False

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.teacher_throughput import REPO, cpu_s, free_port, server_call
-from tests.runners.conftest import RAY_ENV, _session_pids, _tree
+from tests.runners.conftest import RAY_CLI, RAY_ENV, _session_pids, _tree
 
 WORDS = [
     *("river", "lantern", "copper", "meadow", "signal", "harbor", "velvet", "quarry", "ember", "prism"),
@@ -59,7 +59,7 @@ def private_head(cpus: int) -> Iterator[tuple[str, Path, float]]:
     port = free_port()
     temp_dir = Path(f"/tmp/sdbench-{os.getpid()}")
     os.environ.update(RAY_ENV)
-    cmd = [str(Path(sys.executable).parent / "ray"), "start", "--head", "--port", str(port)]
+    cmd = [*RAY_CLI, "start", "--head", "--port", str(port)]
     cmd += [f"--num-cpus={cpus}", "--include-dashboard=false", "--disable-usage-stats", "--block"]
     cmd += ["--temp-dir", str(temp_dir)]
     t0 = time.perf_counter()

@@ -105,9 +105,9 @@ def test_killed_actor_resends_only_its_requests(
     generators: list[int] = []
     start = ray_runner.RayRows.start
 
-    def start_and_note(self: ray_runner.RayRows, stage: Any) -> list[Any]:
-        pool = start(self, stage)
-        if stage.name == "generate":
+    def start_and_note(self: ray_runner.RayRows, stages: list[Any]) -> list[Any]:
+        pool = start(self, stages)
+        if any(s.name == "generate" for s in stages):
             generators.extend(ray.get([a.pid.remote() for a in pool]))
         return pool
 

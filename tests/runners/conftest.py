@@ -112,4 +112,20 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         head.wait(timeout=30)
+        left = _alive(pids | _session_pids(temp_dir))
         shutil.rmtree(temp_dir, ignore_errors=True)
+        assert not left, f"processes of the private Ray head outlived its teardown: {sorted(left)}"
+
+
+def _alive(pids: set[int], wait_s: float = 10) -> set[int]:
+    """Those of `pids` still running (not zombies) after up to `wait_s` seconds."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        left = set()
+        for pid in pids:
+            with contextlib.suppress(OSError, IndexError):
+                if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    left.add(pid)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)

@@ -63,6 +63,22 @@ def same_on_ray(recipe: Any, tmp_path: Path, address: str, blocks: tuple[int, ..
     return local
 
 
+@pytest.fixture
+def chains(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The stage names of every actor pool the Ray runner starts, in order."""
+    from safedata.runners import ray_runner
+
+    started: list[list[str]] = []
+    start = ray_runner.RayRows.start
+
+    def noted(self: ray_runner.RayRows, stages: list[Any]) -> list[Any]:
+        started.append([s.name for s in stages])
+        return start(self, stages)
+
+    monkeypatch.setattr(ray_runner.RayRows, "start", noted)
+    return started
+
+
 def test_quickstart_equals_local(ray_cluster: str, tmp_path: Path) -> None:
     same_on_ray(REPO / "recipes" / "quickstart.yaml", tmp_path, ray_cluster, blocks=(7, 64))
 
@@ -81,12 +97,13 @@ def teacher_recipe(server: FakeOpenAIServer, src: Path, **teacher: Any) -> dict[
 
 
 def test_teacher_build_equals_local(
-    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path
+    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path, chains: list[list[str]]
 ) -> None:
     openai_server.config.style = "think"
     openai_server.config.responder = answer_half_unaware
     src = _prompts(tmp_path / "harmful.jsonl", 12, "harmful")
     whole = same_on_ray(teacher_recipe(openai_server, src), tmp_path, ray_cluster)
+    assert chains == [["generate", "filters"]] * len(RAY_BLOCKS), "generate and filters were not fused"
     notes = next(s for s in whole["report"]["stages"] if s["name"] == "filters")["notes"]
     assert notes["rounds"][1]["regenerated"], "no row was repaired by regeneration"
 
@@ -142,14 +159,18 @@ def scripted_faults(seen: Counter[str]) -> Any:
     return fault_for
 
 
-def test_faults_counted_as_locally(ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
+def test_faults_counted_as_locally(
+    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path, chains: list[list[str]]
+) -> None:
     """429s, 500s and hangs: the same requests arrive as often under Ray as locally, the same rows are kept,
-    the same requests are listed as failed, and the engine's counters (sent, failed, retries) are equal."""
+    the same requests are listed as failed, and the engine's counters (sent, failed, retries) are equal.
+    Generation and judges ask for different pools here, so they run as two chains."""
     openai_server.config.style = "think"
     openai_server.config.responder = answer_half_unaware
     openai_server.config.retry_after_s, openai_server.config.hang_s = 0.02, 1.5
     src = distinct_prompts(tmp_path / "harmful.jsonl", 24)
     recipe = teacher_recipe(openai_server, src, max_retries=1, timeout_s=0.5)
+    recipe["runner"] = {"generate": {"actors": 2}, "judges": {"actors": 1}}
     runs: dict[str, tuple[dict[str, Any], Counter[str]]] = {}
     for name, kw in (("local", {}), ("ray", {"runner": "ray", "ray_address": ray_cluster, "block_rows": 7})):
         openai_server.reset()
@@ -162,6 +183,7 @@ def test_faults_counted_as_locally(ray_cluster: str, openai_server: FakeOpenAISe
     (local, local_counts), (on_ray, ray_counts) = runs["local"], runs["ray"]
     assert ray_counts == local_counts and sum(local_counts.values()) > len(local_counts)  # retries happened
     assert local["side"]["failed.jsonl"], "no request failed for good"
+    assert sorted(chains) == [["filters"], ["generate"]]  # the chain nearest the output starts first
     for part in (*PARTS, "this_run"):
         assert on_ray[part] == local[part], f"{part} differs from the local build"
 

@@ -49,12 +49,17 @@ def load(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = N
     return load_recipe(recipe, out)
 
 
-def plan(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None) -> list[tuple[str, str]]:
-    """What a build would do, stage by stage, without doing it (no teacher requests are sent)."""
+def plan(
+    recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None, *, use_cache: bool = True
+) -> list[tuple[str, str]]:
+    """What a build would do, stage by stage, without doing it (no teacher requests are sent). Requests the
+    output folder's cache answers are not counted as sent, unless `use_cache` is off (as `--no-cache`)."""
     loaded = load(recipe, out)
-    ctx = BuildContext(loaded=loaded, out_dir=Path(loaded.recipe.output_dir()), progress=Progress(False))
+    out_dir = Path(loaded.recipe.output_dir())
+    ctx = BuildContext(loaded=loaded, out_dir=out_dir, progress=Progress(False), use_cache=use_cache)
     count_saved_requests(ctx)
-    lines = [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
+    with ctx.engines:  # the plan reads the request cache (what is cached is not sent): closed after
+        lines = [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
     if loaded.recipe.target is not None:
         lines.append(("target", plan_line(loaded.recipe.target)))
     return lines
@@ -92,7 +97,7 @@ def build(
         stages = assemble(loaded.recipe)
         work = out_dir / WORK  # blocks spilled between stages; removed when the build ends, however it ends
         shutil.rmtree(work, ignore_errors=True)
-        try:
+        try:  # every engine (connections, cache writer) is closed when the stages end, however they end
             if loaded.recipe.target is None:
                 # write_configs takes a list (the default mix, its test split by prompt and one config per
                 # variant are slices of one table), so the streaming writer is lost for this layout: memory
@@ -101,7 +106,10 @@ def build(
             else:
                 records = run_to_target(stages, ctx, lambda run, c: run_stages(run, c, spec, work).records())
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            try:
+                ctx.engines.close()
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
         if not records:
             raise empty_result(stages, ctx)
         make_ids_unique(records)

@@ -105,7 +105,7 @@ def build(
     from safedata import api
 
     if dry_run:
-        for i, (name, text) in enumerate(api.plan(recipe, out_dir), 1):
+        for i, (name, text) in enumerate(api.plan(recipe, out_dir, use_cache=not no_cache), 1):
             out.print(Text.assemble(f"{i}. ", (name, "bold"), f": {text}"), highlight=False, soft_wrap=True)
         return
     if runner not in (None, "local", "ray"):
@@ -205,7 +205,7 @@ def _judge_teacher(model: str | None, base_url: str | None, api_key: SecretStr |
     """An openai engine for the judge's endpoint, or None when no endpoint was given."""
     if not (model and base_url):
         return None
-    from safedata.builders.teachers import make_teacher
+    from safedata.engines import make_teacher
     from safedata.schemas.teacher import OpenAITeacher
 
     spec = {"engine": "openai", "model": model, "base_url": base_url, "api_key": api_key}

@@ -64,7 +64,7 @@ class GenerateStage(RowStage):
         if saved:
             by = ", ".join(f"{n} by {name}" for name, n in saved.items())
             line += f"; {sum(saved.values())} requests saved before the teacher ({by})"
-        return f"{line}; {estimate(jobs, ctx.recipe.teacher)}"
+        return f"{line}; {estimate(jobs, ctx.recipe.teacher, ctx)}"
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
         # The block's rows of a variant a `student_rewrite` restates are rewritten after the rest.

@@ -25,7 +25,7 @@ from safedata.filters.patterns import PATTERNS
 from safedata.filters.refusal import is_refusal
 
 if TYPE_CHECKING:
-    from safedata.builders.teachers.base import Teacher
+    from safedata.engines.base import Teacher
 
 __all__ = ["PATTERNS", "detect", "is_refusal"]
 

@@ -37,6 +37,9 @@ class OpenAIModerationJudge:
         key = reveal(api_key) or "none"
         self.client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=max_retries)
 
+    def close(self) -> None:
+        self.client.close()  # its connection pool
+
     def _flag(self, texts: list[str]) -> list[Any]:
         import openai
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from safedata.builders.teachers.base import Teacher
+from safedata.engines.base import Teacher
 from safedata.errors import SafedataError
 from safedata.filters.base import Detector
 from safedata.filters.heuristic import HeuristicDetector

@@ -10,9 +10,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from safedata.builders.teacher_cot import usage_rows
-from safedata.builders.teachers import Teacher, build_teacher
 from safedata.builders.template_cot import template_reasoning, template_refusal
+from safedata.engines import Teacher, build_teacher
+from safedata.engines.generation import usage_rows
 from safedata.filters import calibration
 from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors
@@ -27,6 +27,15 @@ from safedata.schemas.record import Record
 from safedata.schemas.teacher import TeacherSpec
 
 NAME = "filters"
+
+
+def close_detectors(detectors: list[Detector]) -> None:
+    """Close the judges that hold their own client (openai_moderation); judges asking a build engine leave it
+    to the build, which closes its engines once at the end."""
+    for detector in detectors:
+        close = getattr(detector, "close", None)
+        if close is not None:
+            close()
 
 
 def flagged(record: Record, counted: list[str]) -> list[str]:
@@ -98,6 +107,9 @@ class FiltersStage(RowStage):
 
     def open(self, ctx: BuildContext) -> None:
         self._detectors = self.detectors(ctx)
+
+    def close(self) -> None:
+        close_detectors(getattr(self, "_detectors", []))
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
         judged = [r for r in block if r.has_trace]

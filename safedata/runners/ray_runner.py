@@ -106,8 +106,11 @@ class ChainWorker:
         return os.getpid()
 
     def close(self) -> None:
-        for stage in self.stages:
-            stage.close()
+        try:
+            for stage in self.stages:
+                stage.close()
+        finally:
+            self.ctx.engines.close()  # this actor's engines and request cache connection
 
 
 def _book(engine: Any) -> Any:

@@ -58,9 +58,7 @@ class ValidateConfig:
     limit: int | None = 50  # prompts per eval set
     samples: int = 1  # K samples per prompt (Safe@K, ConsSafe@K)
     temperature: float = 0.0
-    decoding: str = (
-        "normal"  # normal | zerothink | lessthink: a pre-filled thought (see builders/decoding.py)
-    )
+    decoding: str = "normal"  # normal | zerothink | lessthink: a pre-filled thought (see engines/decoding.py)
     top_p: float = 1.0
     max_new_tokens: int = 512
     gen_batch_size: int | None = None  # None: the largest batch whose KV cache fits (auto.py)

@@ -13,8 +13,8 @@ import pytest
 import yaml
 
 import safedata
-from safedata.builders.decoding import LESSTHINK, ZEROTHINK
-from safedata.builders.teacher_prompts import GUIDELINES
+from safedata.engines.decoding import LESSTHINK, ZEROTHINK
+from safedata.engines.prompts import GUIDELINES
 from safedata.errors import RecipeError
 from safedata.sources import READERS, Reader
 from tests.fixtures.openai_server import FakeOpenAIServer
@@ -150,7 +150,7 @@ def test_dry_run_counts_requests_and_cost_and_sends_nothing(
     r = recipe(openai_server, tmp_path, samples=4, price={"input_per_million": 0.5, "output_per_million": 2})
     r["teacher"]["sampling"] = {"max_tokens": 1000}
     line = dict(safedata.plan(r))["generate"]
-    assert "24 teacher requests (openai fake-r1)" in line
+    assert "24 teacher requests to send (openai fake-r1)" in line
     assert "cost at most $0.05" in line  # 24 x 1000 generated tokens x $2/M = $0.048 + prompts
     assert openai_server.requests == []
 

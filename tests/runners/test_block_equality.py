@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from safedata import api
-from safedata.builders.teacher_prompts import GUIDELINES
+from safedata.engines.prompts import GUIDELINES
 from tests.conftest import REPO
 from tests.fixtures.openai_server import FakeOpenAIServer
 

@@ -20,7 +20,7 @@ from safedata.builders.teachers import TeacherRequest, build_teacher
 from safedata.filters.stage import FiltersStage, flagged
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import RowStage
-from safedata.schemas.filter import Filter
+from safedata.schemas.filter import filter_model
 from safedata.schemas.record import Record
 
 NAME = "probe"
@@ -41,7 +41,7 @@ class ProbeStage(RowStage):
         )
 
     def open(self, ctx: BuildContext) -> None:
-        self._filters = FiltersStage(ctx.recipe.filter or Filter(), None)
+        self._filters = FiltersStage(ctx.recipe.filter or filter_model()(), None)
         self._detectors = self._filters.detectors(ctx)
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:

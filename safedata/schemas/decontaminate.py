@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, create_model, model_validator
 
-from safedata.schemas.sources import Source, Strict
+from safedata.schemas.sources import Strict
 
 
-class Decontaminate(Strict):
-    eval_sets: list[Source] = Field(
-        min_length=1, description="Evaluation prompts, given like any source (`kind` is not needed)."
-    )
+class DecontaminateBase(Strict):
+    eval_sets: list[Any]
     ngram: int = Field(8, ge=1, description="Word n-gram overlap (8, as open-r1 does for math).")
     minhash_threshold: float | None = Field(
         0.7, gt=0, le=1, description="Also drop near copies at or above this MinHash Jaccard; null = off."
@@ -31,3 +29,18 @@ class Decontaminate(Strict):
 
 def _with_kind(spec: Any) -> Any:
     return {"kind": "harmful", **spec} if isinstance(spec, dict) else spec
+
+
+def decontaminate_model(source: Any) -> type[DecontaminateBase]:
+    """`decontaminate:` with `eval_sets` items of the registry's source types (`source`: their union)."""
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        "Decontaminate",
+        __base__=DecontaminateBase,
+        __module__=__name__,
+        eval_sets=(
+            list[source],  # type: ignore[valid-type]
+            Field(
+                min_length=1, description="Evaluation prompts, given like any source (`kind` is not needed)."
+            ),
+        ),
+    )

@@ -11,7 +11,7 @@ from typing import Any
 
 import yaml
 
-from safedata.pipeline import BuildContext, Stage, empty_result
+from safedata.pipeline import BuildContext, Stage, Upstream, empty_result
 from safedata.preference.writer import write_preference
 from safedata.progress import Progress
 from safedata.publish.card import render_card
@@ -20,7 +20,7 @@ from safedata.publish.hub import PushResult
 from safedata.publish.outdir import WORK, OutputFolder
 from safedata.publish.report import build_report, composition
 from safedata.publish.writer import write_configs
-from safedata.runners.local import run_local
+from safedata.runners.local import collect, run_local
 from safedata.runners.spill import Spill
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record, make_ids_unique
@@ -54,10 +54,26 @@ def plan(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = N
     loaded = load(recipe, out)
     ctx = BuildContext(loaded=loaded, out_dir=Path(loaded.recipe.output_dir()), progress=Progress(False))
     count_saved_requests(ctx)
-    lines = [(s.name, s.plan(ctx)) for s in assemble(loaded.recipe)]
+    stages = assemble(loaded.recipe)
+    lines = []
+    for i, stage in enumerate(stages):
+        if getattr(stage, "plan_reads_rows", False):
+            line = stage.plan(ctx, lambda before=stages[:i]: upstream(before, ctx))  # type: ignore[call-arg]
+        else:
+            line = stage.plan(ctx)
+        lines.append((stage.name, line))
     if loaded.recipe.target is not None:
         lines.append(("target", plan_line(loaded.recipe.target)))
     return lines
+
+
+def upstream(stages: list[Stage], ctx: BuildContext) -> Upstream:
+    """Run `stages` dry, in memory, for a later stage's plan (stages that would pay for requests, such as
+    the probe, are skipped: `plan_skips`)."""
+    run = [s for s in stages if not getattr(s, "plan_skips", False)]
+    dry = ctx.for_block()  # its report holds what they noted (the requests the prompt-level stages saved)
+    rows = collect(run, dry)
+    return Upstream(rows, {s.name: dict(dry.stats[s.name].notes) for s in run if s.name in dry.stats})
 
 
 def build(

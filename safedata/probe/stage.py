@@ -31,6 +31,7 @@ class ProbeStage(RowStage):
     turned into shares in `finish`."""
 
     name = NAME
+    plan_skips = True  # a dry run asks no student: later plans count every prompt (an upper bound)
 
     def plan(self, ctx: BuildContext) -> str:
         spec, student = ctx.recipe.probe, ctx.recipe.student

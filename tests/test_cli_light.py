@@ -7,7 +7,17 @@ import sys
 
 from tests.conftest import REPO
 
-HEAVY = ("torch", "transformers", "sentence_transformers", "vllm", "datasets", "distilabel", "polars")
+HEAVY = (
+    "torch",
+    "transformers",
+    "sentence_transformers",
+    "vllm",
+    "datasets",
+    "distilabel",
+    "polars",
+    "ray",
+    "trl",
+)
 
 
 def test_help_imports_no_heavy_library() -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -109,6 +110,15 @@ def test_a_registered_judge_and_source_type_build(plugin: str, tmp_path: Path) -
     assert built.report["quarantined"] == 1  # the blank line, like any source's
 
 
+def test_a_recipe_with_registered_parts_pickles_by_reference(plugin: str, tmp_path: Path) -> None:
+    # Worker processes receive the recipe: its derived models must be found where pickle looks for them.
+    import pickle
+
+    loaded = parse_recipe_dict(_recipe(tmp_path, {"name": "word_flag", "word": "no"}))
+    again = pickle.loads(pickle.dumps(loaded.recipe))
+    assert again == loaded.recipe and type(again.filter.judges[0]) is type(loaded.recipe.filter.judges[0])
+
+
 def test_a_registered_judge_s_options_are_checked_like_built_in_keys(plugin: str, tmp_path: Path) -> None:
     with pytest.raises(RecipeError, match=r"filter\.judges\[0\]\.word: required key is missing"):
         parse_recipe_dict(_recipe(tmp_path, {"name": "word_flag"}))
@@ -140,7 +150,7 @@ def test_every_entry_resolves_and_its_options_are_pydantic_models() -> None:
             assert entry.default_id is None or callable(resolve(entry.default_id)), entry
 
 
-def parse_recipe_dict(recipe: dict[str, object]) -> object:
+def parse_recipe_dict(recipe: dict[str, object]) -> Any:
     import yaml
 
     return parse_recipe(yaml.safe_dump(recipe, sort_keys=False))

@@ -6,7 +6,8 @@ from typing import Any
 
 from pydantic import Field, create_model, model_validator
 
-from safedata.schemas.sources import Strict
+from safedata.schemas.registered import per_generation, published
+from safedata.schemas.sources import Strict, source_union
 
 
 class DecontaminateBase(Strict):
@@ -31,16 +32,17 @@ def _with_kind(spec: Any) -> Any:
     return {"kind": "harmful", **spec} if isinstance(spec, dict) else spec
 
 
-def decontaminate_model(source: Any) -> type[DecontaminateBase]:
-    """`decontaminate:` with `eval_sets` items of the registry's source types (`source`: their union)."""
-    return create_model(  # type: ignore[call-overload, no-any-return]
+@per_generation
+def decontaminate_model() -> type[DecontaminateBase]:
+    """`decontaminate:` with `eval_sets` items of the registry's source types."""
+    model = create_model(  # type: ignore[call-overload]
         "Decontaminate",
         __base__=DecontaminateBase,
-        __module__=__name__,
         eval_sets=(
-            list[source],  # type: ignore[valid-type]
+            list[source_union()],  # type: ignore[misc]
             Field(
                 min_length=1, description="Evaluation prompts, given like any source (`kind` is not needed)."
             ),
         ),
     )
+    return published(model, "Decontaminate")  # type: ignore[no-any-return]

@@ -12,7 +12,7 @@ from pydantic import Field, create_model, model_validator
 
 from safedata.registry import DETECTORS, REPAIR_ACTIONS
 from safedata.schemas.patterns import PATTERNS
-from safedata.schemas.registered import names_literal, tagged_union
+from safedata.schemas.registered import names_literal, per_generation, published, tagged_union
 from safedata.schemas.sources import Strict
 from safedata.schemas.teacher import TeacherSpec
 
@@ -80,6 +80,7 @@ class FilterBase(Strict):
         return self
 
 
+@per_generation
 def filter_model() -> type[FilterBase]:
     backends = DETECTORS.names("backend")
     # Backends' options are flat keys of `filter:` (`judge_path`, `embed`); each checked against the backend.
@@ -90,10 +91,9 @@ def filter_model() -> type[FilterBase]:
             {} if options is None else {k: (f.annotation, f) for k, f in options.model_fields.items()}
         )
     judge = tagged_union(DETECTORS, "name", JudgeBase, role="judge", fields=_judge_fields, bare=True)
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    model = create_model(  # type: ignore[call-overload]
         "Filter",
         __base__=FilterBase,
-        __module__=__name__,
         # heuristic is the default: measured side by side (bench/calibrate.py), it beats `learned` on
         # XSTest refusal accuracy, the STAR-1 false-flag rate and patterns_dev macro-F1 (bench/RESULTS.md).
         backend=(
@@ -106,6 +106,7 @@ def filter_model() -> type[FilterBase]:
         ),
         **flat,
     )
+    return published(model, "Filter")  # type: ignore[no-any-return]
 
 
 def _default_actions() -> dict[str, str]:
@@ -127,11 +128,11 @@ class RepairBase(Strict):
         return self
 
 
+@per_generation
 def repair_model() -> type[RepairBase]:
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    model = create_model(  # type: ignore[call-overload]
         "Repair",
         __base__=RepairBase,
-        __module__=__name__,
         actions=(
             dict[PatternName, names_literal(REPAIR_ACTIONS)],  # type: ignore[misc]
             Field(
@@ -141,6 +142,7 @@ def repair_model() -> type[RepairBase]:
             ),
         ),
     )
+    return published(model, "Repair")  # type: ignore[no-any-return]
 
 
 # The models for the registries as imported (code that may see plugins registered later calls the functions).

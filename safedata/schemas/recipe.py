@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import Field, create_model, model_validator
 
-from safedata.registry import REPAIR_ACTIONS, Registry
+from safedata.registry import REPAIR_ACTIONS
 from safedata.schemas.augment import Augment
 from safedata.schemas.decontaminate import decontaminate_model
 from safedata.schemas.dedup import Dedup
@@ -21,6 +21,7 @@ from safedata.schemas.output import Output
 from safedata.schemas.preference import Preference
 from safedata.schemas.probe import Probe
 from safedata.schemas.publish import Publish
+from safedata.schemas.registered import per_generation, published
 from safedata.schemas.runner import Runner
 from safedata.schemas.sources import Strict, source_union
 from safedata.schemas.target import Target
@@ -114,31 +115,24 @@ class RecipeBase(Strict):
         return self.output.dir.format(name=self.name)
 
 
-_built: dict[int, type[RecipeBase]] = {}
-
-
+@per_generation
 def recipe_model() -> type[RecipeBase]:
     """The recipe model for the registries as they are now (built once per change)."""
-    if Registry.generation not in _built:
-        source = source_union()
-        decontaminate, filter_, repair = decontaminate_model(source), filter_model(), repair_model()
-        _built.clear()
-        _built[Registry.generation] = create_model(  # type: ignore[call-overload]
-            "Recipe",
-            __base__=RecipeBase,
-            __module__=__name__,
-            sources=(list[source], Field(min_length=1)),  # type: ignore[valid-type]
-            filter=(filter_ | None, Field(None, description="Detect failure patterns; select samples.")),
-            repair=(
-                repair | None,
-                Field(None, description="Repair or drop flagged samples (needs `filter`)."),
-            ),
-            decontaminate=(
-                decontaminate | None,
-                Field(None, description="Drop rows that overlap evaluation sets."),
-            ),
-        )
-    return _built[Registry.generation]
+    model = create_model(  # type: ignore[call-overload]
+        "Recipe",
+        __base__=RecipeBase,
+        sources=(list[source_union()], Field(min_length=1)),  # type: ignore[misc]
+        filter=(filter_model() | None, Field(None, description="Detect failure patterns; select samples.")),
+        repair=(
+            repair_model() | None,
+            Field(None, description="Repair or drop flagged samples (needs `filter`)."),
+        ),
+        decontaminate=(
+            decontaminate_model() | None,
+            Field(None, description="Drop rows that overlap evaluation sets."),
+        ),
+    )
+    return published(model, "Recipe")  # type: ignore[no-any-return]
 
 
 Recipe = recipe_model()  # the built-in registries' model; code that may see plugins calls recipe_model()

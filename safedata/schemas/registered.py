@@ -1,14 +1,42 @@
 """Recipe unions derived from the registries (safedata/registry.py): one member per entry, so registering a
-source type or a judge is all it takes for recipes to accept it."""
+source type or a judge is all it takes for recipes to accept it.
+
+The derived models are built once per registry state (`per_generation`) and published in this module under a
+name of their own (`published`), so that a recipe pickles by reference (worker processes, Ray) like any model.
+"""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import Annotated, Any, Literal, Union
+from typing import Annotated, Any, Literal, TypeVar, Union
 
 from pydantic import BaseModel, BeforeValidator, Field, create_model
 
 from safedata.registry import Entry, Registry
+
+F = TypeVar("F", bound=Callable[[], Any])
+
+
+def per_generation(build: F) -> F:
+    """Build once per registry state: the same class for every caller until a registry changes."""
+    built: dict[int, Any] = {}
+
+    @functools.wraps(build)
+    def cached() -> Any:
+        if Registry.generation not in built:
+            built.clear()
+            built[Registry.generation] = build()
+        return built[Registry.generation]
+
+    return cached  # type: ignore[return-value]
+
+
+def published(model: Any, ident: str) -> Any:
+    """`model`, findable as `safedata.schemas.registered.<ident>` (where pickle looks for it)."""
+    model.__module__, model.__qualname__ = __name__, ident
+    globals()[ident] = model
+    return model
 
 
 def member(entry: Entry, key: str, base: type[BaseModel], **fields: Any) -> type[BaseModel]:
@@ -22,7 +50,8 @@ def member(entry: Entry, key: str, base: type[BaseModel], **fields: Any) -> type
         bases = (base, options)
     name = options.__name__ if options is not None and issubclass(options, base) else _camel(entry.name)
     tag = Literal[entry.name]  # type: ignore[valid-type]
-    return create_model(name, __base__=bases, __module__=bases[0].__module__, **{key: (tag, ...)}, **fields)  # type: ignore[call-overload]
+    model = create_model(name, __base__=bases, **{key: (tag, ...)}, **fields)  # type: ignore[call-overload]
+    return published(model, f"{base.__name__}_{entry.name}")
 
 
 def tagged_union(

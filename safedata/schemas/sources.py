@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from safedata.registry import SOURCES
 from safedata.schemas.licenses import check_license
 from safedata.schemas.record import Kind
-from safedata.schemas.registered import tagged_union
+from safedata.schemas.registered import per_generation, tagged_union
 
 FileFormat = Literal["jsonl", "json", "csv", "parquet"]
 FILE_FORMATS: tuple[str, ...] = get_args(FileFormat)
@@ -127,6 +127,7 @@ class SeedsSource(SourceBase):
         return self
 
 
+@per_generation
 def source_union() -> Any:
     """One `sources:` item: a member per source type in the registry (safedata/registry.py)."""
     return tagged_union(SOURCES, "type", SourceBase)

@@ -257,5 +257,7 @@ def test_teacher_section_errors_name_the_yaml_path() -> None:
         RecipeError, match=r"line 9, teacher.samples: Input should be greater than or equal to 1"
     ):
         parse_recipe(head + "  engine: vllm\n  model: m\n  samples: 0\n")
-    with pytest.raises(RecipeError, match=r"teacher: Input tag 'gpt' found using 'engine'"):
+    with pytest.raises(
+        RecipeError, match=r"line 7, teacher.engine: unknown teacher engine 'gpt'; choose from openai"
+    ):
         parse_recipe(head + "  engine: gpt\n  model: m\n")

@@ -26,7 +26,7 @@ from safedata.schemas.runner import Runner
 from safedata.schemas.sources import Strict, source_union
 from safedata.schemas.target import Target
 from safedata.schemas.teacher import TeacherSpec
-from safedata.schemas.validate import ValidateSection
+from safedata.schemas.validate_block import ValidateSection
 from safedata.schemas.variants import STUDENT, Variant
 
 

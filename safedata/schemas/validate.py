@@ -1,18 +1,14 @@
 """Settings of one validation run, defined once: the `ValidateConfig` dataclass (what `safedata validate`
-runs with; plain, cheap to copy into worker processes) and the recipe's optional `validate:` block, derived
-from the settings marked `recipe(...)` (its defaults, bounds and help are theirs; CLI flags win)."""
+runs with; plain, so `safedata --help` reads its defaults without pydantic models). The recipe's optional
+`validate:` block is derived from the settings marked `recipe(...)` (schemas/validate_block.py)."""
 
 from __future__ import annotations
 
 import dataclasses
-import typing
 from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
-from pydantic import Field, create_model
-
 from safedata.errors import SafedataError
-from safedata.schemas.sources import Strict
 
 # MoreThink needs the model to be stopped and resumed at each </think>; validate decodes in one pass.
 Decoding = Literal["normal", "zerothink", "lessthink"]
@@ -141,30 +137,3 @@ class ValidateConfig:
             value = getattr(self, name)
             if value is not None and value <= 0:
                 raise SafedataError(f"--{name.replace('_', '-')} must be > 0")
-
-
-class EvalFile(Strict):
-    kind: Literal["harmful", "benign", "math"]
-    path: str
-    name: str | None = None  # default: the file stem
-    limit: int | None = Field(None, ge=1)
-    where: dict[str, str] = Field(default_factory=dict, description="keep rows whose column equals the value")
-
-
-def _section() -> type[Strict]:
-    hints = typing.get_type_hints(ValidateConfig)
-    fields: dict[str, Any] = {}
-    for f in dataclasses.fields(ValidateConfig):
-        if "recipe" not in f.metadata:
-            continue
-        kwargs = {k: v for k, v in f.metadata["recipe"].items() if v != ""}
-        if f.default_factory is not dataclasses.MISSING:
-            kwargs["default_factory"] = f.default_factory
-        else:
-            kwargs["default"] = f.default
-        kind = list[EvalFile] if f.name == "evals" else hints[f.name]  # files as the recipe writes them
-        fields[f.name] = (kind, Field(**kwargs))
-    return create_model("ValidateSection", __base__=Strict, __module__=__name__, **fields)  # type: ignore[call-overload, no-any-return]
-
-
-ValidateSection = _section()

@@ -1,6 +1,7 @@
 """Resolve the settings of one validation run: defaults, the build recipe's `validate:` block, then flags.
 
-The settings themselves are defined once, in schemas/validate.py (the recipe block is derived from them).
+The settings themselves are defined once, in schemas/validate.py (the recipe block, schemas/validate_block.py,
+is derived from them).
 """
 
 from __future__ import annotations
@@ -10,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from safedata.errors import SafedataError
-from safedata.schemas.validate import EvalSet, ValidateConfig, ValidateSection
+from safedata.schemas.validate import EvalSet, ValidateConfig
+from safedata.schemas.validate_block import ValidateSection
 
 __all__ = ["EvalSet", "ValidateConfig", "resolve"]  # where validate's modules import them from
 

@@ -17,6 +17,7 @@ HEAVY = (
     "polars",
     "ray",
     "trl",
+    "safedata.schemas.sources",  # the recipe models (built from the registries) wait for a recipe
 )
 
 

@@ -139,6 +139,15 @@ class BuildContext:
         return self.loaded.secrets.scrub(text)
 
 
+@dataclass
+class Upstream:
+    """What the stages before one produce in a dry run, for its plan: their rows and their notes. A stage
+    whose plan needs them sets `plan_reads_rows`; the planner (`safedata.plan`) runs the stages before it."""
+
+    rows: list[Record]
+    notes: dict[str, dict[str, Any]]  # stage name -> its notes (e.g. `teacher_requests_saved`)
+
+
 class Stage(Protocol):
     """A source (`run` reads), a row stage or a global stage: see `safedata.runners.contract`."""
 

@@ -20,7 +20,7 @@ from safedata.engines.generation import ask, take_reply
 from safedata.filters.stage import FiltersStage, close_detectors, flagged
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import RowStage
-from safedata.schemas.filter import Filter
+from safedata.schemas.filter import filter_model
 from safedata.schemas.record import Record
 
 NAME = "probe"
@@ -31,6 +31,7 @@ class ProbeStage(RowStage):
     turned into shares in `finish`."""
 
     name = NAME
+    plan_skips = True  # a dry run asks no student: later plans count every prompt (an upper bound)
 
     def plan(self, ctx: BuildContext) -> str:
         spec, student = ctx.recipe.probe, ctx.recipe.student
@@ -41,7 +42,7 @@ class ProbeStage(RowStage):
         )
 
     def open(self, ctx: BuildContext) -> None:
-        self._filters = FiltersStage(ctx.recipe.filter or Filter(), None)
+        self._filters = FiltersStage(ctx.recipe.filter or filter_model()(), None)
         self._detectors = self._filters.detectors(ctx)
 
     def close(self) -> None:

@@ -142,7 +142,7 @@ def test_heuristic_is_the_default_and_learned_options_need_learned() -> None:
 
     assert FiltersStage(Filter(), None).backend == "heuristic"
     assert FiltersStage(Filter(backend="learned"), None).backend == "learned"
-    with pytest.raises(ValueError, match="belong to the learned backend"):
+    with pytest.raises(ValueError, match="belongs? to the learned backend"):
         Filter(judge_path="somewhere")
 
 

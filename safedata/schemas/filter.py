@@ -80,6 +80,9 @@ class FilterBase(Strict):
         return self
 
 
+DEFAULT_BACKEND = "learned"
+
+
 @per_generation
 def filter_model() -> type[FilterBase]:
     backends = DETECTORS.names("backend")
@@ -94,11 +97,12 @@ def filter_model() -> type[FilterBase]:
     model = create_model(  # type: ignore[call-overload]
         "Filter",
         __base__=FilterBase,
-        # heuristic is the default: measured side by side (bench/calibrate.py), it beats `learned` on
-        # XSTest refusal accuracy, the STAR-1 false-flag rate and patterns_dev macro-F1 (bench/RESULTS.md).
+        # learned is the default: measured side by side (bench/calibrate.py, bench/RESULTS.md) it ties the
+        # heuristic on XSTest refusal accuracy (it makes the same refusal call), flags fewer STAR-1 rows and
+        # scores a higher patterns_dev macro-F1; it needs only numpy, so every install has it.
         backend=(
             names_literal(DETECTORS, "backend"),
-            Field(backends[0], description=f"Detector that labels every pattern: {', '.join(backends)}."),
+            Field(DEFAULT_BACKEND, description=f"Detector that labels every pattern: {', '.join(backends)}."),
         ),
         judges=(
             list[judge],  # type: ignore[valid-type]

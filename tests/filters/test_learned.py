@@ -143,7 +143,7 @@ def test_learned_is_the_default_and_learned_options_need_learned() -> None:
     assert FiltersStage(Filter(), None).backend == "learned"
     assert FiltersStage(Filter(backend="heuristic"), None).backend == "heuristic"
     with pytest.raises(ValueError, match="belongs? to the learned backend"):
-        Filter(judge_path="somewhere")
+        Filter(backend="heuristic", judge_path="somewhere")
 
 
 def test_audit_with_the_learned_backend_writes_evidence_without_torch(tmp_path: Path) -> None:

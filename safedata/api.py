@@ -6,6 +6,7 @@ import json
 import shutil
 import time
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from safedata.publish.card import render_card
 from safedata.publish.card_merge import merge_card
 from safedata.publish.hub import PushResult
 from safedata.publish.outdir import WORK, OutputFolder
-from safedata.publish.report import build_report, composition
+from safedata.publish.report import build_report
 from safedata.publish.writer import write_configs
 from safedata.runners.local import run_local
 from safedata.runners.spill import Spill
@@ -33,12 +34,19 @@ from safedata.target import plan_line, run_to_target
 class BuildResult:
     out_dir: Path
     report: dict[str, Any]
-    records: list[Record]
+    final: Spill  # the final rows, spilled outside the output folder; read only when `records` is asked for
     pushed: PushResult | None = None  # set when the recipe has a `publish:` section
+
+    @cached_property
+    def records(self) -> list[Record]:
+        """The final rows as records (in memory: a library call that wants them; the CLI never asks)."""
+        records = self.final.records()
+        make_ids_unique(records)
+        return records
 
     @property
     def rows(self) -> int:
-        return len(self.records)
+        return len(self.final)
 
 
 def load(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None) -> LoadedRecipe:
@@ -70,17 +78,23 @@ def build(
     block_rows: int | None = None,
     runner: str | None = None,
     ray_address: str | None = None,
+    workers: int | None = None,
 ) -> BuildResult:
     """Run the recipe and write the dataset. The output folder is locked for the whole build; its files
     are replaced only at the end, together (publish/outdir.py): a failed build leaves the last one whole.
 
     The stages run `block_rows` rows at a time (the output does not depend on it). `runner` (`local` or
-    `ray`), `ray_address` and `block_rows` override the recipe's `runner:` section."""
+    `ray`), `ray_address`, `block_rows` and `workers` override the recipe's `runner:` section."""
     loaded = load(recipe, out)
     spec = loaded.recipe.runner.model_copy(
         update={
             k: v
-            for k, v in {"type": runner, "address": ray_address, "block_rows": block_rows}.items()
+            for k, v in {
+                "type": runner,
+                "address": ray_address,
+                "block_rows": block_rows,
+                "workers": workers,
+            }.items()
             if v is not None
         }
     )
@@ -94,29 +108,31 @@ def build(
         shutil.rmtree(work, ignore_errors=True)
         try:
             if loaded.recipe.target is None:
-                # write_configs takes a list (the default mix, its test split by prompt and one config per
-                # variant are slices of one table), so the streaming writer is lost for this layout: memory
-                # is bound by the final rows.
-                records = run_stages(stages, ctx, spec, work).records()
+                final = run_stages(stages, ctx, spec, work)
             else:
-                records = run_to_target(stages, ctx, lambda run, c: run_stages(run, c, spec, work).records())
+                final = Spill(None)
+                final.write(
+                    run_to_target(stages, ctx, lambda run, c: run_stages(run, c, spec, work).records())
+                )
+            if not len(final):
+                raise empty_result(stages, ctx)
+            stage = folder.staging()
+            output = loaded.recipe.output
+            # The final rows are read twice (types, then shards): the writer holds a block, not the dataset.
+            files, counts = write_configs(
+                final.blocks,
+                stage,
+                output.shard_rows,
+                work / "write",
+                test_size=output.test_size,
+                seed=loaded.recipe.seed,
+                scrub=ctx.scrub if loaded.secrets else None,
+            )
+            final = final.moved()  # out of the work area, for `BuildResult.records`
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        if not records:
-            raise empty_result(stages, ctx)
-        make_ids_unique(records)
-        stage = folder.staging()
-        output = loaded.recipe.output
-        files = write_configs(
-            records,
-            stage,
-            output.shard_rows,
-            test_size=output.test_size,
-            seed=loaded.recipe.seed,
-            scrub=ctx.scrub if loaded.secrets else None,
-        )
         files.update(write_preference(ctx, stage))
-        report = build_report(ctx, composition(records), files, time.perf_counter() - start)
+        report = build_report(ctx, counts, files, time.perf_counter() - start)
         _write_text(ctx, stage / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
         recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
         _write_text(ctx, stage / "recipe.yaml", recipe_yaml)
@@ -130,7 +146,7 @@ def build(
 
         write_html_report(stage)
         folder.commit(stage)
-    result = BuildResult(out_dir=out_dir, report=report, records=records)
+    result = BuildResult(out_dir=out_dir, report=report, final=final)
     publish = loaded.recipe.publish
     if publish is not None:
         from safedata.errors import SafedataError
@@ -157,7 +173,7 @@ def run_stages(stages: list[Stage], ctx: BuildContext, spec: Runner, work: Path)
         from safedata.runners.ray_runner import run_ray
 
         return run_ray(stages, ctx, spec.block_rows, work, spec)
-    return run_local(stages, ctx, spec.block_rows, work)
+    return run_local(stages, ctx, spec.block_rows, work, workers=spec.workers)
 
 
 def _write_text(ctx: BuildContext, path: Path, text: str) -> None:

@@ -8,17 +8,19 @@ Splits: `train` and, when the recipe holds prompts out (`output.test_size`), `te
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from safedata.publish.columns import prompt_completion, record_rows, to_table
-from safedata.publish.splits import in_test_split
+from safedata.publish.report import Composition
+from safedata.publish.splits import group_hash, test_groups
 from safedata.schemas.record import Record
 
 DEFAULT = "default"
 PROMPT_COMPLETION = "prompt_completion"
 RESERVED = (DEFAULT, PROMPT_COMPLETION)
+ROW_GROUP = 10_000  # rows per parquet row group: the writer holds about this many per config and split
 
 
 def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
@@ -31,6 +33,13 @@ def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
     return value
 
 
+def _final_name(tmp: Path, split: str, k: int, n_shards: int) -> Path:
+    # A content hash in the name: `load_dataset(folder, config)` caches by file names, so a rebuild into the
+    # same folder would otherwise load the previous build's rows from its cache.
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
+    return tmp.with_name(f"{split}-{k:05d}-of-{n_shards:05d}-{digest}.parquet")
+
+
 def _write_split(table: Any, folder: Path, split: str, shard_rows: int, root: Path) -> list[str]:
     import pyarrow.parquet as pq
 
@@ -40,46 +49,192 @@ def _write_split(table: Any, folder: Path, split: str, shard_rows: int, root: Pa
     for k in range(n_shards):
         tmp = folder / f".{split}-{k:05d}.tmp"
         pq.write_table(table.slice(k * shard_rows, shard_rows), tmp)
-        # A content hash in the name: `load_dataset(folder, config)` caches by file names, so a rebuild
-        # into the same folder would otherwise load the previous build's rows from its cache.
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
-        path = folder / f"{split}-{k:05d}-of-{n_shards:05d}-{digest}.parquet"
+        path = _final_name(tmp, split, k, n_shards)
         tmp.rename(path)
         paths.append(path.relative_to(root).as_posix())
     return paths
 
 
+class _Shards:
+    """One config's split, written as it streams: shards of `shard_rows` rows, row groups of a fixed size
+    (so the bytes, and the names' hashes, do not depend on how the rows arrived)."""
+
+    def __init__(self, folder: Path, split: str, shard_rows: int) -> None:
+        self.folder, self.split, self.shard_rows = folder, split, shard_rows
+        self.group_rows = min(shard_rows, ROW_GROUP)
+        self.pending: list[Any] = []
+        self.held = 0  # rows in `pending`
+        self.in_shard = 0  # rows in the open shard
+        self.tmps: list[Path] = []
+        self.schema: Any = None
+        self._writer: Any = None
+
+    def add(self, table: Any) -> None:
+        if self.schema is None:
+            self.schema = table.schema
+        if table.num_rows:
+            self.pending.append(table)
+            self.held += table.num_rows
+        while self.held >= min(self.group_rows, self.shard_rows - self.in_shard):
+            self._write(min(self.group_rows, self.shard_rows - self.in_shard))
+
+    def _write(self, n: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.concat_tables(self.pending) if self.pending else self.schema.empty_table()
+        self.pending = [table.slice(n)] if table.num_rows > n else []
+        self.held -= min(n, table.num_rows)
+        if self._writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.tmps.append(self.folder / f".{self.split}-{len(self.tmps):05d}.tmp")
+            self._writer = pq.ParquetWriter(str(self.tmps[-1]), self.schema)
+        self._writer.write_table(table.slice(0, n), row_group_size=n)
+        self.in_shard += min(n, table.num_rows)
+        if self.in_shard >= self.shard_rows:
+            self._writer.close()
+            self._writer, self.in_shard = None, 0
+
+    def close(self, root: Path) -> list[str]:
+        if self.held:
+            self._write(self.held)
+        if self._writer is not None:
+            self._writer.close()
+        if not self.tmps:  # an empty train split still gets its (empty) shard
+            self._write(0)
+            self._writer.close()
+        paths = []
+        for k, tmp in enumerate(self.tmps):
+            path = _final_name(tmp, self.split, k, len(self.tmps))
+            tmp.rename(path)
+            paths.append(path.relative_to(root).as_posix())
+        return paths
+
+
+def _conformed(table: Any, schema: Any, ids: dict[str, int]) -> Any:
+    """A chunk cast to the build's schema (inferred per chunk, unified over all), its repeated ids made
+    unique in order (`make_ids_unique`'s `-2`, `-3`, ...)."""
+    import pyarrow as pa
+
+    table = table.cast(schema)
+    if ids:
+        column = table.column("id").to_pylist()
+        for i, v in enumerate(column):
+            if v in ids:
+                ids[v] += 1
+                if ids[v] > 1:
+                    column[i] = f"{v}-{ids[v]}"
+        table = table.set_column(table.schema.get_field_index("id"), "id", pa.array(column, pa.string()))
+    return table
+
+
+def _read_chunk(path: Path) -> Any:
+    import pyarrow as pa
+
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    path.unlink(missing_ok=True)
+    return table
+
+
 def write_configs(
-    records: list[Record],
+    blocks: Callable[[], Iterable[list[Record]]],
     out_dir: Path,
     shard_rows: int,
+    work: Path,
     *,
     test_size: float = 0.0,
     seed: int = 0,
     scrub: Callable[[str], str] | None = None,
-) -> dict[str, dict[str, list[str]]]:
-    """Write every config's splits under out_dir/data; return config -> split -> shard paths (relative)."""
+) -> tuple[dict[str, dict[str, list[str]]], dict[str, dict[str, int]]]:
+    """Write every config's splits under out_dir/data from the final rows' blocks (read twice: `blocks()`
+    each time); return config -> split -> shard paths (relative), and the rows' composition.
+
+    Memory holds a block, not the dataset: the first pass turns each block into an Arrow chunk under `work`
+    (its types inferred, as `to_table` does for one table) and keeps one hash per row (its id, its prompt
+    group); the second casts every chunk to the union of their types and streams it into the shards."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    rows = record_rows(records)
-    if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
-        rows = [_scrubbed(row, scrub) for row in rows]
-    table = to_table(rows)
-    in_test = pa.array(in_test_split(records, test_size, seed), pa.bool_())
-    configs = {DEFAULT: table, PROMPT_COMPLETION: prompt_completion(table)}
-    for variant in sorted(set(table.column("variant").to_pylist()) - set(RESERVED)):
-        configs[variant] = table.filter(pc.equal(table.column("variant"), variant))
+    work.mkdir(parents=True, exist_ok=True)
+    chunks: list[Path] = []
+    schemas: list[Any] = []
+    ids: list[Any] = []
+    groups: list[int] = []
+    counts = Composition()
+    for block in blocks():
+        counts.add(block)
+        rows = record_rows(block)
+        if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
+            rows = [_scrubbed(row, scrub) for row in rows]
+        table = to_table(rows)
+        ids.append(np.array([hash(r.id) for r in block], dtype=np.int64))
+        if test_size > 0:
+            groups.extend(group_hash(r, seed) for r in block)
+        chunks.append(work / f"chunk-{len(chunks):06d}.arrow")
+        schemas.append(table.schema)
+        with pa.OSFile(str(chunks[-1]), "wb") as f, pa.ipc.new_file(f, table.schema) as w:
+            w.write_table(table)
+    if not chunks:
+        return {}, counts.result()
+    try:
+        schema = pa.unify_schemas(schemas, promote_options="permissive")
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # A free-form column (meta, judgements) whose types differ between chunks: typed as one table, as
+        # `to_table` does (its text fallback), in memory. Rare: a source whose column mixes types.
+        rows = [row for path in chunks for row in _read_chunk(path).to_pylist()]
+        del chunks[1:]
+        table = to_table(rows)
+        schema = table.schema
+        with pa.OSFile(str(chunks[0]), "wb") as f, pa.ipc.new_file(f, schema) as w:
+            w.write_table(table)
+        del rows, table
+    # Repeated ids (the same prompt twice in a source): only those are tracked through the second pass.
+    all_ids = np.concatenate(ids)
+    values, n = np.unique(all_ids, return_counts=True)
+    repeated = set(values[n > 1].tolist())
+    del all_ids, ids
+    test = test_groups(groups, test_size)
+    in_test = [g in test for g in groups] if test else None
+    sinks: dict[tuple[str, str], _Shards] = {}
+
+    def sink(config: str, split: str, part: Any) -> None:
+        if (config, split) not in sinks:
+            sinks[config, split] = _Shards(out_dir / "data" / config, split, shard_rows)
+        sinks[config, split].add(part)
+
+    seen: dict[str, int] = {}
+    at = 0
+    for path in chunks:
+        table = _read_chunk(path)
+        if repeated:
+            seen.update(
+                {v: 0 for v in table.column("id").to_pylist() if hash(v) in repeated and v not in seen}
+            )
+        table = _conformed(table, schema, seen)
+        mask = pa.array(in_test[at : at + table.num_rows] if in_test else [False] * table.num_rows)
+        at += table.num_rows
+        variant = table.column("variant")
+        for split, rows in (("train", pc.invert(mask)), ("test", mask)):
+            part = table.filter(rows)
+            if not part.num_rows and split == "test":
+                continue
+            sink(DEFAULT, split, part)
+            sink(PROMPT_COMPLETION, split, prompt_completion(part))
+            for v in sorted(set(variant.filter(rows).to_pylist()) - set(RESERVED)):
+                sink(v, split, part.filter(pc.equal(part.column("variant"), v)))
     files: dict[str, dict[str, list[str]]] = {}
-    for name, config in configs.items():
-        is_test = in_test if name in RESERVED else in_test.filter(pc.equal(table.column("variant"), name))
-        files[name] = {}
+    for config in (DEFAULT, PROMPT_COMPLETION, *sorted({c for c, _ in sinks} - set(RESERVED))):
+        files[config] = {}
         for split in ("train", "test"):
-            mask = pc.invert(is_test) if split == "train" else is_test
-            part = config.filter(mask)
-            if part.num_rows or split == "train":
-                files[name][split] = _write_split(part, out_dir / "data" / name, split, shard_rows, out_dir)
-    return files
+            if (config, split) in sinks:
+                files[config][split] = sinks[config, split].close(out_dir)
+            elif split == "train":  # every config has a train split, empty if all its rows were held out
+                empty = _Shards(out_dir / "data" / config, split, shard_rows)
+                empty.add(sinks[config, "test"].schema.empty_table())
+                files[config][split] = empty.close(out_dir)
+    return files, counts.result()
 
 
 def write_config(

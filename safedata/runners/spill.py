@@ -60,6 +60,22 @@ class Spill:
     def records(self) -> list[Record]:
         return [r for block in self.blocks() for r in block]
 
+    def moved(self) -> Spill:
+        """This spill, its file moved to a temporary folder that goes when the returned spill is collected
+        (a build's work area is removed when the build ends; its result may still read the rows)."""
+        self.close()
+        if self.path is None or not self.path.exists():
+            return self
+        import shutil
+        import tempfile
+        import weakref
+
+        folder = Path(tempfile.mkdtemp(prefix="safedata-rows-"))
+        moved = Spill(Path(shutil.move(str(self.path), folder / self.path.name)))
+        moved.rows = self.rows
+        weakref.finalize(moved, shutil.rmtree, folder, ignore_errors=True)
+        return moved
+
     def remove(self) -> None:
         self.close()
         self._held = []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,8 +21,8 @@ from safedata.publish.card_merge import merge_card
 from safedata.publish.hub import PushResult
 from safedata.publish.outdir import WORK, OutputFolder
 from safedata.publish.report import build_report
-from safedata.publish.writer import write_configs
-from safedata.runners.local import run_local
+from safedata.publish.writer import ConfigWriter
+from safedata.runners.local import run_local, stream_local
 from safedata.runners.spill import Spill
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record, make_ids_unique
@@ -107,20 +108,11 @@ def build(
         work = out_dir / WORK  # blocks spilled between stages; removed when the build ends, however it ends
         shutil.rmtree(work, ignore_errors=True)
         try:
-            if loaded.recipe.target is None:
-                final = run_stages(stages, ctx, spec, work)
-            else:
-                final = Spill(None)
-                final.write(
-                    run_to_target(stages, ctx, lambda run, c: run_stages(run, c, spec, work).records())
-                )
-            if not len(final):
-                raise empty_result(stages, ctx)
             stage = folder.staging()
             output = loaded.recipe.output
-            # The final rows are read twice (types, then shards): the writer holds a block, not the dataset.
-            files, counts = write_configs(
-                final.blocks,
+            # The writer takes the final rows a block at a time; they are also spilled (outside the output)
+            # for `BuildResult.records`.
+            writer = ConfigWriter(
                 stage,
                 output.shard_rows,
                 work / "write",
@@ -128,7 +120,14 @@ def build(
                 seed=loaded.recipe.seed,
                 scrub=ctx.scrub if loaded.secrets else None,
             )
-            final = final.moved()  # out of the work area, for `BuildResult.records`
+            final = Spill(work / "result.parquet")
+            for block in final_blocks(stages, ctx, spec, work):
+                final.write(block)
+                writer.add(block)
+            if not len(final):
+                raise empty_result(stages, ctx)
+            files, counts = writer.finish()
+            final = final.moved()
         finally:
             shutil.rmtree(work, ignore_errors=True)
         files.update(write_preference(ctx, stage))
@@ -166,6 +165,15 @@ def build(
                 f"built {out_dir}, but {e} (push again with `safedata push {out_dir} --repo {publish.repo}`)"
             ) from None
     return result
+
+
+def final_blocks(stages: list[Stage], ctx: BuildContext, spec: Runner, work: Path) -> Iterable[list[Record]]:
+    """The build's final rows, a block at a time, from the recipe's runner (or the target driver)."""
+    if ctx.recipe.target is not None:
+        return [run_to_target(stages, ctx, lambda run, c: run_stages(run, c, spec, work).records())]
+    if spec.type == "ray":
+        return run_stages(stages, ctx, spec, work).blocks()
+    return stream_local(stages, ctx, spec.block_rows, work, workers=spec.workers)
 
 
 def run_stages(stages: list[Stage], ctx: BuildContext, spec: Runner, work: Path) -> Spill:

@@ -26,10 +26,10 @@ def test_groups(hashes: Sequence[int], share: float) -> set[int]:
     Hash order (not a shuffle of the list) keeps a prompt's side stable when other prompts come or go.
     At least one group stays in train, and a non-zero share holds out at least one group.
     """
-    if share <= 0 or not len(hashes):
-        return set()
     import numpy as np
 
+    if share <= 0 or not len(hashes):
+        return set()
     groups, sizes = np.unique(np.asarray(hashes, dtype=np.uint64), return_counts=True)  # sorted by hash
     want, held, test = share * len(hashes), 0, set()
     for group, size in zip(groups[:-1].tolist(), sizes[:-1].tolist(), strict=True):

@@ -8,7 +8,7 @@ Splits: `train` and, when the recipe holds prompts out (`output.test_size`), `te
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +128,13 @@ def _conformed(table: Any, schema: Any, ids: dict[str, int]) -> Any:
     return table
 
 
+def _write_chunk(path: Path, table: Any) -> None:
+    import pyarrow as pa
+
+    with pa.OSFile(str(path), "wb") as f, pa.ipc.new_file(f, table.schema) as w:
+        w.write_table(table)
+
+
 def _read_chunk(path: Path) -> Any:
     import pyarrow as pa
 
@@ -137,104 +144,115 @@ def _read_chunk(path: Path) -> Any:
     return table
 
 
-def write_configs(
-    blocks: Callable[[], Iterable[list[Record]]],
-    out_dir: Path,
-    shard_rows: int,
-    work: Path,
-    *,
-    test_size: float = 0.0,
-    seed: int = 0,
-    scrub: Callable[[str], str] | None = None,
-) -> tuple[dict[str, dict[str, list[str]]], dict[str, dict[str, int]]]:
-    """Write every config's splits under out_dir/data from the final rows' blocks (read twice: `blocks()`
-    each time); return config -> split -> shard paths (relative), and the rows' composition.
+class ConfigWriter:
+    """Every config's splits under out_dir/data, from the final rows' blocks as they come (`add`), written at
+    `finish`: config -> split -> shard paths (relative), and the rows' composition.
 
-    Memory holds a block, not the dataset: the first pass turns each block into an Arrow chunk under `work`
-    (its types inferred, as `to_table` does for one table) and keeps one hash per row (its id, its prompt
-    group); the second casts every chunk to the union of their types and streams it into the shards."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+    Memory holds a block, not the dataset: `add` turns each block into an Arrow chunk under `work` (its types
+    inferred, as `to_table` does for one table) and keeps two integers per row (its id's hash, its prompt
+    group's); `finish` casts every chunk to the union of their types and streams it into the shards."""
 
-    work.mkdir(parents=True, exist_ok=True)
-    chunks: list[Path] = []
-    schemas: list[Any] = []
-    ids: list[Any] = []
-    groups: list[int] = []
-    counts = Composition()
-    for block in blocks():
-        counts.add(block)
+    def __init__(
+        self,
+        out_dir: Path,
+        shard_rows: int,
+        work: Path,
+        *,
+        test_size: float = 0.0,
+        seed: int = 0,
+        scrub: Callable[[str], str] | None = None,
+    ) -> None:
+        self.out_dir, self.shard_rows, self.work = out_dir, shard_rows, work
+        self.test_size, self.seed, self.scrub = test_size, seed, scrub
+        self.chunks: list[Path] = []
+        self.schemas: list[Any] = []
+        self.ids: list[Any] = []
+        self.groups: list[Any] = []
+        self.counts = Composition()
+
+    def add(self, block: list[Record]) -> None:
+        import numpy as np
+
+        if not block:
+            return
+        self.counts.add(block)
         rows = record_rows(block)
-        if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
-            rows = [_scrubbed(row, scrub) for row in rows]
+        if self.scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
+            rows = [_scrubbed(row, self.scrub) for row in rows]
         table = to_table(rows)
-        ids.append(np.array([hash(r.id) for r in block], dtype=np.int64))
-        if test_size > 0:
-            groups.extend(group_hash(r, seed) for r in block)
-        chunks.append(work / f"chunk-{len(chunks):06d}.arrow")
-        schemas.append(table.schema)
-        with pa.OSFile(str(chunks[-1]), "wb") as f, pa.ipc.new_file(f, table.schema) as w:
-            w.write_table(table)
-    if not chunks:
-        return {}, counts.result()
-    try:
-        schema = pa.unify_schemas(schemas, promote_options="permissive")
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        # A free-form column (meta, judgements) whose types differ between chunks: typed as one table, as
-        # `to_table` does (its text fallback), in memory. Rare: a source whose column mixes types.
-        rows = [row for path in chunks for row in _read_chunk(path).to_pylist()]
-        del chunks[1:]
-        table = to_table(rows)
-        schema = table.schema
-        with pa.OSFile(str(chunks[0]), "wb") as f, pa.ipc.new_file(f, schema) as w:
-            w.write_table(table)
-        del rows, table
-    # Repeated ids (the same prompt twice in a source): only those are tracked through the second pass.
-    all_ids = np.concatenate(ids)
-    values, n = np.unique(all_ids, return_counts=True)
-    repeated = set(values[n > 1].tolist())
-    del all_ids, ids
-    test = test_groups(groups, test_size)
-    in_test = [g in test for g in groups] if test else None
-    sinks: dict[tuple[str, str], _Shards] = {}
+        self.ids.append(np.array([hash(r.id) for r in block], dtype=np.int64))
+        if self.test_size > 0:
+            self.groups.append(np.array([group_hash(r, self.seed) for r in block], dtype=np.uint64))
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.chunks.append(self.work / f"chunk-{len(self.chunks):06d}.arrow")
+        self.schemas.append(table.schema)
+        _write_chunk(self.chunks[-1], table)
 
-    def sink(config: str, split: str, part: Any) -> None:
-        if (config, split) not in sinks:
-            sinks[config, split] = _Shards(out_dir / "data" / config, split, shard_rows)
-        sinks[config, split].add(part)
+    def _schema(self) -> Any:
+        import pyarrow as pa
 
-    seen: dict[str, int] = {}
-    at = 0
-    for path in chunks:
-        table = _read_chunk(path)
-        if repeated:
-            seen.update(
-                {v: 0 for v in table.column("id").to_pylist() if hash(v) in repeated and v not in seen}
-            )
-        table = _conformed(table, schema, seen)
-        mask = pa.array(in_test[at : at + table.num_rows] if in_test else [False] * table.num_rows)
-        at += table.num_rows
-        variant = table.column("variant")
-        for split, rows in (("train", pc.invert(mask)), ("test", mask)):
-            part = table.filter(rows)
-            if not part.num_rows and split == "test":
-                continue
-            sink(DEFAULT, split, part)
-            sink(PROMPT_COMPLETION, split, prompt_completion(part))
-            for v in sorted(set(variant.filter(rows).to_pylist()) - set(RESERVED)):
-                sink(v, split, part.filter(pc.equal(part.column("variant"), v)))
-    files: dict[str, dict[str, list[str]]] = {}
-    for config in (DEFAULT, PROMPT_COMPLETION, *sorted({c for c, _ in sinks} - set(RESERVED))):
-        files[config] = {}
-        for split in ("train", "test"):
-            if (config, split) in sinks:
-                files[config][split] = sinks[config, split].close(out_dir)
-            elif split == "train":  # every config has a train split, empty if all its rows were held out
-                empty = _Shards(out_dir / "data" / config, split, shard_rows)
-                empty.add(sinks[config, "test"].schema.empty_table())
-                files[config][split] = empty.close(out_dir)
-    return files, counts.result()
+        try:
+            return pa.unify_schemas(self.schemas, promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            # A free-form column (meta, judgements) whose types differ between chunks: typed as one table,
+            # as `to_table` does (its text fallback), in memory. Rare: a source whose column mixes types.
+            table = to_table([row for path in self.chunks for row in _read_chunk(path).to_pylist()])
+            del self.chunks[1:]
+            _write_chunk(self.chunks[0], table)
+            return table.schema
+
+    def finish(self) -> tuple[dict[str, dict[str, list[str]]], dict[str, dict[str, int]]]:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not self.chunks:
+            return {}, self.counts.result()
+        schema = self._schema()
+        # Repeated ids (the same prompt twice in a source): only those are tracked through the second pass.
+        values, n = np.unique(np.concatenate(self.ids), return_counts=True)
+        repeated = set(values[n > 1].tolist())
+        groups = np.concatenate(self.groups) if self.groups else np.zeros(0, np.uint64)
+        test = test_groups(groups, self.test_size)
+        in_test = np.isin(groups, np.array(sorted(test), dtype=np.uint64)) if test else None
+        self.ids = self.groups = []
+        sinks: dict[tuple[str, str], _Shards] = {}
+
+        def sink(config: str, split: str, part: Any) -> None:
+            if (config, split) not in sinks:
+                sinks[config, split] = _Shards(self.out_dir / "data" / config, split, self.shard_rows)
+            sinks[config, split].add(part)
+
+        seen: dict[str, int] = {}
+        at = 0
+        for path in self.chunks:
+            table = _read_chunk(path)
+            if repeated:
+                ids = table.column("id").to_pylist()
+                seen.update({v: 0 for v in ids if hash(v) in repeated and v not in seen})
+            table = _conformed(table, schema, seen)
+            rows_here = slice(at, at + table.num_rows)
+            mask = pa.array(in_test[rows_here] if in_test is not None else np.zeros(table.num_rows, bool))
+            at += table.num_rows
+            for split, rows in (("train", pc.invert(mask)), ("test", mask)):
+                part = table.filter(rows)
+                if not part.num_rows and split == "test":
+                    continue
+                sink(DEFAULT, split, part)
+                sink(PROMPT_COMPLETION, split, prompt_completion(part))
+                for v in sorted(set(part.column("variant").to_pylist()) - set(RESERVED)):
+                    sink(v, split, part.filter(pc.equal(part.column("variant"), v)))
+        files: dict[str, dict[str, list[str]]] = {}
+        for config in (DEFAULT, PROMPT_COMPLETION, *sorted({c for c, _ in sinks} - set(RESERVED))):
+            files[config] = {}
+            for split in ("train", "test"):
+                if (config, split) in sinks:
+                    files[config][split] = sinks[config, split].close(self.out_dir)
+                elif split == "train":  # every config has a train split, empty if all its rows were held out
+                    empty = _Shards(self.out_dir / "data" / config, split, self.shard_rows)
+                    empty.add(sinks[config, "test"].schema.empty_table())
+                    files[config][split] = empty.close(self.out_dir)
+        return files, self.counts.result()
 
 
 def write_config(
@@ -245,7 +263,7 @@ def write_config(
     scrub: Callable[[str], str] | None = None,
 ) -> dict[str, list[str]]:
     """A config of other rows than records (the preference pairs) as data/<config>/train-*.parquet; returns
-    split -> shard paths (relative to out_dir), the shape `write_configs` gives each config."""
+    split -> shard paths (relative to out_dir), the shape `ConfigWriter` gives each config."""
     import pyarrow as pa
 
     if scrub is not None:

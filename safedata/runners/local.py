@@ -6,7 +6,8 @@ holds a few blocks, not the build. With `workers` > 1, each run of consecutive r
 many forked processes, a block through all of its stages per task, results taken back in block order.
 
 A global stage spills its whole input (keeping only its narrow view in memory), decides, then streams the
-spilled blocks out again without the rows it dropped. Block boundaries are recut before each row stage to `block_rows` rows, never between rows that share the stage's `block_key`.
+spilled blocks out again without the rows it dropped. Block boundaries are recut before each row stage to
+`block_rows` rows, never between rows that share the stage's `block_key`.
 """
 
 from __future__ import annotations
@@ -237,6 +238,22 @@ def run_local(
     `rows` runs a row stage over blocks: in this process by default (or, with `workers` > 1, each run of
     consecutive row stages in that many forked processes); the Ray runner passes one that runs them in actors,
     and the rest (reading, global stages, spilling) stays this same code."""
+    final = Spill(work / "final.parquet" if work else None)
+    for block in stream_local(stages, ctx, block_rows, work, rows, workers):
+        final.write(block)
+    final.close()
+    return final
+
+
+def stream_local(
+    stages: list[Stage],
+    ctx: BuildContext,
+    block_rows: int = DEFAULT_BLOCK_ROWS,
+    work: Path | None = None,
+    rows: RowRunner | None = None,
+    workers: int = 1,
+) -> Iterator[list[Record]]:
+    """`run_local`'s final blocks as they come, for a consumer that takes them one at a time (the writer)."""
     with _collector_tuned():
         for stage in stages:
             ctx.stage_stats(stage.name)  # the report lists stages in build order
@@ -259,11 +276,7 @@ def run_local(
                 blocks = (rows or _rows)(stage, blocks, ctx, block_rows)
             else:
                 raise TypeError(f"stage {stage.name!r} is neither a RowStage nor a GlobalStage")
-        final = Spill(work / "final.parquet" if work else None)
-        for block in blocks:
-            final.write(block)
-        final.close()
-        return final
+        yield from blocks
 
 
 @contextmanager

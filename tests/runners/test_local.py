@@ -4,7 +4,10 @@ row stages in forked workers giving what one process gives."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+
+import pytest
 
 from safedata import api
 from safedata.pipeline import BuildContext, StageStats, merge_notes
@@ -87,7 +90,10 @@ def _ctx(tmp_path: Path) -> BuildContext:
     return BuildContext(loaded=loaded, out_dir=tmp_path, progress=Progress(False))
 
 
-def test_two_workers_map_fused_row_stages_in_other_processes_with_the_same_result(tmp_path: Path) -> None:
+def test_two_workers_map_fused_row_stages_in_other_processes_with_the_same_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delitem(sys.modules, "torch", raising=False)  # an earlier test's torch: none in these stages
     rows = _rows([2, 1, 3] * 40)
     one, two = _ctx(tmp_path), _ctx(tmp_path)
     stamped = local._rows(Stamp(), [[r.model_copy(deep=True) for r in rows]], one, 5)

@@ -5,12 +5,13 @@ trace, math rows a solution; heuristic filter + rs_match with repair, exact + Mi
 against a synthetic eval set, and a ratio mix. Sources are made up from a seeded vocabulary (2 % exact copies,
 1 % near copies, 500 eval prompts of which 100 are copied into the training prompts).
 
-Each build runs in a child process; wall seconds, CPU seconds (user + system) and the child's peak RSS come
-from `os.wait4`. `--repo` runs another checkout's code on the same data (e.g. /work/main), for a side-by-side
-ratio in one run.
+Each build runs in a child process; wall seconds, CPU seconds (user + system, workers included) and the
+largest process's peak RSS come from `os.wait4`; the peak PSS of the whole process tree (driver and forked
+workers, shared pages counted once) is sampled from /proc every 0.5 s. `--repo` runs another checkout's code
+on the same data (e.g. /work/main), for a side-by-side ratio in one run.
 
-    python -m bench.build_scale --rows 100000 --repo . --repo /work/main
-    python -m bench.build_scale --rows 1000000 --block-rows 8192
+    python -m bench.build_scale --rows 100000 --repo /work/main --repo . --repo .@2
+    python -m bench.build_scale --rows 1000000 --repo .@2
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import random
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -100,12 +102,35 @@ def recipe(paths: dict[str, Path], out: Path) -> dict:
     }
 
 
+# Options a checkout's `build` does not take (main before `workers`) are left out for that checkout.
 CHILD = """
-import json, sys, safedata
-kw = json.loads(sys.argv[2])
+import inspect, json, sys, safedata
+kw = {k: v for k, v in json.loads(sys.argv[2]).items() if k in inspect.signature(safedata.build).parameters}
 r = safedata.build(json.loads(open(sys.argv[1]).read()), **kw)
-print(json.dumps({"rows": r.report["rows"]}))
+print(json.dumps({"rows": r.report["rows"], "options": kw}))
 """
+
+
+def _tree_pss(pid: int) -> int:
+    """Proportional set size (bytes) of a process and its descendants: pages the forked workers share with
+    the driver count once, so this is the memory the build takes from the machine."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1]) * 1024
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def _watch(pid: int, peak: list[int], done: threading.Event) -> None:
+    while not done.wait(0.5):
+        peak[0] = max(peak[0], _tree_pss(pid))
 
 
 def run_build(repo: Path, recipe_file: Path, kwargs: dict, profile: Path | None) -> dict:
@@ -118,40 +143,53 @@ def run_build(repo: Path, recipe_file: Path, kwargs: dict, profile: Path | None)
     args += [str(child), str(recipe_file), json.dumps(kwargs)]
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, cwd=repo)
+    peak, done = [0], threading.Event()
+    watcher = threading.Thread(target=_watch, args=(proc.pid, peak, done), daemon=True)
+    watcher.start()
+    out = proc.stdout.read().decode() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    out = proc.stdout.read().decode() if proc.stdout else ""
+    done.set()
+    watcher.join()
     if status != 0:
         raise SystemExit(f"build with {repo} failed (status {status})")
     return {
         "repo": str(repo),
-        "rows_out": json.loads(out.strip().splitlines()[-1])["rows"],
+        **json.loads(out.strip().splitlines()[-1]),
         "wall_s": round(wall, 1),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
-        "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 2),
+        "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 2),  # the largest single process (driver or worker)
+        "peak_pss_gb": round(peak[0] / 1024**3, 2),  # all its processes together, sampled every 0.5 s
     }
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=100_000, help="input rows over the three sources")
-    p.add_argument("--repo", type=Path, action="append", help="checkout(s) to build with (default: this one)")
+    p.add_argument(
+        "--repo",
+        action="append",
+        help="checkout to build with, PATH or PATH@WORKERS (row-stage processes); repeat for a side-by-side "
+        "run (default: this checkout)",
+    )
     p.add_argument("--block-rows", type=int, default=None, help="rows per block (this checkout's runner)")
     p.add_argument("--profile", type=Path, default=None, help="write a cProfile of each build here (prefix)")
     p.add_argument("--work", type=Path, default=None, help="folder for sources and outputs (default: temp)")
     args = p.parse_args()
-    repos = args.repo or [Path(__file__).resolve().parent.parent]
+    repos = args.repo or [str(Path(__file__).resolve().parent.parent)]
     work = args.work or Path(tempfile.mkdtemp(prefix="safedata-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     paths = make_sources(work, args.rows)
     print(f"sources: {args.rows:,} rows in {time.perf_counter() - t:.0f} s ({work})", flush=True)
-    for k, repo in enumerate(repos):
+    for k, spec in enumerate(repos):
+        repo, _, workers = spec.partition("@")
         recipe_file = work / f"recipe{k}.json"
         recipe_file.write_text(json.dumps(recipe(paths, work / f"out{k}")))
         kwargs = {"block_rows": args.block_rows} if args.block_rows else {}
+        kwargs |= {"workers": int(workers)} if workers else {}
         profile = Path(f"{args.profile}{k}.prof") if args.profile else None
-        res = run_build(repo, recipe_file, kwargs, profile)
+        res = run_build(Path(repo), recipe_file, kwargs, profile)
         res["rows_in"] = args.rows
         res["rows_per_cpu_s"] = round(args.rows / res["cpu_s"])
         print(json.dumps(res), flush=True)

@@ -230,16 +230,11 @@ def run_local(
     ctx: BuildContext,
     block_rows: int = DEFAULT_BLOCK_ROWS,
     work: Path | None = None,
-    rows: RowRunner | None = None,
-    workers: int = 1,
+    **kw: Any,
 ) -> Spill:
-    """Run `stages` (the first one reads); the final rows, spilled under `work` (None: kept in memory).
-
-    `rows` runs a row stage over blocks: in this process by default (or, with `workers` > 1, each run of
-    consecutive row stages in that many forked processes); the Ray runner passes one that runs them in actors,
-    and the rest (reading, global stages, spilling) stays this same code."""
+    """`stream_local`'s final rows, spilled under `work` (None: kept in memory)."""
     final = Spill(work / "final.parquet" if work else None)
-    for block in stream_local(stages, ctx, block_rows, work, rows, workers):
+    for block in stream_local(stages, ctx, block_rows, work, **kw):
         final.write(block)
     final.close()
     return final
@@ -253,7 +248,11 @@ def stream_local(
     rows: RowRunner | None = None,
     workers: int = 1,
 ) -> Iterator[list[Record]]:
-    """`run_local`'s final blocks as they come, for a consumer that takes them one at a time (the writer)."""
+    """Run `stages` (the first one reads); the final rows, a block at a time.
+
+    `rows` runs a row stage over blocks: in this process by default (or, with `workers` > 1, each run of
+    consecutive row stages in that many forked processes); the Ray runner passes one that runs them in actors,
+    and the rest (reading, global stages, spilling under `work`) stays this same code."""
     with _collector_tuned():
         for stage in stages:
             ctx.stage_stats(stage.name)  # the report lists stages in build order

@@ -134,7 +134,8 @@ def _watch(pid: int, peak: list[int], done: threading.Event) -> None:
 
 
 def run_build(repo: Path, recipe_file: Path, kwargs: dict, profile: Path | None) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(repo.resolve()), "HF_DATASETS_OFFLINE": "1"}
+    path = os.pathsep.join(p for p in (str(repo.resolve()), os.environ.get("PYTHONPATH", "")) if p)
+    env = {**os.environ, "PYTHONPATH": path, "HF_DATASETS_OFFLINE": "1"}
     args = [sys.executable]
     if profile is not None:
         args += ["-m", "cProfile", "-o", str(profile)]

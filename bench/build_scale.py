@@ -128,12 +128,20 @@ def _tree_pss(pid: int) -> int:
     return total
 
 
-def _watch(pid: int, peak: list[int], done: threading.Event) -> None:
+def _watch(pid: int, peak: list[int], done: threading.Event, work: Path) -> None:
+    """Peak PSS; every 30 s a line on stderr (time, memory, the spill files so far: how far the build got)."""
+    start = time.perf_counter()
+    beat = start
     while not done.wait(0.5):
-        peak[0] = max(peak[0], _tree_pss(pid))
+        now = _tree_pss(pid)
+        peak[0] = max(peak[0], now)
+        if time.perf_counter() - beat >= 30:
+            beat = time.perf_counter()
+            spills = sorted(p.name for p in work.glob("*")) if work.exists() else []
+            print(f"  {beat - start:.0f} s: {now / 1024**3:.2f} GB now, spills {spills}", file=sys.stderr)
 
 
-def run_build(repo: Path, recipe_file: Path, kwargs: dict, profile: Path | None) -> dict:
+def run_build(repo: Path, recipe_file: Path, kwargs: dict, profile: Path | None, out: Path) -> dict:
     path = os.pathsep.join(p for p in (str(repo.resolve()), os.environ.get("PYTHONPATH", "")) if p)
     env = {**os.environ, "PYTHONPATH": path, "HF_DATASETS_OFFLINE": "1"}
     args = [sys.executable]
@@ -145,9 +153,10 @@ def run_build(repo: Path, recipe_file: Path, kwargs: dict, profile: Path | None)
     start = time.perf_counter()
     proc = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, cwd=repo)
     peak, done = [0], threading.Event()
-    watcher = threading.Thread(target=_watch, args=(proc.pid, peak, done), daemon=True)
+    work = out / ".safedata-work"
+    watcher = threading.Thread(target=_watch, args=(proc.pid, peak, done, work), daemon=True)
     watcher.start()
-    out = proc.stdout.read().decode() if proc.stdout else ""
+    printed = proc.stdout.read().decode() if proc.stdout else ""
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     done.set()
@@ -156,7 +165,7 @@ def run_build(repo: Path, recipe_file: Path, kwargs: dict, profile: Path | None)
         raise SystemExit(f"build with {repo} failed (status {status})")
     return {
         "repo": str(repo),
-        **json.loads(out.strip().splitlines()[-1]),
+        **json.loads(printed.strip().splitlines()[-1]),
         "wall_s": round(wall, 1),
         "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
         "peak_rss_gb": round(usage.ru_maxrss / 1024**2, 2),  # the largest single process (driver or worker)
@@ -190,7 +199,7 @@ def main() -> None:
         kwargs = {"block_rows": args.block_rows} if args.block_rows else {}
         kwargs |= {"workers": int(workers)} if workers else {}
         profile = Path(f"{args.profile}{k}.prof") if args.profile else None
-        res = run_build(Path(repo), recipe_file, kwargs, profile)
+        res = run_build(Path(repo), recipe_file, kwargs, profile, work / f"out{k}")
         res["rows_in"] = args.rows
         res["rows_per_cpu_s"] = round(args.rows / res["cpu_s"])
         print(json.dumps(res), flush=True)

@@ -21,7 +21,7 @@ from typing import Any
 
 from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
 from safedata.runners.contract import GlobalStage, RowStage, apply_decision
-from safedata.runners.spill import Spill
+from safedata.runners.spill import Encoded, Spill
 from safedata.schemas.record import Order, Record
 from safedata.schemas.runner import DEFAULT_BLOCK_ROWS
 
@@ -113,14 +113,18 @@ def _fused_key(stages: list[RowStage]) -> Callable[[Order], Any] | None:
 
 # The forked workers' stages (opened by the driver before the fork) and context: set in the driver just before
 # the pool starts, inherited by the children, never pickled.
-_FORKED: tuple[list[RowStage], BuildContext, int] | None = None
+_FORKED: tuple[list[RowStage], GlobalStage | None, BuildContext, int] | None = None
 
 
-def _map_fused(texts: list[str]) -> tuple[list[str], list[tuple[dict[str, Any], dict[str, list[Any]]]]]:
+Partials = list[tuple[dict[str, Any], dict[str, list[Any]]]]
+
+
+def _map_fused(texts: list[str]) -> tuple[list[str], list[Any] | None, Partials]:
     """In a worker: a block (as record JSON: faster both ways than pickling pydantic models) through every
-    fused stage, recut per stage; the rows and one partial report per sub-block, in order."""
+    fused stage, recut per stage; the rows, the next global stage's view of them (None: no such stage), and
+    one partial report per sub-block, in order."""
     assert _FORKED is not None
-    stages, ctx, block_rows = _FORKED
+    stages, then, ctx, block_rows = _FORKED
     blocks = [[Record.model_validate_json(t) for t in texts]]
     partials = []
     for stage in stages:
@@ -130,7 +134,9 @@ def _map_fused(texts: list[str]) -> tuple[list[str], list[tuple[dict[str, Any], 
             partials.append((bctx.stats, {k: getattr(bctx, k) for k in BLOCK_PARTS}))
             done.append(out)
         blocks = done
-    return [r.model_dump_json() for b in blocks for r in b], partials
+    rows = [r for b in blocks for r in b]
+    view = then.view(rows, ctx) if then is not None else None
+    return [r.model_dump_json() for r in rows], view, partials
 
 
 def _poolable(ctx: BuildContext) -> bool:
@@ -142,10 +148,17 @@ def _poolable(ctx: BuildContext) -> bool:
 
 
 def _pooled(
-    stages: list[RowStage], blocks: Iterable[list[Record]], ctx: BuildContext, block_rows: int, workers: int
-) -> Iterator[list[Record]]:
+    stages: list[RowStage],
+    blocks: Iterable[list[Record]],
+    ctx: BuildContext,
+    block_rows: int,
+    workers: int,
+    then: GlobalStage | None = None,
+) -> Iterator[list[Record] | Encoded]:
     """Consecutive row stages over blocks in `workers` forked processes, at most two blocks in flight per
-    worker; partial reports merged in block order, then each stage's `finish` here, as in one process."""
+    worker; partial reports merged in block order, then each stage's `finish` here, as in one process.
+    With `then` (the global stage these blocks go to), the workers also take its view, and the blocks come
+    out `Encoded`: the driver, which runs every global stage, spills them without decoding a row."""
     global _FORKED
     import dataclasses
     import multiprocessing
@@ -163,24 +176,27 @@ def _pooled(
             yield from blocks
             return
         tasks = [ctx.progress.add(s.name) for s in stages]
-        _FORKED = stages, dataclasses.replace(ctx, progress=Progress(False)), block_rows
+        _FORKED = stages, then, dataclasses.replace(ctx, progress=Progress(False)), block_rows
         gc.collect()
         gc.freeze()  # the driver's long-lived objects: shared with the children, untouched by their collector
         pending: deque[Any] = deque()
         with multiprocessing.get_context("fork").Pool(workers) as pool:
 
-            def take() -> list[Record]:
-                texts, partials = pending.popleft().get()
+            def take() -> list[Record] | Encoded:
+                texts, view, partials = pending.popleft().get()
                 for stats, collected in partials:
                     part = ctx.for_block()
                     part.stats = stats
                     for k, rows in collected.items():
                         setattr(part, k, rows)
                     ctx.merge_block(part)
-                out = [Record.model_validate_json(t) for t in texts]
                 for task in tasks:
-                    ctx.progress.advance(task, len(out))
-                return out
+                    ctx.progress.advance(task, len(texts))
+                return (
+                    Encoded(texts, view)
+                    if view is not None
+                    else [Record.model_validate_json(t) for t in texts]
+                )
 
             for block in cut(blocks, block_rows, _fused_key(stages)):
                 pending.append(pool.apply_async(_map_fused, ([r.model_dump_json() for r in block],)))
@@ -205,6 +221,11 @@ def _global(
     stats = ctx.stage_stats(stage.name)
     view: list[object] = []
     for block in blocks:
+        if isinstance(block, Encoded):  # from worker processes, with this stage's view
+            stats.rows_in += len(block.texts)
+            spill.write_texts(block.texts)
+            view.extend(block.view)
+            continue
         stats.rows_in += len(block)
         spill.write(block)
         view.extend(stage.view(block, ctx))
@@ -264,7 +285,8 @@ def stream_local(
                 fused.append(stage)
                 continue
             if fused:
-                blocks = _pooled(fused, blocks, ctx, block_rows, workers)
+                then = stage if isinstance(stage, GlobalStage) else None
+                blocks = _pooled(fused, blocks, ctx, block_rows, workers, then)  # type: ignore[assignment]
                 fused = []
             if stage is None:
                 break

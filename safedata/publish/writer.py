@@ -89,7 +89,7 @@ class _Shards:
             self.folder.mkdir(parents=True, exist_ok=True)
             self.tmps.append(self.folder / f".{self.split}-{len(self.tmps):05d}.tmp")
             self._writer = pq.ParquetWriter(str(self.tmps[-1]), self.schema)
-        self._writer.write_table(table.slice(0, n), row_group_size=n)
+        self._writer.write_table(table.slice(0, n), row_group_size=n or None)
         self.in_shard += min(n, table.num_rows)
         if self.in_shard >= self.shard_rows:
             self._writer.close()

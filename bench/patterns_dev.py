@@ -3,12 +3,14 @@
 patterns_dev is a development set: tune and report on it, never train on it. `--strip-brackets` removes the
 square brackets of its placeholders first, to check that no detector keys on them.
 
-    python -m bench.patterns_dev [--backend learned] [--backend learned-embed] [--strip-brackets] [--errors P]
+    python -m bench.patterns_dev [--backend learned] [--backend learned-embed] [--strip-brackets] [--half a|b]
+        [--errors P]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import time
@@ -19,17 +21,32 @@ from safedata.filters.judging import run_detectors
 from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.text import split_think
 
-DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "data" / "patterns_dev" / "patterns_dev.jsonl"
+# The shared data folder next to the checkout (main or a worktree one level deeper).
+DEFAULT = (
+    next(
+        (p / "shared" / "data" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir()),
+        Path(__file__).resolve().parents[2] / "shared" / "data",
+    )
+    / "patterns_dev"
+    / "patterns_dev.jsonl"
+)
 SCORED = (
     "lack_of_safety_awareness", "strong_vacillation", "weak_vacillation", "harmful_additions",
     "inconsistency", "weak_refusal", "over_refusal",
 )  # fmt: skip
 
 
-def load(path: Path, strip: bool) -> list[tuple[dict, Sample]]:
+def half(row_id: str) -> str:
+    """A fixed split of the dev set in two halves by a hash of the row id: tune on "a", report both."""
+    return "ab"[hashlib.sha256(row_id.encode()).digest()[0] & 1]
+
+
+def load(path: Path, strip: bool, which: str | None = None) -> list[tuple[dict, Sample]]:
     out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
+        if which and half(row["id"]) != which:
+            continue
         response = re.sub(r"\[([^\]\n]{1,60})\]", r"\1", row["response"]) if strip else row["response"]
         trace = split_think(response)
         out.append((row, Sample(row["prompt"], trace.reasoning, trace.answer, row["kind"])))
@@ -63,9 +80,10 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=DEFAULT)
     ap.add_argument("--backend", action="append")
     ap.add_argument("--strip-brackets", action="store_true")
+    ap.add_argument("--half", choices=("a", "b"), help="score one fixed half of the dev set only")
     ap.add_argument("--errors", help="print the misses and false flags of this pattern (learned detail)")
     args = ap.parse_args()
-    rows = load(args.data, args.strip_brackets)
+    rows = load(args.data, args.strip_brackets, args.half)
     for backend in args.backend or ["heuristic", "learned"]:
         table, judged, secs = score(rows, backend)
         macro = sum(t["F1"] for t in table.values()) / len(table)

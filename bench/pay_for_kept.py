@@ -99,7 +99,7 @@ def planted(harmful: set[str], realsafe_marker: str) -> Any:
 def serve(port: int, token_ms: float, words: int) -> None:
     from aiohttp import web
 
-    from safedata.builders.teacher_prompts import GUIDELINES
+    from safedata.engines.prompts import GUIDELINES
     from tests.fixtures.openai_server import FakeOpenAIServer, ServerConfig
 
     harmful = {json.loads(line)["prompt"] for line in (SEEDS / "harmful.jsonl").read_text().splitlines()}
@@ -196,8 +196,8 @@ def build_row(label: str, base_url: str, r: dict[str, Any], reorder: bool) -> di
 
 def overhead(base_url: str, n: int, repeat: int) -> dict[str, Any]:
     """Clean streams with and without the monitor (nothing aborts): client CPU and wall per run."""
-    from safedata.builders.teacher_prompts import GUIDELINES
-    from safedata.builders.teachers import TeacherRequest, make_teacher
+    from safedata.engines import TeacherRequest, make_teacher
+    from safedata.engines.prompts import GUIDELINES
     from safedata.filters.stream_monitor import monitor_factory
     from safedata.schemas.teacher import OpenAITeacher
 
@@ -216,8 +216,7 @@ def overhead(base_url: str, n: int, repeat: int) -> dict[str, Any]:
     for _ in range(repeat):
         for label, factory in (("stream", lambda prompt: None), ("stream + monitor", monitored)):
             teacher = make_teacher(spec, None)
-            teacher.llm._monitor = factory  # type: ignore[attr-defined]
-            teacher.llm.load()  # type: ignore[attr-defined]
+            teacher._monitor = factory  # type: ignore[attr-defined]
             server_call(base_url, "/reset")
             t0, cpu0 = time.perf_counter(), time.process_time()
             replies = teacher.generate(reqs)
@@ -290,7 +289,7 @@ def run_micro(args: argparse.Namespace) -> None:
     decoding one SSE event's JSON (best of 5 runs of process time: the least disturbed by other jobs)."""
     import re
 
-    from safedata.builders.teachers.stream import _Thought
+    from safedata.engines.stream import _Thought
     from safedata.filters.stream_monitor import monitor_factory
 
     text = _fill(AWARE, 2500, 12345) + " I will refuse."

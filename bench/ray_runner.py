@@ -7,10 +7,11 @@
    (requests in flight / latency), as generation actors go 1 -> 8, and the local runner at the same in-flight.
 2. Fixed start-up cost: the head's start, and a tiny teacher-free build on Ray (connect, one actor pool per
    row stage, shutdown) against the same build local.
-3. CPU-seconds per 100k rows per row stage for a teacher-free recipe (file prompts -> augment -> template +
-   nocot -> heuristic filter -> exact dedup -> decontaminate): local = thread CPU inside each stage's blocks;
-   Ray = CPU of each stage's actor processes (read from /proc just before they are killed) + the driver's
-   CPU + the cluster daemons' CPU. Run at two sizes; the difference is the per-row (marginal) cost.
+3. CPU-seconds per 100k rows per chain of fused row stages for a teacher-free recipe (file prompts ->
+   augment -> template + nocot -> heuristic filter -> exact dedup -> decontaminate): local = thread CPU inside
+   the chain's stages' blocks; Ray = CPU of each chain's actor processes (read from /proc just before they are
+   killed) + the driver's CPU + the cluster daemons' CPU. Run at two sizes; the difference is the per-row
+   (marginal) cost.
 4. A prediction for an N-node cluster from those figures.
 """
 
@@ -34,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.teacher_throughput import REPO, cpu_s, free_port, server_call
-from tests.runners.conftest import RAY_ENV, _session_pids, _tree
+from tests.runners.conftest import RAY_CLI, RAY_ENV, _session_pids, _tree
 
 WORDS = [
     *("river", "lantern", "copper", "meadow", "signal", "harbor", "velvet", "quarry", "ember", "prism"),
@@ -59,7 +60,7 @@ def private_head(cpus: int) -> Iterator[tuple[str, Path, float]]:
     port = free_port()
     temp_dir = Path(f"/tmp/sdbench-{os.getpid()}")
     os.environ.update(RAY_ENV)
-    cmd = [str(Path(sys.executable).parent / "ray"), "start", "--head", "--port", str(port)]
+    cmd = [*RAY_CLI, "start", "--head", "--port", str(port)]
     cmd += [f"--num-cpus={cpus}", "--include-dashboard=false", "--disable-usage-stats", "--block"]
     cmd += ["--temp-dir", str(temp_dir)]
     t0 = time.perf_counter()
@@ -198,8 +199,9 @@ def local_cpu(recipe: dict[str, Any], out: Path, block_rows: int) -> tuple[dict[
 def ray_cpu(
     recipe: dict[str, Any], out: Path, block_rows: int, address: str, temp_dir: Path
 ) -> tuple[dict[str, float], float, float, dict]:
-    """Ray build: each row stage's actor CPU (read before its actors are killed), the driver's CPU and the
-    cluster daemons' CPU (every other process of the cluster: raylet, GCS, idle workers)."""
+    """Ray build: each chain's actor CPU (read before its actors are killed; key: its stages joined by `+`),
+    the driver's CPU and the cluster daemons' CPU (every other process of the cluster: raylet, GCS, idle
+    workers)."""
     import ray
 
     from safedata import api
@@ -210,11 +212,11 @@ def ray_cpu(
     before = cluster_cpu(temp_dir)
     original = ray_runner.RayRows._finish
 
-    def finish(self: Any, stage: Any, pool: list[Any], ctx: Any) -> None:
+    def finish(self: Any, stages: list[Any], pool: list[Any]) -> None:
         for pid in ray.get([a.pid.remote() for a in pool]):
             actor_pids.add(pid)
-            per_stage[stage.name] += cpu_s(pid) - before.get(pid, 0.0)
-        original(self, stage, pool, ctx)
+            per_stage["+".join(s.name for s in stages)] += cpu_s(pid) - before.get(pid, 0.0)
+        original(self, stages, pool)
 
     ray_runner.RayRows._finish = finish  # type: ignore[method-assign]
     try:
@@ -240,7 +242,7 @@ def main() -> None:
     p.add_argument("--rows", type=int, default=10000, help="input prompts of the CPU recipe (large size)")
     p.add_argument("--small", type=int, default=1000, help="input prompts of the CPU recipe (small size)")
     p.add_argument("--block-rows", type=int, default=4096)
-    p.add_argument("--actors", type=int, nargs="+", default=[1, 2, 4, 8])
+    p.add_argument("--actors", type=int, nargs="*", default=[1, 2, 4, 8], help="none: skip part 1")
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--rounds", type=int, default=16, help="rows per run = actors x concurrency x rounds")
     p.add_argument("--latency-ms", type=float, default=200)
@@ -325,17 +327,28 @@ def report(args: Any, head_up: float, startup: dict, teach: list[dict], cpu: dic
     )
 
     small, large = sorted(cpu)
-    print(f"\n## 3. CPU-seconds per 100k rows entering each row stage ({large} minus {small} prompts)\n")
-    print("| stage | rows in | local CPU s/100k | ray actors CPU s/100k | ray / local |")
+    print(
+        f"\n## 3. CPU-seconds per 100k rows entering each chain of row stages ({large} - {small} prompts)\n"
+    )
+    print("| chain (one actor call) | rows in | local CPU s/100k | ray actors CPU s/100k | ray / local |")
     print("|---|---|---|---|---|")
     sums = {"local": 0.0, "ray": 0.0}
-    for stage in cpu[large]["local"]:
-        d_rows = cpu[large]["rows_in"][stage] - cpu[small]["rows_in"][stage]
-        per = {k: (cpu[large][k].get(stage, 0) - cpu[small][k].get(stage, 0)) * 1e5 / d_rows for k in sums}
+    for chain in cpu[large]["ray"]:
+        names = chain.split("+")
+        d_rows = cpu[large]["rows_in"][names[0]] - cpu[small]["rows_in"][names[0]]
+        delta = {
+            k: (
+                sum(cpu[large]["local"].get(s, 0) - cpu[small]["local"].get(s, 0) for s in names)
+                if k == "local"
+                else cpu[large]["ray"].get(chain, 0) - cpu[small]["ray"].get(chain, 0)
+            )
+            for k in sums
+        }
+        per = {k: delta[k] * 1e5 / d_rows for k in sums}
         for k in sums:
-            sums[k] += cpu[large][k].get(stage, 0) - cpu[small][k].get(stage, 0)
+            sums[k] += delta[k]
         print(
-            f"| {stage} | {cpu[large]['rows_in'][stage]} | {per['local']:.1f} | {per['ray']:.1f} "
+            f"| {chain} | {cpu[large]['rows_in'][names[0]]} | {per['local']:.1f} | {per['ray']:.1f} "
             f"| {per['ray'] / per['local']:.2f} |"
         )
     src_rows = cpu[large]["rows_in"]["augment"] - cpu[small]["rows_in"]["augment"]

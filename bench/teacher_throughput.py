@@ -6,8 +6,9 @@ sends N requests at each concurrency and prints rows/s side by side with the bou
     .venv/bin/python -m bench.teacher_throughput --n 2000 --latency-ms 200 --concurrency 64 256
 
 Rows: `safedata engine` (Teacher.generate, request cache on, as in a build), `safedata LLM in distilabel`
-(our R1OpenAILLM inside a distilabel Pipeline + TextGeneration, one large input batch) and `distilabel stock`
-(OpenAILLM in TextGeneration with input_batch_size = concurrency, as distilabel is normally used).
+(our openai engine as `SafedataLLM` inside a distilabel Pipeline + TextGeneration, one large input batch)
+and `distilabel stock` (OpenAILLM in TextGeneration with input_batch_size = concurrency, as distilabel is
+normally used).
 """
 
 from __future__ import annotations
@@ -73,19 +74,19 @@ def prompts(n: int, tag: str) -> list[str]:
 
 
 def run_engine(base_url: str, n: int, conc: int, tag: str) -> tuple[int, float]:
-    from safedata.builders.teachers import TeacherRequest, make_teacher
+    from safedata.engines import TeacherRequest, make_teacher
     from safedata.schemas.teacher import OpenAITeacher
 
     spec = OpenAITeacher(engine="openai", model="fake-r1", base_url=base_url, max_concurrency=conc)
     reqs = [TeacherRequest.chat([{"role": "user", "content": p}]) for p in prompts(n, tag)]
     with tempfile.TemporaryDirectory() as cache:
         teacher = make_teacher(spec, Path(cache))
-        teacher.llm.load()  # type: ignore[attr-defined]  # imports openai; a build pays this once
         t0, cpu0 = time.perf_counter(), time.process_time()
         replies = teacher.generate(reqs)
         secs = time.perf_counter() - t0
         cpu_ms = 1000 * (time.process_time() - cpu0) / n
         print(f"  safedata engine @ {conc}: client CPU {cpu_ms:.2f} ms per request", file=sys.stderr)
+        teacher.close()  # type: ignore[attr-defined]
         return sum(r.ok for r in replies), secs
 
 
@@ -107,9 +108,11 @@ def run_pipeline(llm: Any, n: int, batch: int, tag: str) -> tuple[int, float]:
 
 
 def ours_in_distilabel(base_url: str, n: int, conc: int, tag: str) -> tuple[int, float]:
-    from safedata.builders.teachers.openai_api import R1OpenAILLM
+    from safedata.engines.distilabel_llm import SafedataLLM
 
-    llm = R1OpenAILLM(model="fake-r1", base_url=base_url, max_concurrency=conc)
+    llm = SafedataLLM(
+        teacher={"engine": "openai", "model": "fake-r1", "base_url": base_url, "max_concurrency": conc}
+    )
     return run_pipeline(llm, n, n, tag)  # one big input batch; the semaphore keeps `conc` in flight
 
 

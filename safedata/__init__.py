@@ -9,13 +9,31 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-__all__ = ["build", "plan", "BuildResult"]
+# The library API (safedata/api.py); `safedata.validate` is also the validate package, which calls through.
+__all__ = [
+    "build", "plan", "BuildResult", "audit", "augment_eval", "push", "report", "validate", "distill_judge",
+    "recipe_schema",
+]  # fmt: skip
 
 if TYPE_CHECKING:
-    from safedata.api import BuildResult, build, plan
+    from safedata.api import (
+        BuildResult,
+        audit,
+        augment_eval,
+        build,
+        distill_judge,
+        plan,
+        push,
+        recipe_schema,
+        report,
+    )
 
 
 def __getattr__(name: str) -> Any:
+    if name == "validate":  # the package (callable: `safedata.validate(out_dir)` runs api.validate)
+        import safedata.validate
+
+        return safedata.validate
     if name in __all__:
         from safedata import api
 

@@ -105,7 +105,7 @@ def build(
     from safedata import api
 
     if dry_run:
-        for i, (name, text) in enumerate(api.plan(recipe, out_dir), 1):
+        for i, (name, text) in enumerate(api.plan(recipe, out_dir, use_cache=not no_cache), 1):
             out.print(Text.assemble(f"{i}. ", (name, "bold"), f": {text}"), highlight=False, soft_wrap=True)
         return
     if runner not in (None, "local", "ray"):
@@ -162,27 +162,16 @@ def augment(
     prompt_field: str = typer.Option("prompt", help="Column holding the prompt."),
 ) -> None:
     """Wrap prompts in attack templates and write an eval file (one JSON line per prompt, with its tactic)."""
-    from safedata.augment.heldout import eval_spec, read_prompts, write_eval
-    from safedata.errors import SafedataError
+    from safedata import api
 
-    if kind not in ("harmful", "benign"):
-        raise SafedataError(f"--kind: must be harmful or benign (got {kind!r})")
-    spec = eval_spec(
-        only=_names(templates),
-        tactics=_names(tactics),
-        per_seed=per_seed,
-        keep_plain=keep_plain,
-        wrap_benign=kind == "benign",
-        exclude_templates=_names(exclude_templates) or [],
-        templates=[{"type": "file", "path": str(user_templates)}] if user_templates else [],
-    )
-    records, skipped = read_prompts(input_file, prompt_field, kind)  # type: ignore[arg-type]
-    counts = write_eval(records, spec, seed, out_file)
-    shown = ", ".join(f"{t or 'plain'}: {n}" for t, n in sorted(counts.items()))
-    note = f"; skipped {skipped} rows without a text prompt" if skipped else ""
-    out.print(
-        f"wrote {sum(counts.values())} rows to {out_file} ({shown}){note}", highlight=False, soft_wrap=True
-    )
+    result = api.augment_eval(
+        input_file, out_file, tactics=_names(tactics), per_seed=per_seed, seed=seed,
+        templates=_names(templates), exclude_templates=_names(exclude_templates),
+        user_templates=user_templates, keep_plain=keep_plain, kind=kind, prompt_field=prompt_field,
+    )  # fmt: skip
+    shown = ", ".join(f"{t or 'plain'}: {n}" for t, n in sorted(result.counts.items()))
+    note = f"; skipped {result.skipped} rows without a text prompt" if result.skipped else ""
+    out.print(f"wrote {result.rows} rows to {out_file} ({shown}){note}", highlight=False, soft_wrap=True)
 
 
 def _api_key(env: str | None) -> SecretStr | None:
@@ -199,17 +188,6 @@ def _api_key(env: str | None) -> SecretStr | None:
         return None
     register([os.environ[env]])
     return SecretStr(os.environ[env])
-
-
-def _judge_teacher(model: str | None, base_url: str | None, api_key: SecretStr | None) -> Any:
-    """An openai engine for the judge's endpoint, or None when no endpoint was given."""
-    if not (model and base_url):
-        return None
-    from safedata.builders.teachers import make_teacher
-    from safedata.schemas.teacher import OpenAITeacher
-
-    spec = {"engine": "openai", "model": model, "base_url": base_url, "api_key": api_key}
-    return make_teacher(OpenAITeacher.model_validate(spec), None)
 
 
 def _columns(field_map: list[str]) -> dict[str, str]:
@@ -245,7 +223,7 @@ def audit(
     ),
 ) -> None:
     """Label an existing dataset with the failure patterns; print and save the rates."""
-    from safedata.filters.audit import audit as run_audit
+    from safedata import api
     from safedata.filters.summary import rates_table
 
     shown = 20
@@ -256,15 +234,11 @@ def audit(
             err.print(f"skipped row {line}: {why}", highlight=False, soft_wrap=True)
         shown -= 1
 
-    columns = _columns(field_map)
-    api_key = _api_key(judge_api_key_env)
-    teacher = _judge_teacher(judge_model, judge_base_url, api_key)
-    options = {k: v for k, v in (("base_url", judge_base_url), ("api_key", api_key)) if v}
-    if judge_path:
-        options["judge_path"] = str(judge_path)
-    result = run_audit(
-        input_spec, out_path, backend, judge, teacher=teacher, options=options, columns=columns, on_skip=skip
-    )
+    result = api.audit(
+        input_spec, out_path, backend, judge, judge_path=judge_path, judge_model=judge_model,
+        judge_base_url=judge_base_url, judge_api_key=_api_key(judge_api_key_env), columns=_columns(field_map),
+        on_skip=skip,
+    )  # fmt: skip
     if shown < 0:
         err.print(f"... and {-shown} more skipped rows", highlight=False)
     out.print(rates_table(result.summary))
@@ -282,11 +256,9 @@ def push(
     commit_files: int = typer.Option(100, "--commit-files", min=1, help="Files per commit."),
 ) -> None:
     """Upload a build to the Hugging Face Hub (token: HF_TOKEN or `hf auth login`); re-run to resume."""
-    from safedata.publish.hub import push as push_build
+    from safedata import api
 
-    r = push_build(
-        out_dir, repo, private=private, revision=revision, commit_files=commit_files, log=err.print
-    )
+    r = api.push(out_dir, repo, private=private, revision=revision, commit_files=commit_files, log=err.print)
     what = f"{len(r.uploaded)} files uploaded, {len(r.deleted)} deleted, {r.unchanged} unchanged"
     out.print(f"{r.repo}@{r.revision}: {len(r.commits)} commits; {what}", highlight=False)
 
@@ -295,15 +267,15 @@ def push(
 @user_errors
 def report(out_dir: Path = typer.Argument(..., help="A build's output folder.")) -> None:
     """Write OUT_DIR/report.html: plots and examples in one self-contained page."""
-    from safedata.publish.html_report import write_html_report
+    from safedata import api
 
-    out.print(f"wrote {write_html_report(out_dir)}", highlight=False)
+    out.print(f"wrote {api.report(out_dir)}", highlight=False)
 
 
 def _dflt(text: str, name: str, auto: str = "") -> str:
     """Help text with the setting's default (the recipe's `validate:` block, then a flag, override it);
     `auto` says what an unset setting becomes when validate picks it on the device."""
-    from safedata.validate.config import ValidateConfig
+    from safedata.schemas.validate import ValidateConfig
 
     value = getattr(ValidateConfig(), name)
     return f"{text} (default: {auto if value is None and auto else value})"
@@ -406,10 +378,8 @@ def validate(
     out_path: Path | None = typer.Option(None, "--out", help="Report folder (default OUT_DIR/validation)."),
 ) -> None:
     """Fine-tune a model on a build and report safety, over-refusal and math before and after."""
-    from safedata.validate.config import resolve
-    from safedata.validate.evalsets import parse_spec
+    from safedata import api
     from safedata.validate.report import markdown
-    from safedata.validate.run import validate as run_validate
 
     overrides = {
         "base_model": base_model, "lr": lr, "epochs": epochs, "max_length": max_length,
@@ -420,10 +390,9 @@ def validate(
         "dpo": dpo, "beta": beta,
         "samples": samples, "temperature": temperature, "decoding": decoding, "top_p": top_p,
         "max_new_tokens": max_new_tokens, "gen_batch_size": gen_batch_size, "decoder": decoder,
-        "seed": seed, "evals": [parse_spec(e) for e in eval_] if eval_ else None,
+        "seed": seed, "evals": eval_ or None,
     }  # fmt: skip
-    cfg = resolve(out_dir, overrides)
-    result = run_validate(out_dir, cfg, out_path, log=lambda msg: err.print(msg, highlight=False))
+    result = api.validate(out_dir, out_path, log=lambda msg: err.print(msg, highlight=False), **overrides)
     if "files" in result:  # rank 0 only
         out.print(markdown(result), highlight=False, soft_wrap=True)
         out.print(f"wrote {', '.join(result['files'])}", highlight=False, soft_wrap=True)
@@ -452,11 +421,11 @@ def distill(
     field_map: list[str] = typer.Option([], "--map", help="FIELD=COLUMN, as for audit."),
 ) -> None:
     """Label a sample with the llm judge, train the learned heads on it, write a judge folder."""
-    from safedata.filters.learned.distill import distill as run_distill
+    from safedata import api
 
-    teacher = _judge_teacher(judge_model, judge_base_url, _api_key(judge_api_key_env))
-    result = run_distill(
-        input_spec, out_dir, teacher, n=sample, seed=seed, columns=_columns(field_map),
+    result = api.distill_judge(
+        input_spec, out_dir, judge_model=judge_model, judge_base_url=judge_base_url,
+        judge_api_key=_api_key(judge_api_key_env), sample=sample, seed=seed, columns=_columns(field_map),
         progress=lambda msg: err.print(msg, highlight=False),
     )  # fmt: skip
     out.print(
@@ -473,9 +442,9 @@ def distill(
 @app.command()
 def schema() -> None:
     """Print the recipe's JSON Schema (for editor completion)."""
-    from safedata.schemas.recipe import Recipe
+    from safedata import api
 
-    sys.stdout.write(json.dumps(Recipe.model_json_schema(), indent=2) + "\n")
+    sys.stdout.write(json.dumps(api.recipe_schema(), indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from safedata.engines.pool import EnginePool
 from safedata.errors import RecipeError, SafedataError
 from safedata.progress import Progress
 from safedata.schemas.loader import LoadedRecipe, YamlPath, format_path
@@ -89,8 +90,9 @@ class BuildContext:
     # Source rows the dry-run plan already read, by source index: a later plan that runs the stages
     # before it (generate, to count teacher requests) reuses them instead of reading every source again.
     planned_rows: dict[int, list[tuple[int, Any]]] = field(default_factory=dict)
-    # One engine per distinct teacher spec for the whole build (generate, repair and judges share them).
-    engines: dict[str, Any] = field(default_factory=dict)
+    # One engine per distinct teacher spec for the whole build (generate, repair and judges share them);
+    # whoever makes the context closes it (`api.build`, `api.plan`, a Ray actor).
+    engines: EnginePool = field(default_factory=EnginePool)
     # `preference:` pairs the filters stage built (preference/pairs.py); publish writes them as a config.
     preference_pairs: list[Any] = field(default_factory=list)
     # Stage name -> what a row it drops would have cost later (teacher requests), summed into its notes as
@@ -137,6 +139,15 @@ class BuildContext:
     def scrub(self, text: str) -> str:
         """Remove resolved `${ENV}` secrets from anything we are about to write."""
         return self.loaded.secrets.scrub(text)
+
+
+@dataclass
+class Upstream:
+    """What the stages before one produce in a dry run, for its plan: their rows and their notes. A stage
+    whose plan needs them sets `plan_reads_rows`; the planner (`safedata.plan`) runs the stages before it."""
+
+    rows: list[Record]
+    notes: dict[str, dict[str, Any]]  # stage name -> its notes (e.g. `teacher_requests_saved`)
 
 
 class Stage(Protocol):

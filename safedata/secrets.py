@@ -3,8 +3,9 @@
 A key lives in a `SecretStr` (its repr and str are masked), so a traceback that prints locals, a pydantic
 repr or an f-string never shows it. Every resolved secret is also registered here, process-wide, because
 what prints is process-wide too: the CLI routes stdout and stderr through `ScrubbedStream`, and its
-exception handler prints one line without locals (distilabel installs rich tracebacks *with* locals on
-import; `quiet_tracebacks` takes that back).
+exception handler prints one line without locals (distilabel, an optional extra, installs rich tracebacks
+*with* locals on import: `quiet_tracebacks` takes that back for the CLI, and `engines.distilabel_engine.
+import_distilabel` restores the hook it found for library use).
 
 Only values of at least `MIN_CHARS` characters that are not placeholders count: scrubbing `none` or `EMPTY`
 (what local servers accept) would turn every "none" in the data into `***`. An `api_key` given such a

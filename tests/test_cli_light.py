@@ -7,7 +7,18 @@ import sys
 
 from tests.conftest import REPO
 
-HEAVY = ("torch", "transformers", "sentence_transformers", "vllm", "datasets", "distilabel", "polars")
+HEAVY = (
+    "torch",
+    "transformers",
+    "sentence_transformers",
+    "vllm",
+    "datasets",
+    "distilabel",
+    "polars",
+    "ray",
+    "trl",
+    "safedata.schemas.sources",  # the recipe models (built from the registries) wait for a recipe
+)
 
 
 def test_help_imports_no_heavy_library() -> None:

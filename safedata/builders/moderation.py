@@ -1,6 +1,6 @@
 """`teacher.moderate_stream`: replies whose thought turned unsafe, and what happens to their rows.
 
-The engine cancels a moderated stream at the first unsafe segment (teachers/stream.py). A reply that did
+The engine cancels a moderated stream at the first unsafe segment (engines/stream.py). A reply that did
 not stream (from the cache of an unmoderated run, or from an engine that does not stream) gets the same
 sentence-by-sentence check when it is read, so a build gives the same rows whichever way its replies came.
 Aborted rows are dropped as `aborted_unsafe_thought`, or, with `abort_and_regenerate`, asked again with the
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from safedata.builders.teachers.base import ABORTED, Teacher, TeacherReply, TeacherRequest
+from safedata.engines.base import ABORTED, Teacher, TeacherReply, TeacherRequest
 from safedata.schemas.teacher import GUIDELINES, TeacherBase
 
 EXAMPLES = 3  # aborted segments kept in the report

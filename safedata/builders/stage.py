@@ -7,12 +7,12 @@ A row stage: the teacher requests of a block are sent together, so the engine ke
 
 from __future__ import annotations
 
-from itertools import takewhile
+from collections.abc import Callable
 
 from safedata.builders import OFFLINE_BUILDERS
 from safedata.builders.student_cot import student_notes, student_samples
 from safedata.builders.teacher_cot import Job, estimate, notes_over_blocks, teacher_samples
-from safedata.pipeline import BuildContext
+from safedata.pipeline import BuildContext, Upstream
 from safedata.runners.contract import RowStage
 from safedata.schemas.record import Record
 from safedata.schemas.variants import STUDENT, Variant
@@ -37,34 +37,31 @@ def teacher_requests(rec: Record, ctx: BuildContext) -> int:
 class GenerateStage(RowStage):
     name = NAME
 
-    def plan(self, ctx: BuildContext) -> str:
+    plan_reads_rows = True  # the plan counts requests over the rows the stages before it produce
+
+    def plan(self, ctx: BuildContext, upstream: Callable[[], Upstream] | None = None) -> str:
         names = ", ".join(v.name + (" (teacher)" if v.teacher else "") for v in ctx.recipe.variants)
         line = f"variants [{names}] for rows without a trace; rows with one pass through as `imported`"
         student = ctx.recipe.student
         if student is not None and any(v.name in STUDENT for v in ctx.recipe.variants):
             line += f"; student {student.engine} {student.model} writes its own samples"
-        if ctx.recipe.teacher is None:
+        if ctx.recipe.teacher is None or upstream is None:
             return f"{line}; no teacher requests (teacher-free variants)"
-        from safedata.runners.local import collect
-        from safedata.stages import assemble  # the stages before this one give the rows a teacher will see
-
-        # The probe would ask the student: a dry run counts every prompt (an upper bound) instead.
-        stages = takewhile(lambda stage: stage.name != NAME, assemble(ctx.recipe))
-        before = [stage for stage in stages if stage.name != "probe"]
-        dry = ctx.for_block()  # its report holds the requests the prompt-level stages saved
+        before = upstream()
         jobs: list[Job] = [
             (rec, v.name)
-            for rec in collect(before, dry)
+            for rec in before.rows
             if not rec.has_trace
             for v in variants_for(rec, ctx)
             if v.teacher
         ]
-        saved = {s.name: dry.stats[s.name].notes.get("teacher_requests_saved", 0) for s in before}
-        saved = {name: n for name, n in saved.items() if n}
+        saved = {
+            name: n for name, notes in before.notes.items() if (n := notes.get("teacher_requests_saved"))
+        }
         if saved:
             by = ", ".join(f"{n} by {name}" for name, n in saved.items())
             line += f"; {sum(saved.values())} requests saved before the teacher ({by})"
-        return f"{line}; {estimate(jobs, ctx.recipe.teacher)}"
+        return f"{line}; {estimate(jobs, ctx.recipe.teacher, ctx)}"
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
         # The block's rows of a variant a `student_rewrite` restates are rewritten after the rest.

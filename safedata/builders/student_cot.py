@@ -18,17 +18,9 @@ from collections.abc import Iterator
 from typing import Any
 
 from safedata.builders.student_prompts import student_request
-from safedata.builders.teacher_cot import (
-    NAME,
-    Job,
-    add_usage,
-    ask,
-    count_kept,
-    notes_over_blocks,
-    take_reply,
-    teacher_notes,
-)
-from safedata.builders.teachers import build_teacher
+from safedata.builders.teacher_cot import NAME, Job, count_kept, notes_over_blocks, teacher_notes
+from safedata.engines import build_teacher
+from safedata.engines.generation import add_usage, ask, take_reply
 from safedata.filters import is_refusal
 from safedata.pipeline import BuildContext
 from safedata.schemas.record import Record
@@ -52,7 +44,7 @@ def student_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
         for k in ([rec.sample_index] if variant == "student_rewrite" else range(spec.samples))
     ]
     requests = [student_request(jobs[j][0], jobs[j][1], spec, k) for j, k in owners]
-    replies = ask(student, requests, spec, ctx, role="student")
+    replies = ask(student, requests, spec, ctx.progress, role="student")
     usage: dict[str, Counter[str]] = defaultdict(Counter)
     flips: Counter[str] = Counter()
     steered = 0

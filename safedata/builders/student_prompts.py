@@ -4,13 +4,13 @@ or a rewrite of another variant's trace in its own words (`student_rewrite`).
 Written for safedata from the published ideas: a short safety primer at the start of the thought (SafePath,
 arXiv 2505.14667), the student answering harmful prompts under a refusal-steering prefix (ThinkSafe, arXiv
 2601.23143), and the student restating a teacher's safe trace in its own style (DGR, arXiv 2602.02136).
-Changing any text here changes what is sent: bump `PROMPT_TEMPLATE_VERSION` in teachers/base.py.
+Changing any text here changes what is sent: bump `PROMPT_TEMPLATE_VERSION` in engines/base.py.
 """
 
 from __future__ import annotations
 
-from safedata.builders.teacher_prompts import user_message
-from safedata.builders.teachers import TeacherRequest
+from safedata.engines import TeacherRequest
+from safedata.engines.prompts import user_message
 from safedata.schemas.record import Record, render_assistant
 from safedata.schemas.teacher import TeacherBase
 

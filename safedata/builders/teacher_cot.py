@@ -7,49 +7,19 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from safedata.builders.decoding import PREFILLS, run_decoding
 from safedata.builders.moderation import EXAMPLES, moderate
-from safedata.builders.teacher_prompts import over_short_cap, user_message
-from safedata.builders.teachers import Teacher, TeacherReply, TeacherRequest, build_teacher
-from safedata.builders.teachers.base import ABORTED
 from safedata.builders.truncation import handle_truncated
-from safedata.errors import SafedataError
+from safedata.engines import TeacherReply, TeacherRequest, build_teacher
+from safedata.engines.base import ABORTED
+from safedata.engines.cache import cache_path
+from safedata.engines.generation import add_usage, ask, take_reply, teacher_request, usage_rows
+from safedata.engines.prompts import over_short_cap
 from safedata.pipeline import BuildContext
-from safedata.schemas.record import Record, TeacherInfo, Usage
-from safedata.schemas.teacher import OpenAITeacher, TeacherBase
+from safedata.schemas.record import Record
+from safedata.schemas.teacher import TeacherBase
 
 NAME = "generate"
-MODERATED = ("normal", "morethink")  # decodings where the model writes its own thought
 Job = tuple[Record, str]  # (prompt row, variant name)
-
-
-def teacher_request(
-    rec: Record, variant: str, guidelines: str, spec: TeacherBase, sample: int
-) -> TeacherRequest:
-    """The request asking `spec`'s teacher to write `variant` for `rec` (draw `sample`: its own cache key)."""
-    text = user_message(rec.prompt, variant, guidelines, rec.kind == "harmful", spec.short_thought_words)
-    return TeacherRequest.chat(
-        [{"role": "user", "content": text}],
-        prefill=PREFILLS[spec.decoding],
-        sample=sample,
-        # Only harmful prompts' thoughts are watched, and only thoughts the model writes (not pre-filled).
-        moderate=spec.moderate_stream is not None and rec.kind == "harmful" and spec.decoding in MODERATED,
-        **spec.sampling.params(),
-    )
-
-
-def take_reply(rec: Record, reply: TeacherReply, info: TeacherInfo) -> Record:
-    """`rec` with the reply's thought, answer and token usage, written by the teacher `info` names."""
-    rec.reasoning, rec.answer, rec.truncated = reply.reasoning, reply.answer, reply.truncated
-    rec.teacher = info
-    rec.usage = Usage(
-        input_tokens=reply.input_tokens,
-        output_tokens=reply.output_tokens,
-        thought_tokens=reply.thought_tokens,
-        answer_tokens=reply.answer_tokens,
-        cached=reply.cached,
-    )
-    return rec
 
 
 def make_requests(jobs: list[Job], spec: TeacherBase) -> tuple[list[TeacherRequest], list[tuple[int, int]]]:
@@ -59,46 +29,25 @@ def make_requests(jobs: list[Job], spec: TeacherBase) -> tuple[list[TeacherReque
     return requests, owners
 
 
-def estimate(jobs: list[Job], spec: TeacherBase) -> str:
-    """For --dry-run: requests to send and, with a price, the most they can cost (replies at max_tokens)."""
+def estimate(jobs: list[Job], spec: TeacherBase, ctx: BuildContext) -> str:
+    """For --dry-run: the requests a build would send (those the request cache already answers are looked
+    up and left out, as the engine leaves them out when it sends) and, with a price, the most they can cost
+    (replies at max_tokens)."""
     requests, _ = make_requests(jobs, spec)
-    rounds = spec.morethink.rounds + 1 if spec.decoding == "morethink" else 1
-    line = f"{len(requests)} teacher requests ({spec.engine} {spec.model}"
-    line += f", up to {len(requests) * rounds} with MoreThink rounds)" if rounds > 1 else ")"
+    send = requests
+    if ctx.use_cache and cache_path(ctx.out_dir).exists():  # a dry run creates no cache of its own
+        send = [requests[i] for i in build_teacher(spec, ctx).missing(requests)]
+    n, rounds = len(send), spec.morethink.rounds + 1 if spec.decoding == "morethink" else 1
+    line = f"{n} teacher requests to send ({spec.engine} {spec.model}"
+    if n < len(requests):
+        line += f"; {len(requests) - n} of {len(requests)} answered by the request cache"
+    line += f"; up to {n * rounds} with MoreThink rounds)" if rounds > 1 else ")"
     if spec.price is not None:
-        prompt_tokens = sum(r.approx_prompt_tokens for r in requests) * rounds
-        out_tokens = len(requests) * rounds * (spec.sampling.max_tokens or 8192)
+        prompt_tokens = sum(r.approx_prompt_tokens for r in send) * rounds
+        out_tokens = n * rounds * (spec.sampling.max_tokens or 8192)
         line += f"; cost at most ${spec.price.cost(prompt_tokens, out_tokens):,.2f}"
         line += f" (~{prompt_tokens:,} prompt tokens, <= {out_tokens:,} generated)"
     return line
-
-
-def ask(
-    teacher: Teacher,
-    requests: list[TeacherRequest],
-    spec: TeacherBase,
-    ctx: BuildContext,
-    role: str = "teacher",
-) -> list[TeacherReply]:
-    """Send `requests` with the spec's decoding strategy, with a progress bar; fail loudly if none succeed."""
-    task = ctx.progress.add(role, total=len(requests) if spec.decoding != "morethink" else None)
-    book = getattr(teacher, "book", None)
-
-    def progress(i: int, reply: Any) -> None:
-        ctx.progress.advance(task, info=book.stats.line() if book else "")
-
-    replies = run_decoding(teacher, requests, spec.decoding, spec.morethink, progress)
-    ctx.progress.finish(task)
-    if replies and not any(r.ok for r in replies):
-        # Nothing came back at all: a wrong URL, key or model, not a flaky request. Say so instead of
-        # writing a dataset without any of these rows. (Failures are cached, so the next run retries.)
-        errors = Counter(r.error for r in replies).most_common(1)[0][0]
-        where = f" at {spec.base_url}" if isinstance(spec, OpenAITeacher) else ""
-        raise SafedataError(
-            f"all {len(replies)} {role} requests failed (mostly {errors}); check the {role}{where}: "
-            "its URL, API key and model name"
-        )
-    return replies
 
 
 def count_kept(u: Counter[str], reply: TeacherReply) -> None:
@@ -112,7 +61,7 @@ def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     assert spec is not None, "the recipe validator requires a teacher for teacher variants"
     teacher = build_teacher(spec, ctx)
     requests, owners = make_requests(jobs, spec)
-    replies = ask(teacher, requests, spec, ctx)
+    replies = ask(teacher, requests, spec, ctx.progress)
     book = getattr(teacher, "book", None)
     truncation, drops = handle_truncated(teacher, requests, replies, spec)
     guidelines_of: dict[int, str] = {}
@@ -180,26 +129,6 @@ def failed_row(rec: Record, variant: str, sample: int, reply: TeacherReply) -> d
         "attempts": reply.attempts,
         "prompt": rec.prompt[:200],
     }
-
-
-def add_usage(u: Counter[str], reply: TeacherReply) -> None:
-    """Add a reply's token counts to a usage row (per variant, per stage)."""
-    u["requests"] += 1
-    u["input_tokens"] += reply.input_tokens
-    u["output_tokens"] += reply.output_tokens
-    u["thought_tokens"] += reply.thought_tokens
-    u["answer_tokens"] += reply.answer_tokens
-
-
-def usage_rows(spec: TeacherBase, usage: dict[str, Counter[str]]) -> dict[str, dict[str, Any]]:
-    """Usage per variant as report rows, with the cost when the recipe gives a price."""
-    rows: dict[str, dict[str, Any]] = {}
-    for variant, u in sorted(usage.items()):
-        row: dict[str, Any] = dict(u)
-        if spec.price is not None:
-            row["cost_usd"] = round(spec.price.cost(u["input_tokens"], u["output_tokens"]), 4)
-        rows[variant] = row
-    return rows
 
 
 def teacher_notes(spec: TeacherBase, usage: dict[str, Counter[str]], book: Any) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 
-from safedata.builders.teachers.base import Teacher, TeacherReply, TeacherRequest
+from safedata.engines.base import Teacher, TeacherReply, TeacherRequest
 from safedata.schemas.teacher import TeacherBase
 
 DEFAULT_MAX_TOKENS = 8192  # the engines' own default when the recipe leaves max_tokens unset

@@ -18,7 +18,7 @@ from safedata.dedup.minhash import lsh_params, signatures, similar_pairs
 from safedata.dedup.normalize import normalize
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import RowStage
-from safedata.schemas.decontaminate import Decontaminate
+from safedata.schemas.decontaminate import DecontaminateBase as Decontaminate
 from safedata.schemas.record import Record
 from safedata.sources import READERS
 from safedata.sources.stage import source_id, to_record

@@ -25,7 +25,7 @@ from safedata.filters.patterns import PATTERNS
 from safedata.filters.refusal import is_refusal
 
 if TYPE_CHECKING:
-    from safedata.builders.teachers.base import Teacher
+    from safedata.engines.base import Teacher
 
 __all__ = ["PATTERNS", "detect", "is_refusal"]
 
@@ -39,7 +39,8 @@ def detect(
     judges: Sequence[str] = (),
     teacher: Teacher | None = None,
 ) -> dict[str, bool]:
-    # Imported here so that the recipe schema can import filters.patterns without the judges.
+    # Imported here: `import safedata.filters` (the recipe schema reads judges' options from their modules)
+    # stays free of the judges themselves.
     from safedata.filters.base import Sample
     from safedata.filters.judging import run_detectors
     from safedata.filters.registry import JudgeConfig, make_detector

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from safedata.builders.teachers.base import Teacher, TeacherReply, TeacherRequest
+from safedata.engines.base import Teacher, TeacherReply, TeacherRequest
 from safedata.text import split_think
 
 T = TypeVar("T")

@@ -44,20 +44,32 @@ def _figure(entry: dict[str, Any], measurement: str, field: str) -> Any:
     return (entry.get(measurement) or {}).get(field)
 
 
-def summary(version: str | None, entry: dict[str, Any] | None) -> dict[str, Any]:
-    """One flat row for the build report, the card and the HTML report."""
+def summary(version: str | None, entry: dict[str, Any] | None, model: str | None = None) -> dict[str, Any]:
+    """One flat row for the build report, the card and the HTML report. `model`: the model that served a
+    judge in this build; a judge's figures belong to the model they were measured with, which the note
+    names (and says when it is another one)."""
     if entry is None:
         # A model judge's agreement depends on the model serving it, which is not runnable here.
         return {"version": version, "measured": None, "note": "not measured here (no calibration shipped)"}
-    stale = entry.get("version") != version
+    notes = []
+    if entry.get("version") != version:
+        notes.append(f"stale: measured on version {entry.get('version')}")
+    if entry.get("model"):
+        other = f", not {model}" if model and model != entry["model"] else ""
+        notes.append(f"measured with model {entry['model']}{other}")
     return {
         "version": version,
         "measured": entry.get("measured"),
         "xstest_refusal_acc": _figure(entry, "xstest_refusal", "accuracy"),
         "star1_flag_rate": _figure(entry, "star1_false_flags", "flag_rate"),
         "dev_macro_f1": _figure(entry, "patterns_dev", "macro_f1"),
-        "note": f"stale: measured on version {entry.get('version')}" if stale else "",
+        "note": "; ".join(notes),
     }
+
+
+def _served_model(det: Any) -> str | None:
+    """The model behind a judge's engine, if it has one."""
+    return getattr(getattr(getattr(det, "teacher", None), "info", None), "model", None)
 
 
 def for_detectors(detectors: Sequence[Any], path: Path = PATH) -> dict[str, dict[str, Any]]:
@@ -67,7 +79,7 @@ def for_detectors(detectors: Sequence[Any], path: Path = PATH) -> dict[str, dict
     out: dict[str, dict[str, Any]] = {}
     for det in detectors:
         entry = data.get(det.name)
-        out[det.name] = summary(getattr(det, "version", None), entry)
+        out[det.name] = summary(getattr(det, "version", None), entry, _served_model(det))
     return out
 
 

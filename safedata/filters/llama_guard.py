@@ -10,8 +10,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from safedata.filters.ask import ParseError
 from safedata.filters.parts import GuardJudge
+from safedata.schemas.sources import Strict
+
+
+class Options(Strict):
+    """Recipe keys of the guard judges (llama_guard, qwen3guard)."""
+
+    native: bool = Field(
+        False,
+        description="send the conversation and let the served model's chat template build the instruction "
+        "(default: the instruction is rendered here, for any model).",
+    )
+
 
 CATEGORIES = (
     ("S1", "Violent Crimes."),

@@ -21,10 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from safedata.builders.teachers.base import Teacher
+from safedata.engines.base import Teacher
 from safedata.filters.ask import ParseError, ask_all
 from safedata.filters.base import Sample, Verdict
 from safedata.filters.calibration import fingerprint
+from safedata.filters.parts import clip
 from safedata.filters.patterns import HARMFUL_PATTERNS
 
 # The LLM judge rates the reasoning patterns; unsafe_thought/unsafe_answer come from the safety judges.
@@ -135,15 +136,6 @@ def fence_tag(sample: Sample) -> str:
         if tag not in text:
             return tag
         salt += 1
-
-
-def clip(text: str, budget: int) -> tuple[str, int]:
-    """Head + tail within `budget` characters (two thirds head), and how many characters were left out."""
-    if len(text) <= budget:
-        return text, 0
-    head, tail = budget * 2 // 3, budget // 3
-    cut = len(text) - head - tail
-    return f"{text[:head]}\n[... {cut} characters of the middle left out ...]\n{text[-tail:]}", cut
 
 
 def render(sample: Sample, harmful: bool) -> str:

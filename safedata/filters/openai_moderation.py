@@ -9,14 +9,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
 
 from safedata.errors import SafedataError
 from safedata.filters.base import Sample, Verdict
 from safedata.filters.parts import PART_PATTERN, judged_parts, part_text
+from safedata.schemas.sources import Strict
 from safedata.secrets import reveal
 
 CHUNK = 32  # inputs per request
+
+
+class Options(Strict):
+    model: str = Field("omni-moderation-latest", description="Moderation model name.")
+    base_url: str | None = Field(None, description="Endpoint (default: OpenAI).")
+    api_key: SecretStr | None = Field(None, description="Key, e.g. ${OPENAI_API_KEY}.")
 
 
 class OpenAIModerationJudge:
@@ -36,6 +43,9 @@ class OpenAIModerationJudge:
         self.model, self.parts = model, tuple(parts)
         key = reveal(api_key) or "none"
         self.client = openai.OpenAI(base_url=base_url, api_key=key, max_retries=max_retries)
+
+    def close(self) -> None:
+        self.client.close()  # its connection pool
 
     def _flag(self, texts: list[str]) -> list[Any]:
         import openai

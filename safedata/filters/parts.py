@@ -5,11 +5,23 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from safedata.builders.teachers.base import Teacher
+from safedata.engines.base import Teacher
 from safedata.filters.ask import ask_all
 from safedata.filters.base import Sample, Verdict
 
 PART_PATTERN = {"thought": "unsafe_thought", "answer": "unsafe_answer"}
+# Characters a guard judge sees of the request and of one part (~4 characters a token: within an 8k-token
+# guard such as Llama Guard 3 with room for its instruction); longer text keeps its head and tail.
+GUARD_BUDGET = {"request": 4_000, "part": 16_000}
+
+
+def clip(text: str, budget: int) -> tuple[str, int]:
+    """Head + tail within `budget` characters (two thirds head), and how many characters were left out."""
+    if len(text) <= budget:
+        return text, 0
+    head, tail = budget * 2 // 3, budget // 3
+    cut = len(text) - head - tail
+    return f"{text[:head]}\n[... {cut} characters of the middle left out ...]\n{text[-tail:]}", cut
 
 
 def part_text(sample: Sample, part: str) -> str:
@@ -73,6 +85,9 @@ class GuardJudge:
         self.teacher, self.parts, self.retries, self.native = teacher, tuple(parts), retries, native
 
     def request(self, prompt: str, response: str) -> str | list[dict[str, str]]:
+        # A long thought would overflow the guard's context: it sees the head and the tail (the opening and
+        # the final decision), with the cut marked.
+        prompt, response = clip(prompt, GUARD_BUDGET["request"])[0], clip(response, GUARD_BUDGET["part"])[0]
         if self.native:
             return [{"role": "user", "content": prompt}, {"role": "assistant", "content": response}]
         return self.render(prompt, response)

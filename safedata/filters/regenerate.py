@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from safedata.builders.decoding import run_decoding
-from safedata.builders.teacher_cot import add_usage, take_reply, teacher_request
-from safedata.builders.teacher_prompts import over_short_cap
-from safedata.builders.teachers import Teacher
+from safedata.engines import Teacher
+from safedata.engines.generation import add_usage, send, take_reply, teacher_request
+from safedata.engines.prompts import over_short_cap
 from safedata.schemas.record import Record
 from safedata.schemas.teacher import GUIDELINES, TeacherBase
 
@@ -44,7 +43,7 @@ def regenerate(
         requests.append(
             teacher_request(rec, variant, guidelines, spec, REPAIR_SAMPLE_BASE * round_ + rec.sample_index)
         )
-    replies = run_decoding(teacher, requests, spec.decoding, spec.morethink)
+    replies = send(teacher, requests, spec)  # as the generate stage asks: the same decoding strategy
     changed = []
     for rec, guidelines, reply in zip(records, plans, replies, strict=True):
         if usage is not None and reply.ok:

@@ -10,9 +10,9 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from safedata.builders.teacher_cot import usage_rows
-from safedata.builders.teachers import Teacher, build_teacher
 from safedata.builders.template_cot import template_reasoning, template_refusal
+from safedata.engines import Teacher, build_teacher
+from safedata.engines.generation import usage_rows
 from safedata.filters import calibration
 from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors
@@ -21,12 +21,22 @@ from safedata.filters.registry import JudgeConfig, make_detector
 from safedata.filters.safe_at_k import group_key, safe_at_k_counts, safe_at_k_scores
 from safedata.pipeline import BuildContext, merge_notes
 from safedata.preference.pairs import PairCollector, pair_counts
+from safedata.registry import REPAIR_ACTIONS
 from safedata.runners.contract import RowStage
-from safedata.schemas.filter import Filter, Repair
+from safedata.schemas.filter import FilterBase, RepairBase
 from safedata.schemas.record import Record
 from safedata.schemas.teacher import TeacherSpec
 
 NAME = "filters"
+
+
+def close_detectors(detectors: list[Detector]) -> None:
+    """Close the judges that hold their own client (openai_moderation); judges asking a build engine leave it
+    to the build, which closes its engines once at the end."""
+    for detector in detectors:
+        close = getattr(detector, "close", None)
+        if close is not None:
+            close()
 
 
 def flagged(record: Record, counted: list[str]) -> list[str]:
@@ -42,7 +52,7 @@ class FiltersStage(RowStage):
     def block_key(order: tuple[int, ...]) -> tuple[int, ...]:
         return order[:4]  # a prompt variant's K samples are judged, scored and selected together
 
-    def __init__(self, spec: Filter, repair: Repair | None) -> None:
+    def __init__(self, spec: FilterBase, repair: RepairBase | None) -> None:
         self.spec, self.repair = spec, repair
         self._tasks: dict[int, Any] = {}  # judging round -> progress bar
 
@@ -62,16 +72,13 @@ class FiltersStage(RowStage):
         def engine(spec: TeacherSpec | None) -> Teacher | None:
             return None if spec is None else self.engine(spec, ctx)
 
-        options = {"judge_path": self.spec.judge_path, "embed": self.spec.embed}
-        out = [make_detector(self.backend, JudgeConfig(teacher=engine(self.spec.teacher), options=options))]
+        backend = JudgeConfig(teacher=engine(self.spec.teacher), options=self.spec.backend_options())
+        out = [make_detector(self.backend, backend)]
         for j in self.spec.judges:
-            options: dict[str, Any] = {
-                k: v for k, v in (("model", j.model), ("base_url", j.base_url), ("api_key", j.api_key)) if v
-            }
-            if j.native:
-                options["native"] = True
-            config = JudgeConfig(engine(j.teacher or self.spec.teacher), tuple(j.parts), options)
-            out.append(make_detector(j.name, config))
+            judge = JudgeConfig(
+                engine(getattr(j, "teacher", None) or self.spec.teacher), tuple(j.parts), j.options()
+            )
+            out.append(make_detector(j.name, judge))
         return out
 
     def judge(self, records: list[Record], detectors: list[Detector], ctx: BuildContext, round_: int) -> None:
@@ -98,6 +105,9 @@ class FiltersStage(RowStage):
 
     def open(self, ctx: BuildContext) -> None:
         self._detectors = self.detectors(ctx)
+
+    def close(self) -> None:
+        close_detectors(getattr(self, "_detectors", []))
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
         judged = [r for r in block if r.has_trace]
@@ -209,7 +219,7 @@ class FiltersStage(RowStage):
         """The strongest action asked for any fired pattern: drop, then to_template, then regenerate."""
         assert self.repair is not None
         actions = {self.repair.actions.get(p, "drop") for p in fired}
-        for a in ("drop", "to_template", "regenerate"):
+        for a in REPAIR_ACTIONS.names():  # strongest first
             if a in actions:
                 return "drop" if a == "to_template" and rec.kind != "harmful" else a
         return "drop"

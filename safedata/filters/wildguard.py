@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from safedata.builders.teachers.base import Teacher
+from safedata.engines.base import Teacher
 from safedata.filters.ask import ParseError
 from safedata.filters.base import Sample, Verdict
 from safedata.filters.parts import PART_PATTERN, ask_per_part

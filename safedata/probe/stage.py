@@ -15,12 +15,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from safedata.builders.teacher_cot import ask, take_reply
-from safedata.builders.teachers import TeacherRequest, build_teacher
-from safedata.filters.stage import FiltersStage, flagged
+from safedata.engines import TeacherRequest, build_teacher
+from safedata.engines.generation import ask, take_reply
+from safedata.filters.stage import FiltersStage, close_detectors, flagged
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import RowStage
-from safedata.schemas.filter import Filter
+from safedata.schemas.filter import filter_model
 from safedata.schemas.record import Record
 
 NAME = "probe"
@@ -31,6 +31,7 @@ class ProbeStage(RowStage):
     turned into shares in `finish`."""
 
     name = NAME
+    plan_skips = True  # a dry run asks no student: later plans count every prompt (an upper bound)
 
     def plan(self, ctx: BuildContext) -> str:
         spec, student = ctx.recipe.probe, ctx.recipe.student
@@ -41,8 +42,11 @@ class ProbeStage(RowStage):
         )
 
     def open(self, ctx: BuildContext) -> None:
-        self._filters = FiltersStage(ctx.recipe.filter or Filter(), None)
+        self._filters = FiltersStage(ctx.recipe.filter or filter_model()(), None)
         self._detectors = self._filters.detectors(ctx)
+
+    def close(self) -> None:
+        close_detectors(getattr(self, "_detectors", []))
 
     def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
         spec, student_spec = ctx.recipe.probe, ctx.recipe.student
@@ -55,7 +59,7 @@ class ProbeStage(RowStage):
             TeacherRequest.chat([{"role": "user", "content": probed[i].prompt}], sample=k, **params)
             for i, k in owners
         ]
-        replies = ask(student, requests, student_spec, ctx, role="student")
+        replies = ask(student, requests, student_spec, ctx.progress, role="student")
         samples: list[tuple[int, Record]] = [
             (i, take_reply(probed[i].model_copy(deep=True), reply, student.info))
             for (i, _), reply in zip(owners, replies, strict=True)

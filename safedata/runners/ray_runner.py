@@ -4,7 +4,9 @@ Everything but the row stages is the local runner's own code (`run_local` with a
 Ray build decides dedup and mix with the same functions over the same narrow views, and writes the same
 shards: its output equals a local build's at any block size.
 
-- Each row stage gets a pool of actors; each actor loads the recipe itself and calls the stage's `open` once
+- Consecutive row stages are fused into one chain, as the local runner fuses them: a block goes to an actor
+  once and comes back through every stage of the chain (split only where the stages' pool settings differ).
+  Each chain gets a pool of actors; each actor loads the recipe itself and calls its stages' `open` once
   (engines, detectors, eval sets). The driver deals blocks out round-robin, keeps at most two blocks per actor
   in flight, and yields results in block order, merging each block's partial report as it arrives.
 - Teachers and judges live inside those actors, so an API teacher is `generate.actors` async clients, each
@@ -22,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from dataclasses import fields
 from typing import Any
 
@@ -32,7 +34,7 @@ from safedata.errors import SafedataError, first_line
 from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
 from safedata.runners.contract import RowStage
 from safedata.runners.local import cut, map_one
-from safedata.schemas.record import Record
+from safedata.schemas.record import Order, Record
 from safedata.schemas.runner import Runner
 
 _ENV_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -48,10 +50,19 @@ def require_ray() -> Any:
     return ray
 
 
-class StageWorker:
-    """One actor of a row stage's pool: the recipe loaded here, the stage opened once, blocks mapped."""
+class ChainWorker:
+    """One actor of a chain's pool: the recipe loaded here, the chain's row stages opened once, and each block
+    taken through all of them (recut between stages as the local runner does) before it goes back."""
 
-    def __init__(self, recipe_yaml: str, recipe_path: str | None, out_dir: str, use_cache: bool, index: int):
+    def __init__(
+        self,
+        recipe_yaml: str,
+        recipe_path: str | None,
+        out_dir: str,
+        use_cache: bool,
+        indices: list[int],
+        block_rows: int,
+    ):
         from pathlib import Path
 
         from safedata.progress import Progress
@@ -63,12 +74,24 @@ class StageWorker:
             loaded=loaded, out_dir=Path(out_dir), progress=Progress(False), use_cache=use_cache
         )
         count_saved_requests(self.ctx)  # decontamination's drops count the teacher requests they saved
-        self.stage: RowStage = assemble(loaded.recipe)[index]  # type: ignore[assignment]
-        self.stage.open(self.ctx)
+        every = assemble(loaded.recipe)
+        self.stages: list[RowStage] = [every[i] for i in indices]  # type: ignore[misc]
+        self.block_rows = block_rows
+        for stage in self.stages:
+            stage.open(self.ctx)
 
     def map(self, block: list[Record]) -> tuple[list[Record], dict[str, Any], dict[str, list[Any]]]:
-        out, bctx = map_one(self.stage, block, self.ctx)
-        return out, bctx.stats, {k: getattr(bctx, k) for k in BLOCK_PARTS}
+        """The block through every stage of the chain: its rows, and one partial report for all stages."""
+        part = self.ctx.for_block()
+        blocks = [block]
+        for stage in self.stages:
+            done = []
+            for sub in cut(blocks, self.block_rows, stage.block_key):
+                out, bctx = map_one(stage, sub, self.ctx)
+                part.merge_block(bctx)
+                done.append(out)
+            blocks = done
+        return [r for b in blocks for r in b], part.stats, {k: getattr(part, k) for k in BLOCK_PARTS}
 
     def engine_stats(self) -> dict[tuple[str, str], dict[str, int]]:
         """This actor's engine counters (requests sent, cached, failed, tokens) by (engine, model), for the
@@ -83,7 +106,11 @@ class StageWorker:
         return os.getpid()
 
     def close(self) -> None:
-        self.stage.close()
+        try:
+            for stage in self.stages:
+                stage.close()
+        finally:
+            self.ctx.engines.close()  # this actor's engines and request cache connection
 
 
 def _book(engine: Any) -> Any:
@@ -95,45 +122,115 @@ def _counters(book: Any) -> dict[str, int]:
     return {f.name: getattr(stats, f.name) for f in fields(stats) if isinstance(getattr(stats, f.name), int)}
 
 
+class _Together:
+    """Order keys under several stages' `block_key`s at once: equal when any stage's key is equal, so `cut`
+    never separates rows that one of the chain's stages must see in the same block."""
+
+    def __init__(self, keys: tuple[Hashable, ...]) -> None:
+        self.keys = keys
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Together) and any(
+            a == b for a, b in zip(self.keys, other.keys, strict=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # only compared, never looked up
+
+
+def chain_key(stages: list[RowStage]) -> Callable[[Order], Any] | None:
+    keys = [s.block_key for s in stages if s.block_key is not None]
+    if not keys:
+        return None
+    return lambda order: _Together(tuple(k(order) for k in keys))
+
+
+# A stage's pool settings: (actors, GPUs per actor); None takes whatever the stages it is fused with ask for.
+Pool = tuple[int | None, float | None]
+
+
+class Chain(Iterator[list[Record]]):
+    """Consecutive row stages fused into one actor call per block, built lazily: `run_local` hands the runner
+    one row stage at a time over the previous one's output, and until that output is read, a next stage with
+    compatible pool settings joins the chain instead of starting a pool of its own (so a block crosses the
+    object store twice per chain, not twice per row stage)."""
+
+    def __init__(self, rows: RayRows, stages: list[RowStage], blocks: Iterable[list[Record]]) -> None:
+        self.rows, self.stages, self.blocks = rows, stages, blocks
+        self._out: Iterator[list[Record]] | None = None
+
+    def joined(self, stage: RowStage) -> Chain | None:
+        """This chain with `stage` added, or None once it runs or when their pool settings differ."""
+        if self._out is not None or merge_pools(self.rows.pool_of(s) for s in [*self.stages, stage]) is None:
+            return None
+        return Chain(self.rows, [*self.stages, stage], self.blocks)
+
+    def __next__(self) -> list[Record]:
+        if self._out is None:
+            self._out = self.rows.run_chain(self.stages, self.blocks)
+        return next(self._out)
+
+
+def merge_pools(pools: Iterable[Pool]) -> Pool | None:
+    """The settings of stages run together, or None when two of them ask for different ones."""
+    actors: int | None = None
+    gpus: float | None = None
+    for a, g in pools:
+        if (a is not None and actors is not None and a != actors) or (
+            g is not None and gpus is not None and g != gpus
+        ):
+            return None
+        actors = actors if a is None else a
+        gpus = gpus if g is None else g
+    return actors, gpus
+
+
 class RayRows:
-    """The `rows` function `run_local` calls for each row stage: that stage's blocks through an actor pool."""
+    """The `rows` function `run_local` calls for each row stage: consecutive row stages fused into chains,
+    each chain's blocks through one actor pool."""
 
     def __init__(self, ray: Any, spec: Runner, ctx: BuildContext, stages: list[Stage]) -> None:
         self.ray, self.spec, self.ctx, self.stages = ray, spec, ctx, stages
         names = set(_ENV_NAME.findall(yaml.safe_dump(ctx.loaded.raw)))
         self.env = {**_RAY_ENV, **{n: os.environ[n] for n in names if n in os.environ}}
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        self.block_rows = spec.block_rows
         self.pools: list[list[Any]] = []
 
-    def actors_for(self, stage: RowStage) -> tuple[int, dict[str, Any]]:
-        """How many actors a stage gets, and their options (generation may hold GPUs)."""
+    def pool_of(self, stage: RowStage) -> Pool:
+        """What a stage asks of its pool. Generation owns the GPUs; filters go with it by default (repair
+        regenerates with the same teacher engine); the CPU stages hold no GPU."""
         if stage.name == "generate":
-            pool, extra = self.spec.generate, {"num_gpus": self.spec.generate.num_gpus}
-        elif stage.name == "filters":
-            pool, extra = self.spec.judges, {}
-        else:
-            pool, extra = self.spec.rows, {}
-        return pool.actors or min(self.cpus, 8), extra
+            return self.spec.generate.actors, self.spec.generate.num_gpus
+        if stage.name == "filters":
+            return self.spec.judges.actors, None
+        return self.spec.rows.actors, 0.0
 
-    def start(self, stage: RowStage) -> list[Any]:
-        n, extra = self.actors_for(stage)
+    def __call__(
+        self, stage: RowStage, blocks: Iterable[list[Record]], ctx: BuildContext, block_rows: int
+    ) -> Iterator[list[Record]]:
+        self.block_rows = block_rows
+        if isinstance(blocks, Chain) and blocks.rows is self and (chain := blocks.joined(stage)) is not None:
+            return chain
+        return Chain(self, [stage], blocks)
+
+    def start(self, stages: list[RowStage]) -> list[Any]:
+        actors, gpus = merge_pools(self.pool_of(s) for s in stages) or (None, None)
+        n = actors or min(self.cpus, 8)
         recipe = self.ctx.loaded
         loaded_yaml = yaml.safe_dump(self._raw_for_actors(n), sort_keys=False, allow_unicode=True)
-        actor = self.ray.remote(StageWorker).options(
+        actor = self.ray.remote(ChainWorker).options(
             # Restarted when killed, and its block retried: the request cache keeps every paid reply.
             max_restarts=3,
             max_task_retries=3,
             # Scheduling, not a cap: I/O-bound teacher actors and CPU stages share the cluster's cores.
             num_cpus=0,
+            num_gpus=gpus or 0,
             runtime_env={"env_vars": self.env},
-            **extra,
         )
-        index = next(i for i, s in enumerate(self.stages) if s is stage)
+        indices = [next(i for i, s in enumerate(self.stages) if s is stage) for stage in stages]
         path = str(recipe.path) if recipe.path else None
-        pool = [
-            actor.remote(loaded_yaml, path, str(self.ctx.out_dir), self.ctx.use_cache, index)
-            for _ in range(n)
-        ]
+        args = (loaded_yaml, path, str(self.ctx.out_dir), self.ctx.use_cache, indices, self.block_rows)
+        pool = [actor.remote(*args) for _ in range(n)]
         self.pools.append(pool)
         return pool
 
@@ -150,11 +247,12 @@ class RayRows:
                 teacher["max_concurrency"] = self.spec.generate.concurrency
         return raw
 
-    def __call__(
-        self, stage: RowStage, blocks: Iterable[list[Record]], ctx: BuildContext, block_rows: int
-    ) -> Iterator[list[Record]]:
-        pool = self.start(stage)
-        task = ctx.progress.add(stage.name)
+    def run_chain(self, stages: list[RowStage], blocks: Iterable[list[Record]]) -> Iterator[list[Record]]:
+        """The chain's blocks through its pool, in order, at most two blocks in flight per actor; each block's
+        partial report (every stage of the chain) merged as it comes back."""
+        ctx = self.ctx
+        pool = self.start(stages)
+        tasks = [ctx.progress.add(s.name) for s in stages]
         pending: deque[Any] = deque()
 
         def take() -> list[Record]:
@@ -164,28 +262,36 @@ class RayRows:
             for k, rows in collected.items():
                 setattr(part, k, rows)
             ctx.merge_block(part)
-            ctx.progress.advance(task, len(out))
+            for stage, task in zip(stages, tasks, strict=True):
+                ctx.progress.advance(task, stats[stage.name].rows_out)
             return out
 
-        for i, block in enumerate(cut(blocks, block_rows, stage.block_key)):
+        for i, block in enumerate(cut(blocks, self.block_rows, chain_key(stages))):
             pending.append(pool[i % len(pool)].map.remote(block))
             while len(pending) >= IN_FLIGHT_PER_ACTOR * len(pool):
                 yield take()
         while pending:
             yield take()
-        self._finish(stage, pool, ctx)
-        ctx.progress.finish(task)
+        self._finish(stages, pool)
+        for task in tasks:
+            ctx.progress.finish(task)
 
-    def _finish(self, stage: RowStage, pool: list[Any], ctx: BuildContext) -> None:
-        """The stage's `finish` on the driver, over the merged partials, with the actors' engine counters
+    def _finish(self, stages: list[RowStage], pool: list[Any]) -> None:
+        """Each stage's `finish` on the driver, over the merged partials, with the actors' engine counters
         added into the driver's engines (so "this run" figures count every actor's requests)."""
+        ctx = self.ctx
         counters = self.ray.get([a.engine_stats.remote() for a in pool])
         self.ray.get([a.close.remote() for a in pool])
         for a in pool:
             self.ray.kill(a)
         self.pools.remove(pool)
-        stage.open(ctx)  # finish may read what open loads (pool sizes, the engine its counters live in)
+        opened: list[RowStage] = []
         try:
+            for (
+                stage
+            ) in stages:  # finish may read what open loads (pool sizes, the engine its counters live in)
+                stage.open(ctx)
+                opened.append(stage)
             books = {(b.engine, b.model): b for e in ctx.engines.values() if (b := _book(e)) is not None}
             for per_actor in counters:
                 for key, values in per_actor.items():
@@ -194,9 +300,11 @@ class RayRows:
                         continue
                     for name, value in values.items():
                         setattr(book.stats, name, getattr(book.stats, name) + value)
-            stage.finish(ctx)
+            for stage in stages:
+                stage.finish(ctx)
         finally:
-            stage.close()
+            for stage in opened:
+                stage.close()
 
     def shutdown(self) -> None:
         for pool in self.pools:

@@ -13,19 +13,17 @@ import yaml
 from pydantic import ValidationError
 
 from safedata.errors import RecipeError
-from safedata.schemas.recipe import Recipe
+from safedata.schemas.recipe import RecipeBase, recipe_model
 from safedata.secrets import MIN_CHARS, Secrets, is_secret, scrub
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-# Discriminator tags pydantic puts in error locations (`sources.0.file.path`); users never write them.
-_UNION_TAGS = {"file", "hf", "seeds", "openai", "vllm", "transformers", "function-after[_from_name()]"}
 
 YamlPath = tuple[str | int, ...]
 
 
 @dataclass
 class LoadedRecipe:
-    recipe: Recipe
+    recipe: RecipeBase
     raw: dict[str, Any]  # as written, `${VAR}` left in place: safe to publish
     lines: dict[YamlPath, int] = field(default_factory=dict)
     path: Path | None = None
@@ -107,8 +105,32 @@ def _weak_key(what: str, loc: YamlPath, lines: dict[YamlPath, int]) -> None:
     )
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> YamlPath:
-    return tuple(p for p in loc if not (isinstance(p, str) and p in _UNION_TAGS))
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> YamlPath:
+    """The location as the user wrote it: without the union tags pydantic adds (`sources.0.file.path`: the
+    item's own `type: file`; `function-after[...]`: a validator), found by walking the data itself."""
+    out: list[str | int] = []
+    node = data
+    for part in loc:
+        if isinstance(part, str) and ("[" in part or _is_tag(node, part)):
+            continue
+        out.append(part)
+        node = node.get(part) if isinstance(node, dict) else _item(node, part)
+    return tuple(out)
+
+
+def _is_tag(node: Any, part: str) -> bool:
+    # A tag is the value of the item's discriminator (or the bare name the item is written as), not a key.
+    if isinstance(node, str):
+        return node == part
+    return (
+        isinstance(node, dict)
+        and part not in node
+        and part in [v for v in node.values() if isinstance(v, str)]
+    )
+
+
+def _item(node: Any, part: Any) -> Any:
+    return node[part] if isinstance(node, list) and isinstance(part, int) and part < len(node) else None
 
 
 MAX_ERRORS = 10
@@ -127,15 +149,26 @@ def _known_keys() -> list[str]:
             for v in node:
                 walk(v)
 
-    walk(Recipe.model_json_schema())
+    walk(recipe_model().model_json_schema())
     return sorted(keys)
 
 
-def _one_error(err: Any, lines: dict[YamlPath, int]) -> RecipeError:
-    loc = _clean_loc(err["loc"])
+def _one_error(err: Any, lines: dict[YamlPath, int], data: Any) -> RecipeError:
+    loc = _clean_loc(err["loc"], data)
     msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        close = difflib.get_close_matches(str(loc[-1]), _known_keys(), n=1, cutoff=0.75)
+    if err["type"] in ("union_tag_invalid", "union_tag_not_found"):
+        # An item's `type:` / `name:` / `engine:` picks its model: name what it may be, at that key.
+        key = err["ctx"]["discriminator"].strip("'")
+        what = _singular(loc) if key == "name" else f"{_singular(loc)} {key}".strip()
+        loc = (*loc, key)
+        if err["type"] == "union_tag_not_found":
+            msg = "required key is missing"
+        else:
+            choices = ", ".join(t.strip("'") for t in err["ctx"]["expected_tags"].split(", "))
+            msg = f"unknown {what} {err['ctx']['tag']!r}; choose from {choices}"
+    elif err["type"] == "extra_forbidden":
+        others = [k for k in _known_keys() if k != loc[-1]]  # a key of another item is still wrong here
+        close = difflib.get_close_matches(str(loc[-1]), others, n=1, cutoff=0.75)
         msg = f"unknown key `{loc[-1]}`" + (f" (did you mean `{close[0]}`?)" if close else "")
     elif err["type"] == "missing":
         msg = "required key is missing"
@@ -145,9 +178,15 @@ def _one_error(err: Any, lines: dict[YamlPath, int]) -> RecipeError:
     return RecipeError(scrub(msg), format_path(loc), nearest_line(lines, loc))
 
 
-def _recipe_errors(e: ValidationError, lines: dict[YamlPath, int]) -> RecipeError:
+def _singular(loc: YamlPath) -> str:
+    """`sources[0]` -> "source", `filter.judges[1]` -> "judge", `teacher` -> "teacher"."""
+    named = [p for p in loc if isinstance(p, str)]
+    return named[-1].removesuffix("s").replace("_", " ") if named else ""
+
+
+def _recipe_errors(e: ValidationError, lines: dict[YamlPath, int], data: Any) -> RecipeError:
     """Every problem at once (up to MAX_ERRORS), one per line, in file order."""
-    found = [_one_error(err, lines) for err in e.errors()]
+    found = [_one_error(err, lines, data) for err in e.errors()]
     found = sorted({str(x): x for x in found}.values(), key=lambda x: x.line or 0)
     if len(found) == 1:
         return found[0]
@@ -179,9 +218,9 @@ def parse_recipe(text: str, path: Path | None = None, out_dir: str | None = None
         data.setdefault("output", {})
         data["output"] = {**(data["output"] or {}), "dir": out_dir}
     try:
-        recipe = Recipe.model_validate(data)
+        recipe = recipe_model().model_validate(data)
     except ValidationError as e:
-        raise _recipe_errors(e, lines) from None
+        raise _recipe_errors(e, lines, data) from None
     return LoadedRecipe(recipe=recipe, raw=raw, lines=lines, path=path, secrets=secrets)
 
 

@@ -38,7 +38,7 @@ class Usage(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     thought_tokens: int = 0  # output_tokens split: the thought's share ...
-    answer_tokens: int = 0  # ... and the answer's (see builders/teachers/parse.py: split_usage)
+    answer_tokens: int = 0  # ... and the answer's (see engines/parse.py: split_usage)
     cached: bool = False
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from safedata.registry import SOURCES
 from safedata.schemas.licenses import check_license
 from safedata.schemas.record import Kind
+from safedata.schemas.registered import per_generation, tagged_union
 
 FileFormat = Literal["jsonl", "json", "csv", "parquet"]
 FILE_FORMATS: tuple[str, ...] = get_args(FileFormat)
@@ -125,4 +127,7 @@ class SeedsSource(SourceBase):
         return self
 
 
-Source = Annotated[FileSource | HFSource | SeedsSource, Field(discriminator="type")]
+@per_generation
+def source_union() -> Any:
+    """One `sources:` item: a member per source type in the registry (safedata/registry.py)."""
+    return tagged_union(SOURCES, "type", SourceBase)

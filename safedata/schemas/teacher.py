@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr, model_validator
 
 from safedata.schemas.sources import Strict
 
@@ -132,4 +132,35 @@ class TransformersTeacher(TeacherBase):
     generation_batch_size: int = Field(8, ge=1, description="Prompts per `generate` call.")
 
 
-TeacherSpec = Annotated[OpenAITeacher | VLLMTeacher | TransformersTeacher, Field(discriminator="engine")]
+class DistilabelTeacher(TeacherBase):
+    """Any distilabel LLM class (its many providers) as the teacher, with the `safedata[distilabel]` extra."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    engine: Literal["distilabel"]
+    llm_class: str = Field(
+        alias="class",
+        pattern=r"^[A-Za-z_][\w.]*\.[A-Za-z_]\w*$",
+        description='Dotted path of the LLM class, e.g. "distilabel.models.llms.OpenAILLM".',
+    )
+    kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Arguments of the class (its `model` is the teacher's `model` unless given here); "
+        "secrets as `${ENV_VAR}`.",
+    )
+    generation_batch_size: int = Field(32, ge=1, description="Prompts per call of the LLM's `generate`.")
+
+    @model_validator(mode="after")
+    def _no_prefill(self) -> DistilabelTeacher:
+        # A distilabel LLM takes chats: there is no portable way to make it continue an assistant turn.
+        if self.decoding != "normal" or self.on_truncated == "close":
+            raise ValueError(
+                "engine `distilabel` cannot pre-fill the assistant turn: use `decoding: normal` and an "
+                "`on_truncated` other than `close` (or engine `openai` / `vllm` / `transformers`)"
+            )
+        return self
+
+
+TeacherSpec = Annotated[
+    OpenAITeacher | VLLMTeacher | TransformersTeacher | DistilabelTeacher, Field(discriminator="engine")
+]

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from safedata.builders.decoding import PREFILLS
+from safedata.engines.decoding import PREFILLS
 from safedata.errors import SafedataError
 from safedata.validate import report, vllm_gen
 from safedata.validate.config import ValidateConfig

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import safedata
-from safedata.builders.teacher_prompts import GUIDELINES
+from safedata.engines.prompts import GUIDELINES
 from tests.builders.test_teacher_build import recipe
 from tests.fixtures.openai_server import FakeOpenAIServer
 

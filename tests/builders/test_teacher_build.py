@@ -13,9 +13,10 @@ import pytest
 import yaml
 
 import safedata
-from safedata.builders.decoding import LESSTHINK, ZEROTHINK
-from safedata.builders.teacher_prompts import GUIDELINES
+from safedata.engines.decoding import LESSTHINK, ZEROTHINK
+from safedata.engines.prompts import GUIDELINES
 from safedata.errors import RecipeError
+from safedata.registry import SOURCES, resolve
 from safedata.sources import READERS, Reader
 from tests.fixtures.openai_server import FakeOpenAIServer
 
@@ -150,7 +151,7 @@ def test_dry_run_counts_requests_and_cost_and_sends_nothing(
     r = recipe(openai_server, tmp_path, samples=4, price={"input_per_million": 0.5, "output_per_million": 2})
     r["teacher"]["sampling"] = {"max_tokens": 1000}
     line = dict(safedata.plan(r))["generate"]
-    assert "24 teacher requests (openai fake-r1)" in line
+    assert "24 teacher requests to send (openai fake-r1)" in line
     assert "cost at most $0.05" in line  # 24 x 1000 generated tokens x $2/M = $0.048 + prompts
     assert openai_server.requests == []
 
@@ -168,8 +169,9 @@ def test_dry_run_reads_each_source_once(
 
         return read
 
-    for kind, (reader, default_id) in list(READERS.items()):
-        monkeypatch.setitem(READERS, kind, (counting(kind, reader), default_id))
+    for kind in READERS:  # the registry resolves readers when used: patch them where they live
+        module, _, attr = (SOURCES[kind].make or "").partition(":")
+        monkeypatch.setattr(resolve(module), attr, counting(kind, READERS[kind][0]))
     plan = dict(safedata.plan(recipe(openai_server, tmp_path)))
     assert reads == {"seeds": 1, "file": 1}
     assert plan["sources"] == "read seeds/harmful: 4 rows; benign: 2 rows"
@@ -255,5 +257,7 @@ def test_teacher_section_errors_name_the_yaml_path() -> None:
         RecipeError, match=r"line 9, teacher.samples: Input should be greater than or equal to 1"
     ):
         parse_recipe(head + "  engine: vllm\n  model: m\n  samples: 0\n")
-    with pytest.raises(RecipeError, match=r"teacher: Input tag 'gpt' found using 'engine'"):
+    with pytest.raises(
+        RecipeError, match=r"line 7, teacher.engine: unknown teacher engine 'gpt'; choose from openai"
+    ):
         parse_recipe(head + "  engine: gpt\n  model: m\n")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 
-from safedata.builders.teachers import Teacher, make_teacher
+from safedata.engines import Teacher, make_teacher
 from safedata.filters.llm import JUDGED
 from safedata.schemas.teacher import OpenAITeacher
 from tests.fixtures.openai_server import FakeOpenAIServer

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from safedata import api
-from safedata.builders.teacher_prompts import GUIDELINES
+from safedata.engines.prompts import GUIDELINES
 from safedata.errors import RecipeError, SafedataError
 from tests.fixtures.openai_server import FakeOpenAIServer
 

@@ -129,11 +129,11 @@ def test_loading_an_engine_keeps_rich_tracebacks_with_locals_out() -> None:
 
     code = (
         "import sys; hook = sys.excepthook\n"
-        "from safedata.builders.teachers import make_teacher\n"
-        "from safedata.schemas.teacher import OpenAITeacher\n"
-        "make_teacher(OpenAITeacher(engine='openai', model='m', base_url='http://127.0.0.1:9/v1'), None)\n"
-        "import distilabel\n"  # imported by the engine: its rich traceback install must have been undone
-        "print(sys.excepthook is hook)\n"
+        "from safedata.engines.distilabel_engine import import_distilabel\n"
+        # what `engine: distilabel` and the SafedataLLM adapter import through: rich's install is undone
+        "import_distilabel('distilabel.models.llms.OpenAILLM')\n"
+        "import safedata.engines.distilabel_llm\n"
+        "print(sys.excepthook is hook and 'distilabel' in sys.modules)\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=120

@@ -21,6 +21,9 @@ from pathlib import Path
 import pytest
 
 RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
+# `ray` through this interpreter, not the console script: the head starts its workers with the Python that
+# runs it, and a `ray` script found elsewhere (another virtualenv) would run another copy of safedata.
+RAY_CLI = [sys.executable, "-c", "import sys; from ray.scripts.scripts import main; sys.exit(main())"]
 
 
 def _free_port() -> int:
@@ -65,16 +68,13 @@ def _session_pids(temp_dir: Path) -> set[int]:
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip("ray")
-    ray_bin = shutil.which("ray", path=str(Path(sys.executable).parent))
-    if ray_bin is None:
-        pytest.skip("the ray command is not installed")
     port = _free_port()
     # A short path: Ray's unix sockets live under the temp folder and their paths must stay under 107 bytes.
     temp_dir = Path(f"/tmp/sdray-{os.getpid()}")
     env = {**os.environ, **RAY_ENV}
     head = subprocess.Popen(
         [
-            ray_bin,
+            *RAY_CLI,
             "start",
             "--head",
             "--port",
@@ -112,4 +112,20 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         head.wait(timeout=30)
+        left = _alive(pids | _session_pids(temp_dir))
         shutil.rmtree(temp_dir, ignore_errors=True)
+        assert not left, f"processes of the private Ray head outlived its teardown: {sorted(left)}"
+
+
+def _alive(pids: set[int], wait_s: float = 10) -> set[int]:
+    """Those of `pids` still running (not zombies) after up to `wait_s` seconds."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        left = set()
+        for pid in pids:
+            with contextlib.suppress(OSError, IndexError):
+                if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    left.add(pid)
+        if not left or time.monotonic() > deadline:
+            return left
+        time.sleep(0.1)

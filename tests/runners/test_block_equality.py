@@ -7,6 +7,7 @@ build writes may change with the cut.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from safedata import api
-from safedata.builders.teacher_prompts import GUIDELINES
+from safedata.engines.prompts import GUIDELINES
 from safedata.runners import local
 from tests.conftest import REPO
 from tests.fixtures.openai_server import FakeOpenAIServer
@@ -25,6 +26,10 @@ BLOCKS = (1, 7, 64, 10**9)
 
 
 RUNTIME = ("seconds", "this_run")
+PARTS = ("rows", "report", "card", "side", "records")
+# The card's rendering of the stages' notes (their timings and this run's request counters included): the
+# notes themselves are compared in the report, without those.
+CARD_NOTES = re.compile(r"What each stage measured:.*?(?=^## )", re.S | re.M)
 
 
 def _untimed(value: Any) -> Any:
@@ -38,7 +43,8 @@ def _untimed(value: Any) -> Any:
 
 
 def fingerprint(result: api.BuildResult) -> dict[str, Any]:
-    """Everything the build wrote that may not depend on blocks: rows in shard order, report, side files."""
+    """Everything the build wrote that may not depend on blocks: rows in shard order, report, card, side files
+    (quarantine, failed requests, clusters)."""
     out = result.out_dir
     report = _untimed(json.loads((out / "build_report.json").read_text()))
     report.pop("output_dir")
@@ -52,6 +58,7 @@ def fingerprint(result: api.BuildResult) -> dict[str, Any]:
         "report": report,
         "rows": shards,
         "side": side,
+        "card": CARD_NOTES.sub("", (out / "README.md").read_text()),
         "records": [r.model_dump() for r in result.records],
     }
 
@@ -61,7 +68,7 @@ def same_at_every_block_size(build: Callable[[int, Path], api.BuildResult], tmp_
     whole = prints[BLOCKS[-1]]
     assert whole["records"], "the build wrote no rows: nothing was compared"
     for b, p in prints.items():
-        for part in ("rows", "report", "side", "records"):
+        for part in PARTS:
             assert p[part] == whole[part], f"block size {b}: {part} differs from the all-in-one build"
     return whole
 
@@ -134,7 +141,7 @@ def test_teacher_build_with_two_samples_and_regeneration(
 
     def build(b: int, out: Path) -> api.BuildResult:
         recipe = teacher_recipe(openai_server, src)
-        return api.build({**recipe, "output": {"dir": str(out)}}, block_rows=b)
+        return api.build(recipe, out=str(out), block_rows=b)
 
     whole = same_at_every_block_size(build, tmp_path)
     notes = next(s for s in whole["report"]["stages"] if s["name"] == "filters")["notes"]
@@ -146,7 +153,9 @@ def test_teacher_build_with_two_samples_and_regeneration(
     assert before["teacher_requests_saved"] == 4 * 2  # each would have asked for 2 `long` samples
 
 
-def test_dedup_against_an_earlier_output(tmp_path: Path) -> None:
+def dedup_against_recipe(tmp_path: Path) -> dict[str, Any]:
+    """Builds an earlier output from the first 10 prompts; the recipe whose dedup runs against it (exact and
+    MinHash, keep first)."""
     src = _prompts(tmp_path / "p.jsonl", 30, "bad")
     base = {
         "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
@@ -161,24 +170,32 @@ def test_dedup_against_an_earlier_output(tmp_path: Path) -> None:
         }
     )
     assert first.rows
+    dedup = {
+        "against": [str(tmp_path / "v1")],
+        "exact": {"fields": ["prompt"]},
+        "minhash": {"fields": ["prompt"], "threshold": 0.7},
+        "keep": "first",
+    }
+    return {"name": "v2", **base, "dedup": dedup}
 
-    def build(b: int, out: Path) -> api.BuildResult:
-        dedup = {
-            "against": [str(tmp_path / "v1")],
-            "exact": {"fields": ["prompt"]},
-            "minhash": {"fields": ["prompt"], "threshold": 0.7},
-            "keep": "first",
-        }
-        return api.build({"name": "v2", **base, "dedup": dedup, "output": {"dir": str(out)}}, block_rows=b)
 
-    whole = same_at_every_block_size(build, tmp_path)
+def removed_against_and_duplicates(whole: dict[str, Any]) -> bool:
     removed = next(s for s in whole["report"]["stages"] if s["name"] == "dedup")["notes"]["removed"]
-    assert any(k.startswith("already published") for k in removed) and any(
+    return any(k.startswith("already published") for k in removed) and any(
         k.startswith("duplicate") for k in removed
     )
 
 
-def test_decontamination(tmp_path: Path) -> None:
+def built(recipe: dict[str, Any]) -> Callable[[int, Path], api.BuildResult]:
+    return lambda b, out: api.build(recipe, out=str(out), block_rows=b)
+
+
+def test_dedup_against_an_earlier_output(tmp_path: Path) -> None:
+    whole = same_at_every_block_size(built(dedup_against_recipe(tmp_path)), tmp_path)
+    assert removed_against_and_duplicates(whole)
+
+
+def decontamination_recipe(tmp_path: Path) -> dict[str, Any]:
     src = _prompts(tmp_path / "p.jsonl", 30, "bad")
     evals = tmp_path / "eval.jsonl"
     evals.write_text(
@@ -187,52 +204,54 @@ def test_decontamination(tmp_path: Path) -> None:
         + json.dumps({"q": "bad reqest number 17: how would one pick a lock"})
         + "\n"
     )
+    return {
+        "name": "d",
+        "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
+        "variants": ["template"],
+        "decontaminate": {
+            "eval_sets": [{"type": "file", "path": str(evals), "id": "ev", "fields": {"prompt": "q"}}],
+            "ngram": 5,
+            "examples": 2,
+        },
+    }
 
-    def build(b: int, out: Path) -> api.BuildResult:
-        return api.build(
-            {
-                "name": "d",
-                "sources": [{"type": "file", "path": str(src), "kind": "harmful"}],
-                "variants": ["template"],
-                "decontaminate": {
-                    "eval_sets": [
-                        {"type": "file", "path": str(evals), "id": "ev", "fields": {"prompt": "q"}}
-                    ],
-                    "ngram": 5,
-                    "examples": 2,
-                },
-                "output": {"dir": str(out)},
-            },
-            block_rows=b,
-        )
 
-    whole = same_at_every_block_size(build, tmp_path)
+def removed_near_copies(whole: dict[str, Any]) -> bool:
     sets = next(s for s in whole["report"]["stages"] if s["name"] == "decontaminate")["notes"]["eval_sets"]
-    assert sets["ev"]["removed"] >= 2 and len(sets["ev"]["examples"]) == 2
+    return sets["ev"]["removed"] >= 2 and len(sets["ev"]["examples"]) == 2
 
 
-@pytest.mark.parametrize("select", ["random", "hardest", "diverse"])
+def test_decontamination(tmp_path: Path) -> None:
+    whole = same_at_every_block_size(built(decontamination_recipe(tmp_path)), tmp_path)
+    assert removed_near_copies(whole)
+
+
+MIX_SELECTIONS = ("random", "hardest", "diverse")
+
+
+def mix_recipe(select: str) -> dict[str, Any]:
+    return {
+        "name": "m",
+        "sources": [{"type": "seeds", "set": "harmful"}, {"type": "seeds", "set": "benign"}],
+        "variants": ["template", "nocot"],
+        "filter": {"backend": "heuristic"},
+        "mix": {
+            "ratio": {"harmful": 1, "benign": 1},
+            "total": 60,
+            "select": select,
+            "balance_categories": True,
+        },
+    }
+
+
+def mixed_rows(whole: dict[str, Any]) -> int:
+    return sum(len(v) for k, v in whole["rows"].items() if k.startswith("default/"))
+
+
+@pytest.mark.parametrize("select", MIX_SELECTIONS)
 def test_every_mix_selection(select: str, tmp_path: Path) -> None:
-    def build(b: int, out: Path) -> api.BuildResult:
-        return api.build(
-            {
-                "name": "m",
-                "sources": [{"type": "seeds", "set": "harmful"}, {"type": "seeds", "set": "benign"}],
-                "variants": ["template", "nocot"],
-                "filter": {"backend": "heuristic"},
-                "mix": {
-                    "ratio": {"harmful": 1, "benign": 1},
-                    "total": 60,
-                    "select": select,
-                    "balance_categories": True,
-                },
-                "output": {"dir": str(out)},
-            },
-            block_rows=b,
-        )
-
-    whole = same_at_every_block_size(build, tmp_path)
-    assert sum(len(v) for k, v in whole["rows"].items() if k.startswith("default/")) == 60
+    whole = same_at_every_block_size(built(mix_recipe(select)), tmp_path)
+    assert mixed_rows(whole) == 60
 
 
 def test_two_worker_processes_write_the_same_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +19,19 @@ import pytest
 
 from safedata import api
 from tests.conftest import REPO
-from tests.fixtures.openai_server import FakeOpenAIServer
+from tests.fixtures.openai_server import FakeOpenAIServer, request_key
 from tests.runners.test_block_equality import (
+    MIX_SELECTIONS,
+    PARTS,
     _prompts,
     answer_half_unaware,
+    decontamination_recipe,
+    dedup_against_recipe,
     fingerprint,
+    mix_recipe,
+    mixed_rows,
+    removed_against_and_duplicates,
+    removed_near_copies,
 )
 from tests.runners.test_block_equality import teacher_recipe as block_teacher_recipe
 
@@ -49,9 +58,25 @@ def same_on_ray(recipe: Any, tmp_path: Path, address: str, blocks: tuple[int, ..
         on_ray = fingerprint_of(
             api.build(recipe, out=str(tmp_path / f"ray{b}"), block_rows=b, runner="ray", ray_address=address)
         )
-        for part in ("rows", "report", "side", "records"):
+        for part in PARTS:
             assert on_ray[part] == local[part], f"ray at block size {b}: {part} differs from the local build"
     return local
+
+
+@pytest.fixture
+def chains(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The stage names of every actor pool the Ray runner starts, in order."""
+    from safedata.runners import ray_runner
+
+    started: list[list[str]] = []
+    start = ray_runner.RayRows.start
+
+    def noted(self: ray_runner.RayRows, stages: list[Any]) -> list[Any]:
+        started.append([s.name for s in stages])
+        return start(self, stages)
+
+    monkeypatch.setattr(ray_runner.RayRows, "start", noted)
+    return started
 
 
 def test_quickstart_equals_local(ray_cluster: str, tmp_path: Path) -> None:
@@ -72,14 +97,98 @@ def teacher_recipe(server: FakeOpenAIServer, src: Path, **teacher: Any) -> dict[
 
 
 def test_teacher_build_equals_local(
-    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path
+    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path, chains: list[list[str]]
 ) -> None:
     openai_server.config.style = "think"
     openai_server.config.responder = answer_half_unaware
     src = _prompts(tmp_path / "harmful.jsonl", 12, "harmful")
     whole = same_on_ray(teacher_recipe(openai_server, src), tmp_path, ray_cluster)
+    assert chains == [["generate", "filters"]] * len(RAY_BLOCKS), "generate and filters were not fused"
     notes = next(s for s in whole["report"]["stages"] if s["name"] == "filters")["notes"]
     assert notes["rounds"][1]["regenerated"], "no row was repaired by regeneration"
+
+
+def test_adversarial_teacher_build_equals_local(
+    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    """Augmented prompts through a teacher with long-tailed latency, K = 2, regeneration and
+    `all_safe_then_pick_one`; duplicate prompts across blocks and a quarantined line in the source."""
+    openai_server.config.style = "think"
+    openai_server.config.responder = answer_half_unaware
+    openai_server.config.latency_ms, openai_server.config.latency_dist = 5, "exp"
+    src = _prompts(tmp_path / "harmful.jsonl", 6, "harmful")
+    with src.open("a") as f:
+        f.write("this line is not JSON\n")
+    recipe = teacher_recipe(openai_server, src)
+    recipe["augment"] = {"per_seed": 1, "tactics": ["roleplay", "fake-system"]}
+    whole = same_on_ray(recipe, tmp_path, ray_cluster, blocks=(7,))
+    stages = {s["name"]: s for s in whole["report"]["stages"]}
+    assert stages["augment"]["out_by"]["tactic"] and whole["report"]["quarantined"] == 1
+    assert stages["dedup_prompts"]["dropped"], "no duplicate prompt was dropped"
+    assert stages["filters"]["notes"]["rounds"][1]["regenerated"], "no row was repaired by regeneration"
+
+
+def test_dedup_against_equals_local(ray_cluster: str, tmp_path: Path) -> None:
+    whole = same_on_ray(dedup_against_recipe(tmp_path), tmp_path, ray_cluster, blocks=(1,))
+    assert removed_against_and_duplicates(whole)
+
+
+def test_decontamination_equals_local(ray_cluster: str, tmp_path: Path) -> None:
+    whole = same_on_ray(decontamination_recipe(tmp_path), tmp_path, ray_cluster, blocks=(7,))
+    assert removed_near_copies(whole)
+
+
+@pytest.mark.parametrize("select", MIX_SELECTIONS)
+def test_every_mix_selection_equals_local(select: str, ray_cluster: str, tmp_path: Path) -> None:
+    whole = same_on_ray(mix_recipe(select), tmp_path, ray_cluster, blocks=(7,))
+    assert mixed_rows(whole) == 60
+
+
+def scripted_faults(seen: Counter[str]) -> Any:
+    """Faults chosen by the request, not by arrival order (which differs between runners): by a hash of the
+    request, its first attempt meets a 429, a 500 or a hang, or every attempt fails with a 500."""
+
+    def fault_for(body: dict[str, Any]) -> str | None:
+        key = request_key(body)
+        seen[key] += 1
+        kind = int(key, 16) % 8
+        if kind == 0:
+            return "500"
+        return {1: "429", 2: "500", 3: "hang"}.get(kind) if seen[key] == 1 else None
+
+    return fault_for
+
+
+def test_faults_counted_as_locally(
+    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path, chains: list[list[str]]
+) -> None:
+    """429s, 500s and hangs: the same requests arrive as often under Ray as locally, the same rows are kept,
+    the same requests are listed as failed, and the engine's counters (sent, failed, retries) are equal.
+    Generation and judges ask for different pools here, so they run as two chains."""
+    openai_server.config.style = "think"
+    openai_server.config.responder = answer_half_unaware
+    # A timeout well above a reply's time on a loaded 2-core box: only the scripted hangs may time out.
+    openai_server.config.retry_after_s, openai_server.config.hang_s = 0.02, 6
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 24)
+    recipe = teacher_recipe(openai_server, src, max_retries=1, timeout_s=3)
+    recipe["runner"] = {"generate": {"actors": 2}, "judges": {"actors": 1}}
+    runs: dict[str, tuple[dict[str, Any], Counter[str]]] = {}
+    for name, kw in (("local", {}), ("ray", {"runner": "ray", "ray_address": ray_cluster, "block_rows": 7})):
+        openai_server.reset()
+        openai_server.config.fault_for = scripted_faults(Counter())
+        build = api.build(recipe, out=str(tmp_path / name), **kw)
+        runs[name] = (fingerprint_of(build), openai_server.counts())
+        runs[name][0]["this_run"] = [
+            s["notes"].get("this_run") for s in build.report["stages"] if "notes" in s
+        ]
+    (local, local_counts), (on_ray, ray_counts) = runs["local"], runs["ray"]
+    differ = {k: (local_counts[k], ray_counts[k]) for k in {*local_counts, *ray_counts}}
+    assert ray_counts == local_counts, {k: v for k, v in differ.items() if v[0] != v[1]}
+    assert sum(local_counts.values()) > len(local_counts), "no request was retried"
+    assert local["side"]["failed.jsonl"], "no request failed for good"
+    assert sorted(chains) == [["filters"], ["generate"]]  # the chain nearest the output starts first
+    for part in (*PARTS, "this_run"):
+        assert on_ray[part] == local[part], f"{part} differs from the local build"
 
 
 def test_killed_actor_resends_only_its_requests(
@@ -105,9 +214,9 @@ def test_killed_actor_resends_only_its_requests(
     generators: list[int] = []
     start = ray_runner.RayRows.start
 
-    def start_and_note(self: ray_runner.RayRows, stage: Any) -> list[Any]:
-        pool = start(self, stage)
-        if stage.name == "generate":
+    def start_and_note(self: ray_runner.RayRows, stages: list[Any]) -> list[Any]:
+        pool = start(self, stages)
+        if any(s.name == "generate" for s in stages):
             generators.extend(ray.get([a.pid.remote() for a in pool]))
         return pool
 
@@ -180,3 +289,54 @@ def test_killed_driver_rerun_pays_nothing_twice(
         }
 
     assert rows(Path(out)) == rows(tmp_path / "clean") and clean["rows"]
+
+
+DYING_DRIVER = """
+import os, signal, sys
+from safedata import api
+from safedata.dedup.stage import DedupStage
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+if sys.argv[4] == "dedup":
+    DedupStage.decide = die
+else:
+    write = api.write_configs
+    api.write_configs = lambda *a, **k: (write(*a, **k), die())
+api.build(sys.argv[1], out=sys.argv[2], runner="ray", ray_address=sys.argv[3], block_rows=8)
+"""
+
+
+@pytest.mark.parametrize("stage", ["dedup", "write"])
+def test_driver_killed_in_a_global_stage(
+    stage: str, ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path
+) -> None:
+    """The driver SIGKILLs itself inside dedup's decision, or after the writer wrote the shards but before the
+    folder is committed: every reply was paid before that, so the rerun sends nothing and writes the dataset
+    of a clean build."""
+    openai_server.config.style = "think"
+    openai_server.config.responder = answer_half_unaware
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 16)
+    recipe = teacher_recipe(openai_server, src, max_concurrency=4)
+    recipe_file = tmp_path / "recipe.json"
+    recipe_file.write_text(json.dumps(recipe))
+    clean = fingerprint_of(api.build(recipe, out=str(tmp_path / "clean")))
+    paid = openai_server.counts()
+    openai_server.reset()
+
+    out = str(tmp_path / "ray")
+    dying = subprocess.run(
+        [sys.executable, "-c", DYING_DRIVER, str(recipe_file), out, ray_cluster, stage],
+        cwd=REPO,
+        capture_output=True,
+        timeout=300,
+    )
+    assert dying.returncode == -signal.SIGKILL, dying.stderr.decode()[-2000:]
+    assert openai_server.counts() == paid, "the killed run did not send each request once"
+    assert not (Path(out) / "build_report.json").exists(), "the killed run committed its output"
+    openai_server.reset()
+    again = api.build(recipe_file, out=out, runner="ray", ray_address=ray_cluster, block_rows=8)
+    assert not openai_server.requests, f"the rerun sent {len(openai_server.requests)} requests again"
+    for part in PARTS:
+        assert fingerprint_of(again)[part] == clean[part], f"{part} differs from a clean build"

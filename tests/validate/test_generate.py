@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from safedata.builders.decoding import LESSTHINK, ZEROTHINK
+from safedata.engines.decoding import LESSTHINK, ZEROTHINK
 from safedata.text import split_think
 from safedata.validate import scratch
 from safedata.validate.generate import generate

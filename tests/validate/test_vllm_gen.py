@@ -3,7 +3,7 @@ GPU-node extra, not installed in CI: the request building is what runs here)."""
 
 from __future__ import annotations
 
-from safedata.builders.decoding import PREFILLS
+from safedata.engines.decoding import PREFILLS
 from safedata.validate import vllm_gen
 from safedata.validate.generate import prompt_ids
 

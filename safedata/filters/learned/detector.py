@@ -1,4 +1,5 @@
-"""`learned` backend: segment the trace, classify each segment with trained heads, derive patterns by rules.
+"""`learned` backend: segment the trace, classify each segment with trained heads, derive patterns by rules,
+and combine them with the heuristic's cues (cascade.py: the cues first, the heads where they add).
 
 Stage 1 (always): hashed n-gram features and linear heads conditioned on the request (features.py, heads.py),
 numpy only, with the refusal cues of filters/refusal.py as a second opinion on answer passages. Stage 2
@@ -17,20 +18,24 @@ from typing import Any
 import numpy as np
 
 from safedata.errors import SafedataError
+from safedata.filters import heuristic, refusal
+from safedata.filters import thought as thought_cues
 from safedata.filters.base import Sample, Verdict
+from safedata.filters.calibration import fingerprint
 from safedata.filters.learned import heads as H
+from safedata.filters.learned.cascade import combine, refuses
 from safedata.filters.learned.features import content_words, featurise
 from safedata.filters.learned.pattern_heads import row_vector
 from safedata.filters.learned.rules import Derived, Segment, derive
 from safedata.filters.learned.segment import passages, sentences
 from safedata.filters.patterns import PATTERNS
-from safedata.filters.refusal import refusal_cue
 
 DEFAULT_HEADS = Path(__file__).parent / "data" / "heads.npz"
 # A prompt labelled harmful whose request head reads it as borderline (a myth to correct, a feeling to
 # support) needs no refusal: answering it well is not a weak refusal.
 REQUEST_HARMFUL = 0.4
 CUE_PROB = 0.9
+CUE_FILES = tuple(Path(m.__file__) for m in (heuristic, refusal, thought_cues))
 
 
 class LearnedDetector:
@@ -40,7 +45,10 @@ class LearnedDetector:
     def __init__(self, judge_path: Path | str | None = None, embed: bool = False) -> None:
         path = Path(judge_path) if judge_path else DEFAULT_HEADS
         self.pattern_heads: dict[str, tuple[np.ndarray, float]] = {}
-        self.version = "builtin"
+        # The heads, this package's rules and the heuristic cues it starts from all decide the labels.
+        self.version = "builtin:" + fingerprint(
+            DEFAULT_HEADS, *sorted(Path(__file__).parent.glob("*.py")), *CUE_FILES
+        )
         if path.is_dir():
             meta_file = path / "judge.json"
             if not meta_file.is_file():
@@ -86,7 +94,7 @@ class LearnedDetector:
                 # The hand-tuned refusal cues (filters/refusal.py) are a second, cheap opinion on each
                 # passage: a passage either calls a refusal is one.
                 j = self.heads["answer"].classes.index("refusal")
-                cued = np.array([refusal_cue(t) is not None for t in texts])
+                cued = np.array([refusal.refusal_cue(t) is not None for t in texts])
                 probs[cued, j] = np.maximum(probs[cued, j], CUE_PROB)
         out = []
         for k in range(len(samples)):
@@ -140,17 +148,17 @@ class LearnedDetector:
         out = []
         for s, (thought, answer) in zip(samples, self.segment_batch(samples), strict=True):
             d, request = self.derive(s, thought, answer)
-            detail: dict[str, Any] = {"evidence": d.evidence, "request": request, "refusal": d.refusal}
+            labels, evidence = combine(s, d, thought, answer, request["harmful"])
+            detail: dict[str, Any] = {"evidence": evidence, "request": request, "refusal": refuses(s)}
             if d.last_decision:
                 detail["last_decision"] = d.last_decision
-            labels = d.labels
             if self.pattern_heads:
                 vec = row_vector(d, thought, answer, self.classes)
                 labels = dict(labels)
                 for p, (w, b) in self.pattern_heads.items():
                     score = float(vec @ w + b)
                     labels[p] = score > 0
-                    if labels[p] and p not in d.evidence:  # the head fired where the rule did not
+                    if labels[p] and p not in evidence:  # the head fired where the rule did not
                         detail["evidence"][p] = [
                             {"part": "row", "text": f"distilled head, logit {score:.2f}"}
                         ]

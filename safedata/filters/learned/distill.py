@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from safedata.builders.teachers.base import Teacher
+from safedata.engines.base import Teacher
 from safedata.errors import SafedataError
 from safedata.filters.audit import read_input, to_sample
 from safedata.filters.base import Sample

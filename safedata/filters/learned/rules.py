@@ -46,6 +46,12 @@ def _first(segs: list[Segment], *classes: str) -> Segment | None:
     return next((s for s in segs if any(s.has(c) for c in classes)), None)
 
 
+def after_first(segs: list[Segment], *classes: str) -> list[Segment]:
+    """The segments from the first one holding any of `classes` on (none when no segment holds one)."""
+    first = _first(segs, *classes)
+    return [] if first is None else segs[first.index :]
+
+
 def _decisions(thought: list[Segment]) -> list[tuple[Segment, str]]:
     """Each decision point in order: refuse (a frame plan after a refusal counts as "only a non-actionable
     version") or help."""
@@ -56,6 +62,12 @@ def _decisions(thought: list[Segment]) -> list[tuple[Segment, str]]:
         for s in thought
         if s.has("refuse") or s.has("help") or s.has("frame")
     ]
+
+
+def final_decision(thought: list[Segment]) -> tuple[Segment, str] | None:
+    """The thought's last decision point and what it decides ("last decision wins")."""
+    decisions = _decisions(thought)
+    return decisions[-1] if decisions else None
 
 
 def _last_decision(thought: list[Segment]) -> str | None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from safedata.builders.teachers.base import Teacher, TeacherReply, TeacherRequest
+from safedata.engines.base import Teacher, TeacherReply, TeacherRequest
 from safedata.schemas.teacher import MoreThink
 
 ZEROTHINK = "<think>\n\n</think>\n\n"

@@ -3,7 +3,7 @@ RealSafe-R1's risk check, LRM-Safety-Study's improved CoT, short and template Co
 
 R1-style models follow instructions best in the user turn (DeepSeek advises against system prompts), so
 every instruction is placed before the request in the user message. The record keeps the bare prompt.
-Changing any text here changes what is sent: bump `PROMPT_TEMPLATE_VERSION` in teachers/base.py.
+Changing any text here changes what is sent: bump `PROMPT_TEMPLATE_VERSION` in engines/base.py.
 """
 
 from __future__ import annotations

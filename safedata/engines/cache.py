@@ -1,4 +1,9 @@
-"""Request cache: one sqlite file (WAL) under `<out_dir>/cache/`, the source of truth for resume.
+"""Request cache: replies by request key, the source of truth for resume.
+
+`RequestCache` is the interface engines and the dry-run plan use (look keys up, store a reply or an error,
+flush, close); `SqliteCache` is the one safedata ships, one sqlite file (WAL) under `<out_dir>/cache/`. A
+shared store (a database, a key-value service several machines reach) is another subclass of the five
+methods, chosen in `open_cache`.
 
 Why sqlite: a reply is committed milliseconds after it arrives, so a SIGKILL loses at most those last
 milliseconds (sent again by the next run, nothing else); lookups by key are indexed; many engines and stages
@@ -16,12 +21,12 @@ thread would otherwise leave the build waiting on its queue for good.
 
 from __future__ import annotations
 
-import atexit
 import json
 import queue
 import sqlite3
 import threading
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +47,8 @@ CREATE TABLE IF NOT EXISTS requests (
     updated REAL
 )
 """
+
+_STOP = ("stop",)  # tells the writer thread to end (queued after everything to commit)
 
 _UPSERT = (
     "INSERT INTO requests (key, engine, model, status, raw, input_tokens, output_tokens, error, attempts,"
@@ -66,7 +73,37 @@ class CachedReply:
         return self.status == "ok"
 
 
-class RequestCache:
+class RequestCache(ABC):
+    """Replies by request key. Writes may be asynchronous: `flush` waits for them, raising if they failed."""
+
+    @abstractmethod
+    def get_many(self, keys: list[str]) -> dict[str, CachedReply]:
+        """The stored rows of those keys that have one (after every earlier put is visible)."""
+
+    @abstractmethod
+    def put_ok(self, key: str, engine: str, model: str, raw: dict[str, Any], usage: tuple[int, int]) -> None:
+        """Store a reply; it replaces an error, never the other way round."""
+
+    @abstractmethod
+    def put_error(self, key: str, engine: str, model: str, error: str) -> None:
+        """Store a failure (its error class): looked up as missing, so it is sent again next run."""
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Every put so far is stored; raise `SafedataError` if it could not be."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Flush, then release connections and threads (idempotent)."""
+
+    def __enter__(self) -> RequestCache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SqliteCache(RequestCache):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
@@ -80,20 +117,24 @@ class RequestCache:
         self.failure: SafedataError | None = None  # set by the writer when a commit fails; raised to callers
         self._writer = threading.Thread(target=self._write_loop, daemon=True, name="request-cache")
         self._writer.start()
-        # A normal exit (e.g. a distilabel step process) writes what is queued; never raises at exit.
-        atexit.register(self._queue.join)
+        self._closed = False
 
     def _write_loop(self) -> None:
-        while True:
+        stop = False
+        while not stop:
             rows = [self._queue.get()]
             while True:
                 try:
                     rows.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
-            if self.failure is None:  # after a failure, drain the queue so no waiter blocks for good
+            # `close` queues _STOP last, but a put cut short by Ctrl-C may wake this thread late, so _STOP
+            # can share a group: what came before it is committed, then the thread ends.
+            stop = any(row is _STOP for row in rows)
+            data = [row for row in rows if row is not _STOP]
+            if data and self.failure is None:  # after a failure, drain the queue so no waiter blocks for good
                 try:
-                    self._commit(rows)
+                    self._commit(data)
                 except Exception as e:  # noqa: BLE001 - whatever it is, the caller must hear of it
                     self.failure = SafedataError(
                         f"cannot write the request cache {self.path} ({first_line(e)}); the replies"
@@ -120,6 +161,21 @@ class RequestCache:
     def flush(self) -> None:
         """Wait until every queued reply is committed; raise if the writer could not commit them."""
         self._queue.join()
+        self._check()
+
+    def close(self) -> None:
+        """Commit what is queued, stop the writer thread and close the connection. A failed commit is
+        raised (once); the thread and connection are released either way."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._queue.join()
+        finally:
+            self._queue.put(_STOP)
+            self._writer.join()
+            with self._lock:
+                self._db.close()
         self._check()
 
     def get_many(self, keys: list[str]) -> dict[str, CachedReply]:
@@ -157,6 +213,8 @@ class RequestCache:
         error: str | None,
     ) -> None:
         self._check()
+        if self._closed:
+            raise SafedataError(f"the request cache {self.path} is closed (a reply arrived after the build)")
         self._queue.put((key, engine, model, status, raw, usage[0], usage[1], error, time.time()))
 
     def counts(self) -> dict[str, int]:
@@ -170,3 +228,8 @@ CACHE_FILE = "requests.sqlite"  # inside the cache folder engines are given
 
 def cache_path(out_dir: Path) -> Path:
     return out_dir / "cache" / CACHE_FILE
+
+
+def open_cache(folder: Path) -> RequestCache:
+    """The request cache kept in `folder` (a build's `<out_dir>/cache`)."""
+    return SqliteCache(folder / CACHE_FILE)

@@ -8,9 +8,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from safedata.builders.teachers.base import ABORTED, TeacherReply, TeacherRequest
-from safedata.builders.teachers.cache import RequestCache
-from safedata.builders.teachers.parse import parse_raw, split_usage
+from safedata.engines.base import ABORTED, TeacherReply, TeacherRequest
+from safedata.engines.cache import CachedReply, RequestCache
+from safedata.engines.parse import parse_raw, split_usage
 from safedata.text import unencodable
 
 
@@ -43,6 +43,11 @@ def _unwanted_abort(req: TeacherRequest, raw: dict[str, Any]) -> bool:
     return raw.get("finish_reason") == ABORTED and not req.moderate
 
 
+def _usable(req: TeacherRequest, hit: CachedReply | None) -> bool:
+    """A cached row that answers `req` (not a failure to send again, not an unwanted abort)."""
+    return hit is not None and hit.ok and hit.raw is not None and not _unwanted_abort(req, hit.raw)
+
+
 class ReplyBook:
     def __init__(self, engine: str, model: str, cache: RequestCache | None) -> None:
         self.engine, self.model, self.cache = engine, model, cache
@@ -63,15 +68,24 @@ class ReplyBook:
         out: list[TeacherReply | None] = []
         for req, key in zip(reqs, keys, strict=True):
             hit = hits.get(key)
-            if hit is None or not hit.ok or hit.raw is None or _unwanted_abort(req, hit.raw):
+            if not _usable(req, hit):
                 out.append(None)
                 continue
+            assert hit is not None and hit.raw is not None
             reply = self._parsed(req, hit.raw, hit.input_tokens, hit.output_tokens)
             reply.cached = True
             self.stats.cached += 1
             self.stats.done += 1
             out.append(reply)
         return out
+
+    def missing(self, reqs: Sequence[TeacherRequest]) -> list[int]:
+        """Indices of `reqs` with no usable cached reply (what would be sent); counts nothing in stats."""
+        if self.cache is None:
+            return list(range(len(reqs)))
+        keys = [self.key(r) for r in reqs]
+        hits = self.cache.get_many(keys)
+        return [i for i, (r, k) in enumerate(zip(reqs, keys, strict=True)) if not _usable(r, hits.get(k))]
 
     def from_cache(
         self, reqs: Sequence[TeacherRequest], on_reply: Callable[[int, TeacherReply], None] | None

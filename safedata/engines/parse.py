@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from safedata.builders.teachers.base import TeacherReply
+from safedata.engines.base import TeacherReply
 from safedata.text import approx_tokens, split_think
 
 

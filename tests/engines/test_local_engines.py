@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from safedata.builders.teachers import TeacherRequest, make_teacher
-from safedata.builders.teachers.local import chat_input, join_prefill, render
-from safedata.builders.teachers.vllm_local import vllm_kwargs
+from safedata.engines import TeacherRequest, make_teacher
+from safedata.engines.local import chat_input, join_prefill, render
+from safedata.engines.vllm_local import vllm_kwargs
 from safedata.errors import SafedataError
 from safedata.schemas.teacher import TransformersTeacher, VLLMTeacher
 
@@ -82,7 +82,7 @@ def test_vllm_engine_runs_the_tiny_model(tiny_model: Path, tmp_path: Path) -> No
 
 
 def test_decoding_strategies_on_the_tiny_model(tiny_model: Path) -> None:
-    from safedata.builders.decoding import LESSTHINK, run_decoding
+    from safedata.engines.decoding import LESSTHINK, run_decoding
     from safedata.schemas.teacher import MoreThink
 
     spec = transformers_spec(tiny_model)

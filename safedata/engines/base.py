@@ -1,6 +1,7 @@
 """What every teacher engine (openai-compatible, vllm, transformers) offers the rest of safedata.
 
-Builders (generation variants) and filters (LLM judges, regeneration) only use this interface.
+Builders (generation variants) and filters (LLM judges, regeneration) only use this interface; engines
+implement it by subclassing `engine.Engine`.
 """
 
 from __future__ import annotations
@@ -122,6 +123,10 @@ class Teacher(Protocol):
         on_reply: Callable[[int, TeacherReply], None] | None = None,
     ) -> list[TeacherReply]:
         """One reply per request, in order; `on_reply(index, reply)` fires as each one finishes."""
+        ...
+
+    def close(self) -> None:
+        """Release connections, threads and the model (engines are also context managers)."""
         ...
 
 

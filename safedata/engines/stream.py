@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from safedata.builders.teachers.base import ABORTED, TeacherRequest
-from safedata.builders.teachers.parse import take_usage
+from safedata.engines.base import ABORTED, TeacherRequest
+from safedata.engines.parse import take_usage
 
 _CLOSE = "</think>"
 

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from safedata.builders.teachers import TeacherRequest, make_teacher
-from safedata.builders.teachers.cache import RequestCache
+from safedata.engines import TeacherRequest, make_teacher
+from safedata.engines.cache import SqliteCache
 from safedata.errors import SafedataError
 from safedata.schemas.teacher import OpenAITeacher
-from tests.builders.teachers.test_cache import within
+from tests.engines.test_cache import within
 from tests.fixtures.openai_server import STYLES, FakeOpenAIServer
 
 
@@ -65,7 +65,7 @@ def test_retries_are_bounded_and_failures_recorded_then_retried(
     assert not bad.ok and bad.error == "HTTP500"
     assert good.ok
     assert max(openai_server.counts().values()) == 3
-    assert RequestCache(tmp_path / "requests.sqlite").counts() == {"ok": 1, "error": 1}
+    assert SqliteCache(tmp_path / "requests.sqlite").counts() == {"ok": 1, "error": 1}
 
     openai_server.reset()
     broken["on"] = False
@@ -140,31 +140,6 @@ def test_the_api_key_never_reaches_the_cache(openai_server: FakeOpenAIServer, tm
     assert b"sk-secret-123" not in (tmp_path / "requests.sqlite").read_bytes()
 
 
-def test_runs_inside_a_distilabel_pipeline(openai_server: FakeOpenAIServer, tmp_path: Path) -> None:
-    import distilabel.utils.logging as dl_logging
-    from distilabel.pipeline import Pipeline
-    from distilabel.steps import LoadDataFromDicts
-    from distilabel.steps.tasks import TextGeneration
-
-    from safedata.builders.teachers.openai_api import R1OpenAILLM
-
-    openai_server.config.style = "reasoning_content"
-    dl_logging._SILENT_LOGGERS.append("httpx2")
-    with Pipeline(name=f"safedata-test-{time.time_ns()}", cache_dir=tmp_path / "dl") as pipeline:
-        load = LoadDataFromDicts(data=[{"instruction": f"question {i}"} for i in range(6)], batch_size=6)
-        gen = TextGeneration(
-            llm=R1OpenAILLM(model="fake-r1", base_url=openai_server.base_url, max_concurrency=4),
-            input_batch_size=6,
-        )
-        load >> gen
-    distiset = pipeline.run(use_cache=False)
-    rows = distiset["default"]["train"]
-    assert len(rows) == 6
-    for row in rows:
-        n = row["instruction"].split()[-1]
-        assert row["generation"].startswith(f"<think>\nThe user asks: question {n}.")  # thought kept
-
-
 def test_requests_per_minute_spaces_the_requests(openai_server: FakeOpenAIServer) -> None:
     replies = make_teacher(spec(openai_server, requests_per_minute=600), None).generate(requests(4))
     assert all(r.ok for r in replies)
@@ -204,7 +179,7 @@ def test_a_cache_that_cannot_be_written_stops_the_run_with_one_error(
     openai_server.config.responder = lambda body: "<think>" + "long thought " * 50_000 + "</think>ok"
     with pytest.raises(SafedataError, match="cannot write the request cache"):
         within(30, lambda: teacher.generate(requests(6)))
-    assert RequestCache(tmp_path / "requests.sqlite").counts() == {"ok": 2}
+    assert SqliteCache(tmp_path / "requests.sqlite").counts() == {"ok": 2}
 
 
 def test_a_reply_we_cannot_parse_is_paid_once_and_never_sent_again(

@@ -93,7 +93,8 @@ def _opened(
 
 class _Together:
     """Order keys under several stages' `block_key`s at once: equal when any stage's key is equal, so `cut`
-    never separates rows that one of the fused stages must see in the same block."""
+    never separates rows that one of the fused stages must see in the same block (this runner's worker pool
+    and the Ray runner's chains)."""
 
     def __init__(self, keys: tuple[Hashable, ...]) -> None:
         self.keys = keys
@@ -106,7 +107,7 @@ class _Together:
     __hash__ = None  # type: ignore[assignment]  # only compared, never looked up
 
 
-def _fused_key(stages: list[RowStage]) -> Callable[[Order], Any] | None:
+def chain_key(stages: list[RowStage]) -> Callable[[Order], Any] | None:
     keys = [s.block_key for s in stages if s.block_key is not None]
     return (lambda order: _Together(tuple(k(order) for k in keys))) if keys else None
 
@@ -198,7 +199,7 @@ def _pooled(
                     else [Record.model_validate_json(t) for t in texts]
                 )
 
-            for block in cut(blocks, block_rows, _fused_key(stages)):
+            for block in cut(blocks, block_rows, chain_key(stages)):
                 pending.append(pool.apply_async(_map_fused, ([r.model_dump_json() for r in block],)))
                 while len(pending) >= 2 * workers:
                     yield take()

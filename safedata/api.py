@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import shutil
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,9 +22,9 @@ from safedata.publish.card import render_card
 from safedata.publish.card_merge import merge_card
 from safedata.publish.hub import PushResult
 from safedata.publish.outdir import WORK, OutputFolder
-from safedata.publish.report import build_report, composition
-from safedata.publish.writer import write_configs
-from safedata.runners.local import collect, run_local
+from safedata.publish.report import build_report
+from safedata.publish.writer import ConfigWriter
+from safedata.runners.local import collect, run_local, stream_local
 from safedata.runners.spill import Spill
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record, make_ids_unique
@@ -42,12 +43,19 @@ if TYPE_CHECKING:
 class BuildResult:
     out_dir: Path
     report: dict[str, Any]
-    records: list[Record]
+    final: Spill  # the final rows, spilled outside the output folder; read only when `records` is asked for
     pushed: PushResult | None = None  # set when the recipe has a `publish:` section
+
+    @cached_property
+    def records(self) -> list[Record]:
+        """The final rows as records (in memory: a library call that wants them; the CLI never asks)."""
+        records = self.final.records()
+        make_ids_unique(records)
+        return records
 
     @property
     def rows(self) -> int:
-        return len(self.records)
+        return len(self.final)
 
 
 def load(recipe: str | Path | dict[str, Any] | LoadedRecipe, out: str | None = None) -> LoadedRecipe:
@@ -100,17 +108,23 @@ def build(
     block_rows: int | None = None,
     runner: str | None = None,
     ray_address: str | None = None,
+    workers: int | None = None,
 ) -> BuildResult:
     """Run the recipe and write the dataset. The output folder is locked for the whole build; its files
     are replaced only at the end, together (publish/outdir.py): a failed build leaves the last one whole.
 
     The stages run `block_rows` rows at a time (the output does not depend on it). `runner` (`local` or
-    `ray`), `ray_address` and `block_rows` override the recipe's `runner:` section."""
+    `ray`), `ray_address`, `block_rows` and `workers` override the recipe's `runner:` section."""
     loaded = load(recipe, out)
     spec = loaded.recipe.runner.model_copy(
         update={
             k: v
-            for k, v in {"type": runner, "address": ray_address, "block_rows": block_rows}.items()
+            for k, v in {
+                "type": runner,
+                "address": ray_address,
+                "block_rows": block_rows,
+                "workers": workers,
+            }.items()
             if v is not None
         }
     )
@@ -123,33 +137,33 @@ def build(
         work = out_dir / WORK  # blocks spilled between stages; removed when the build ends, however it ends
         shutil.rmtree(work, ignore_errors=True)
         try:  # every engine (connections, cache writer) is closed when the stages end, however they end
-            if loaded.recipe.target is None:
-                # write_configs takes a list (the default mix, its test split by prompt and one config per
-                # variant are slices of one table), so the streaming writer is lost for this layout: memory
-                # is bound by the final rows.
-                records = run_stages(stages, ctx, spec, work).records()
-            else:
-                records = run_to_target(stages, ctx, lambda run, c: run_stages(run, c, spec, work).records())
+            stage = folder.staging()
+            output = loaded.recipe.output
+            # The writer takes the final rows a block at a time; they are also spilled (outside the output)
+            # for `BuildResult.records`.
+            writer = ConfigWriter(
+                stage,
+                output.shard_rows,
+                work / "write",
+                test_size=output.test_size,
+                seed=loaded.recipe.seed,
+                scrub=ctx.scrub if loaded.secrets else None,
+            )
+            final = Spill(work / "result.parquet")
+            for block in final_blocks(stages, ctx, spec, work):
+                final.write(block)
+                writer.add(block)
+            if not len(final):
+                raise empty_result(stages, ctx)
+            files, counts = writer.finish()
+            final = final.moved()
         finally:
             try:
                 ctx.engines.close()
             finally:
                 shutil.rmtree(work, ignore_errors=True)
-        if not records:
-            raise empty_result(stages, ctx)
-        make_ids_unique(records)
-        stage = folder.staging()
-        output = loaded.recipe.output
-        files = write_configs(
-            records,
-            stage,
-            output.shard_rows,
-            test_size=output.test_size,
-            seed=loaded.recipe.seed,
-            scrub=ctx.scrub if loaded.secrets else None,
-        )
         files.update(write_preference(ctx, stage))
-        report = build_report(ctx, composition(records), files, time.perf_counter() - start)
+        report = build_report(ctx, counts, files, time.perf_counter() - start)
         _write_text(ctx, stage / "build_report.json", json.dumps(report, indent=2, ensure_ascii=False))
         recipe_yaml = yaml.safe_dump(loaded.raw, sort_keys=False, allow_unicode=True)
         _write_text(ctx, stage / "recipe.yaml", recipe_yaml)
@@ -163,7 +177,7 @@ def build(
 
         write_html_report(stage)
         folder.commit(stage)
-    result = BuildResult(out_dir=out_dir, report=report, records=records)
+    result = BuildResult(out_dir=out_dir, report=report, final=final)
     publish = loaded.recipe.publish
     if publish is not None:
         try:
@@ -182,12 +196,21 @@ def build(
     return result
 
 
+def final_blocks(stages: list[Stage], ctx: BuildContext, spec: Runner, work: Path) -> Iterable[list[Record]]:
+    """The build's final rows, a block at a time, from the recipe's runner (or the target driver)."""
+    if ctx.recipe.target is not None:
+        return [run_to_target(stages, ctx, lambda run, c: run_stages(run, c, spec, work).records())]
+    if spec.type == "ray":
+        return run_stages(stages, ctx, spec, work).blocks()
+    return stream_local(stages, ctx, spec.block_rows, work, workers=spec.workers)
+
+
 def run_stages(stages: list[Stage], ctx: BuildContext, spec: Runner, work: Path) -> Spill:
     if spec.type == "ray":
         from safedata.runners.ray_runner import run_ray
 
         return run_ray(stages, ctx, spec.block_rows, work, spec)
-    return run_local(stages, ctx, spec.block_rows, work)
+    return run_local(stages, ctx, spec.block_rows, work, workers=spec.workers)
 
 
 def _write_text(ctx: BuildContext, path: Path, text: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from safedata.categories import canonical
 
@@ -263,6 +264,7 @@ class Resolved:
     how: str  # "label" (the row's label maps), "classified" (from the request), or "unknown"
 
 
+@lru_cache(maxsize=4096)  # a template row resolves its prompt three times (thought, refusal, provenance)
 def resolve(prompt: str, label: str | None) -> Resolved:
     """The row's category: its label when that maps onto the 8, else classified from the request, else
     unknown (then a category-neutral template is written)."""

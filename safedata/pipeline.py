@@ -98,6 +98,8 @@ class BuildContext:
     # Stage name -> what a row it drops would have cost later (teacher requests), summed into its notes as
     # `teacher_requests_saved` (stages.count_saved_requests sets it for the prompt-level stages).
     drop_costs: dict[str, Callable[[Record], int]] = field(default_factory=dict)
+    # Sentence embeddings by (model, hash of the text), for the whole build: dedup/embed.py `cached_embed`.
+    embeddings: dict[tuple[str, int], Any] = field(default_factory=dict)
 
     def for_block(self) -> BuildContext:
         """This context with an empty partial report: what a stage counts for one block lands there."""

@@ -84,7 +84,7 @@ def refusals(category: str | None) -> tuple[str, ...]:
 
 
 def build_nocot(record: Record, seed: int) -> Record:
-    r = record.model_copy(deep=True, update={"variant": "nocot"})
+    r = record.derived(variant="nocot")
     r.reasoning = ""
     r.answer = pick(refusals(record.category), record.prompt, seed)
     return r.with_id().touched("generate", "nocot")

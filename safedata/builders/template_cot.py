@@ -80,7 +80,7 @@ def template_refusal(record: Record, seed: int = 0) -> str:
 
 
 def build_template(record: Record, seed: int) -> Record:
-    r = record.model_copy(deep=True, update={"variant": "template"})
+    r = record.derived(variant="template")
     if record.attack is None:
         r.reasoning = template_reasoning(record, seed)
         r.answer = template_refusal(record, seed)

@@ -60,7 +60,7 @@ class PromptDedupStage(GlobalStage):
         groups: dict[str, list[DedupRow]] = defaultdict(list)
         for group, row in view:
             groups[group].append(row)
-        passes = methods(self.cfg, ctx.recipe.seed)
+        passes = methods(self.cfg, ctx.recipe.seed, ctx.embeddings)
         decision = Decision()
         removed: Counter[str] = Counter()
         seconds: Counter[str] = Counter()

@@ -45,30 +45,33 @@ def _minhash(cfg: Dedup) -> Pairs:
     return pairs
 
 
-def _semantic(cfg: Dedup, seed: int) -> Pairs:
+def _semantic(cfg: Dedup, seed: int, store: dict[tuple[str, int], Any]) -> Pairs:
     sem = cfg.semantic
     assert sem is not None
 
     def pairs(texts: KeyTexts) -> list[tuple[int, int]]:
-        from safedata.dedup.embed import embed
+        from safedata.dedup.embed import cached_embed
         from safedata.dedup.semantic import semantic_pairs
 
         keys = texts(sem.fields)
-        emb = embed(keys, sem.model, sem.batch_size, sem.device)
+        emb = cached_embed(store, keys, sem.model, sem.batch_size, sem.device)
         empty = {i for i, t in enumerate(keys) if not t}
         return [p for p in semantic_pairs(emb, sem.threshold, seed) if not (empty & set(p))]
 
     return pairs
 
 
-def methods(cfg: Dedup, seed: int) -> list[tuple[str, Pairs]]:
+def methods(
+    cfg: Dedup, seed: int, store: dict[tuple[str, int], Any] | None = None
+) -> list[tuple[str, Pairs]]:
+    """The recipe's methods in order; `store`: the build's embeddings (`BuildContext.embeddings`)."""
     out: list[tuple[str, Pairs]] = []
     if cfg.exact is not None:
         out.append(("exact", _exact(cfg.exact.fields)))
     if cfg.minhash is not None:
         out.append(("minhash", _minhash(cfg)))
     if cfg.semantic is not None:
-        out.append(("semantic", _semantic(cfg, seed)))
+        out.append(("semantic", _semantic(cfg, seed, {} if store is None else store)))
     return out
 
 
@@ -100,7 +103,7 @@ class DedupStage(GlobalStage):
         recs = view
         published = [dedup_row(r, field_sets(cfg)) for r in load_published(cfg.against, ctx)]
         decision = Decision()
-        passes = methods(cfg, ctx.recipe.seed)
+        passes = methods(cfg, ctx.recipe.seed, ctx.embeddings)
         groups: dict[tuple[str, int], list[int]] = defaultdict(list)
         for i, r in enumerate(recs):
             groups[(r.variant or "", r.sample_index if cfg.samples == "separate" else 0)].append(i)

@@ -7,6 +7,7 @@ filters/thought.py. An empty thought (no-CoT rows) has nothing to judge, so thou
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 from safedata.filters import refusal, thought
@@ -47,13 +48,31 @@ def actionable(answer: str, trust_lists: bool = False) -> bool:
 
 
 def label(sample: Sample) -> dict[str, bool]:
+    return dict(_label(sample.kind, sample.reasoning, sample.answer))
+
+
+# Answer facts, once per distinct answer text: teacher-free rows share a handful of answers even where
+# their thoughts (which quote the request) differ.
+_is_refusal = lru_cache(maxsize=4096)(refusal.is_refusal)
+_firmly_refuses = lru_cache(maxsize=4096)(refusal.firmly_refuses)
+_actionable = lru_cache(maxsize=4096)(actionable)
+
+
+@lru_cache(maxsize=4096)
+def _refuses(answer: str) -> bool:
+    return refusal.refusal_span(answer) is not None
+
+
+# Judged once per distinct (kind, thought, answer): the template and nocot rows safedata writes itself repeat
+# a handful of answers and thoughts, and cue search was nearly a third of a teacher-free build's CPU.
+@lru_cache(maxsize=8192)
+def _label(kind: str, reasoning: str, answer: str) -> tuple[tuple[str, bool], ...]:
     labels = empty_labels()
-    if sample.kind != "harmful":
+    if kind != "harmful":
         # Over-refusal reads the opening only: a later "I can't" in a benign answer is usually part of the
         # help.
-        labels["over_refusal"] = refusal.is_refusal(sample.answer)
-        return labels
-    reasoning = sample.reasoning
+        labels["over_refusal"] = _is_refusal(answer)
+        return tuple(labels.items())
     has_thought = bool(reasoning.strip())
     aware = has_thought and thought.aware(reasoning)
     weighs = aware and thought.weighs_compliance(reasoning)
@@ -63,8 +82,8 @@ def label(sample: Sample) -> dict[str, bool]:
     # (alternatives, resources, the risks) is trusted for structured answers such as resource lists; judging
     # the content itself needs a model judge.
     safe_plan = aware and not weighs and not plays_along and thought.plans_safe_course(reasoning)
-    refuses = refusal.refusal_span(sample.answer) is not None
-    unsafe_answer = actionable(sample.answer, trust_lists=safe_plan)
+    refuses = _refuses(answer)
+    unsafe_answer = _actionable(answer, safe_plan)
     helps_after_refusal = refuses and unsafe_answer  # for a refusing answer, actionable = help after it
     # No refusal sentence, but a safe answer chosen by a safe plan (explaining the risks, resources) declines
     # the core request by leaving it out: STAR-1's safe R1 answers look like this.
@@ -91,10 +110,10 @@ def label(sample: Sample) -> dict[str, bool]:
         labels["inconsistency"] = (decided_against and weak and unsafe_answer) or (
             thought.concludes_help(reasoning)
             and (not aware or weighs)
-            and refusal.firmly_refuses(sample.answer)
+            and _firmly_refuses(answer)
             and not helps_after_refusal
         )
-    return labels
+    return tuple(labels.items())
 
 
 class HeuristicDetector:

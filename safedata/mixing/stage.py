@@ -77,9 +77,9 @@ class MixStage(GlobalStage):
                 ("mix", "select"), "`hardest` needs judged rows: add a `filter:` section (risk labels)"
             )
         if cfg.select == "diverse" and short:
-            from safedata.dedup.embed import embed
+            from safedata.dedup.embed import cached_embed
 
-            emb = embed([r.prompt for r in recs], cfg.model)
+            emb = cached_embed(ctx.embeddings, [r.prompt for r in recs], cfg.model)
         keep: set[int] = set()
         decision = Decision()
         for kind, rows in by_kind.items():

@@ -61,11 +61,19 @@ def _as_text(value: Any) -> Any:
     return None if value is None else str(value)
 
 
-def typed_column(values: list[Any]) -> Any:
+# Columns whose values hold no dict that could be empty (text, numbers, chats, provenance): typed as they are.
+PLAIN = frozenset(
+    {"id", "messages", "user_prompt", "reasoning", "answer", "kind", "variant", "category", "source"}
+    | {"sample_index", "truncated", "provenance"}
+)
+
+
+def typed_column(values: list[Any], plain: bool = False) -> Any:
     """One arrow column from free-form values: inferred structs (the union of keys; a missing key is null)."""
     import pyarrow as pa
 
-    values = [_cleaned(v) for v in values]
+    if not plain:
+        values = [_cleaned(v) for v in values]
     try:
         return pa.array(values)
     except (pa.ArrowInvalid, pa.ArrowTypeError):
@@ -101,7 +109,7 @@ def to_table(rows: list[dict[str, Any]]) -> Any:
     """The `default` config's table; every config is a slice of it, so they all share one schema."""
     import pyarrow as pa
 
-    return pa.table({name: typed_column([row[name] for row in rows]) for name in COLUMNS})
+    return pa.table({name: typed_column([row[name] for row in rows], name in PLAIN) for name in COLUMNS})
 
 
 def record_rows(records: list[Record]) -> list[dict[str, Any]]:
@@ -110,12 +118,20 @@ def record_rows(records: list[Record]) -> list[dict[str, Any]]:
 
 def prompt_completion(table: Any) -> Any:
     """`messages` -> conversational `prompt` (the user turn) and `completion` (the assistant turn)."""
+    import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
-    chats = table.column("messages").to_pylist()
-    msg_type = table.schema.field("messages").type
-    prompt = pa.array([[m for m in c if m["role"] != "assistant"] for c in chats], msg_type)
-    completion = pa.array([[m for m in c if m["role"] == "assistant"] for c in chats], msg_type)
-    cols = {"prompt": prompt, "completion": completion}
+    chats = table.column("messages").combine_chunks()
+    turns = pc.list_flatten(chats)
+    owner = pc.list_parent_indices(chats).to_numpy()
+    assistant = pc.equal(turns.field("role"), "assistant").to_numpy(zero_copy_only=False)
+
+    def split(keep: Any) -> Any:
+        counts = np.bincount(owner[keep], minlength=len(chats))
+        offsets = pa.array(np.concatenate([[0], np.cumsum(counts)]), pa.int32())
+        return pa.ListArray.from_arrays(offsets, turns.filter(pa.array(keep)), type=chats.type)
+
+    cols = {"prompt": split(~assistant), "completion": split(assistant)}
     cols |= {n: table.column(n) for n in table.column_names if n not in ("messages", "user_prompt")}
     return pa.table(cols)

@@ -67,20 +67,34 @@ def _none(what: str) -> str:
     return f'<p class="muted">{_e(what)}</p>'
 
 
-def _rows(folder: BuildFolder) -> Any:
+TEXTS = ["user_prompt", "reasoning", "answer"]
+PLOTTED = ["variant", "kind", "category", "pattern_labels"]
+
+
+def _rows(folder: BuildFolder) -> tuple[Any, Any]:
+    """Every row's plotted columns (texts as token counts), and the rows the examples may show (the first
+    EXAMPLES_PER_VARIANT of each variant and kind, with their texts). A shard at a time: the dataset's texts
+    never sit in memory together."""
     import polars as pl
 
     # The `default` config holds every row once (the other configs are views of it).
     splits = folder.report["files"].get(DEFAULT, {})
     shards = [folder.path / p for paths in splits.values() for p in paths]
-    cols = ["variant", "kind", "category", "user_prompt", "reasoning", "answer", "pattern_labels"]
+    counted, examples = [], []
+    for path in shards:
+        df = pl.read_parquet(path, columns=PLOTTED + TEXTS).with_columns(
+            thought_tokens=pl.col("reasoning").str.count_matches(TOKEN),
+            answer_tokens=pl.col("answer").str.count_matches(TOKEN),
+        )
+        counted.append(df.drop(TEXTS))
+        examples.append(df.filter(pl.int_range(pl.len()).over("variant", "kind") < EXAMPLES_PER_VARIANT))
     if not shards:
-        return pl.DataFrame({c: [] for c in cols}, schema=dict.fromkeys(cols, pl.String))
-    df = pl.concat([pl.read_parquet(p, columns=cols) for p in shards], how="diagonal_relaxed")
-    return df.with_columns(
-        thought_tokens=pl.col("reasoning").str.count_matches(TOKEN),
-        answer_tokens=pl.col("answer").str.count_matches(TOKEN),
-    )
+        empty = pl.DataFrame(
+            {c: [] for c in PLOTTED + TEXTS}, schema=dict.fromkeys(PLOTTED + TEXTS, pl.String)
+        )
+        empty = empty.with_columns(thought_tokens=pl.lit(0), answer_tokens=pl.lit(0))
+        return empty, empty
+    return pl.concat(counted, how="diagonal_relaxed"), pl.concat(examples, how="diagonal_relaxed")
 
 
 def _lengths(df: Any) -> str:
@@ -233,7 +247,7 @@ def _examples(df: Any) -> str:
 
 def render_html(folder: BuildFolder) -> str:
     report = folder.report
-    df = _rows(folder)
+    df, shown = _rows(folder)
     final = report["final"]
     cards = [
         ("rows", report["rows"]),
@@ -263,7 +277,7 @@ def render_html(folder: BuildFolder) -> str:
         _section("validation", "Validation", _validation(folder)),
         _section("teacher", "Teacher tokens and cost per kept row", _teacher(report)),
         _section("stage-notes", "What each stage measured", _stage_notes(report)),
-        _section("examples", "Example rows per variant", _examples(df)),
+        _section("examples", "Example rows per variant", _examples(shown)),
     ]
     warning = WARNING.removeprefix("> ").replace("**", "")
     return f"""<!doctype html>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from safedata.pipeline import BuildContext
@@ -10,23 +11,37 @@ from safedata.schemas.recipe import Recipe
 from safedata.schemas.record import Record
 
 
+class Composition:
+    """The dataset's rows per kind, category, variant and source (tactic, category source), block by block."""
+
+    def __init__(self) -> None:
+        self.out: dict[str, Counter[str]] = {
+            "kind": Counter(),
+            "category": Counter(),
+            "variant": Counter(),
+            "source": Counter(),
+        }
+
+    def add(self, records: Iterable[Record]) -> None:
+        out = self.out
+        for r in records:
+            out["kind"][r.kind] += 1
+            out["category"][r.category or "none"] += 1
+            out["variant"][r.variant or "none"] += 1
+            out["source"][r.source] += 1
+            if r.attack is not None:
+                out.setdefault("tactic", Counter())[r.attack.tactic] += 1
+            if "category_source" in r.meta:  # template rows: category from the label, classified, or unknown
+                out.setdefault("category_source", Counter())[str(r.meta["category_source"])] += 1
+
+    def result(self) -> dict[str, dict[str, int]]:
+        return {k: dict(sorted(v.items())) for k, v in self.out.items()}
+
+
 def composition(records: list[Record]) -> dict[str, dict[str, int]]:
-    out: dict[str, Counter[str]] = {
-        "kind": Counter(),
-        "category": Counter(),
-        "variant": Counter(),
-        "source": Counter(),
-    }
-    for r in records:
-        out["kind"][r.kind] += 1
-        out["category"][r.category or "none"] += 1
-        out["variant"][r.variant or "none"] += 1
-        out["source"][r.source] += 1
-        if r.attack is not None:
-            out.setdefault("tactic", Counter())[r.attack.tactic] += 1
-        if "category_source" in r.meta:  # template rows: category from the label, classified, or unknown
-            out.setdefault("category_source", Counter())[str(r.meta["category_source"])] += 1
-    return {k: dict(sorted(v.items())) for k, v in out.items()}
+    counts = Composition()
+    counts.add(records)
+    return counts.result()
 
 
 def sources(recipe: Recipe) -> list[dict[str, str]]:

@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from safedata.publish.columns import prompt_completion, record_rows, to_table
-from safedata.publish.splits import in_test_split
+from safedata.publish.report import Composition
+from safedata.publish.splits import group_hash, test_groups
 from safedata.schemas.record import Record
 
 DEFAULT = "default"
 PROMPT_COMPLETION = "prompt_completion"
 RESERVED = (DEFAULT, PROMPT_COMPLETION)
+ROW_GROUP = 10_000  # rows per parquet row group: the writer holds about this many per config and split
 
 
 def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
@@ -31,6 +33,13 @@ def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
     return value
 
 
+def _final_name(tmp: Path, split: str, k: int, n_shards: int) -> Path:
+    # A content hash in the name: `load_dataset(folder, config)` caches by file names, so a rebuild into the
+    # same folder would otherwise load the previous build's rows from its cache.
+    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
+    return tmp.with_name(f"{split}-{k:05d}-of-{n_shards:05d}-{digest}.parquet")
+
+
 def _write_split(table: Any, folder: Path, split: str, shard_rows: int, root: Path) -> list[str]:
     import pyarrow.parquet as pq
 
@@ -40,46 +49,210 @@ def _write_split(table: Any, folder: Path, split: str, shard_rows: int, root: Pa
     for k in range(n_shards):
         tmp = folder / f".{split}-{k:05d}.tmp"
         pq.write_table(table.slice(k * shard_rows, shard_rows), tmp)
-        # A content hash in the name: `load_dataset(folder, config)` caches by file names, so a rebuild
-        # into the same folder would otherwise load the previous build's rows from its cache.
-        digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
-        path = folder / f"{split}-{k:05d}-of-{n_shards:05d}-{digest}.parquet"
+        path = _final_name(tmp, split, k, n_shards)
         tmp.rename(path)
         paths.append(path.relative_to(root).as_posix())
     return paths
 
 
-def write_configs(
-    records: list[Record],
-    out_dir: Path,
-    shard_rows: int,
-    *,
-    test_size: float = 0.0,
-    seed: int = 0,
-    scrub: Callable[[str], str] | None = None,
-) -> dict[str, dict[str, list[str]]]:
-    """Write every config's splits under out_dir/data; return config -> split -> shard paths (relative)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+class _Shards:
+    """One config's split, written as it streams: shards of `shard_rows` rows, row groups of a fixed size
+    (so the bytes, and the names' hashes, do not depend on how the rows arrived)."""
 
-    rows = record_rows(records)
-    if scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
-        rows = [_scrubbed(row, scrub) for row in rows]
-    table = to_table(rows)
-    in_test = pa.array(in_test_split(records, test_size, seed), pa.bool_())
-    configs = {DEFAULT: table, PROMPT_COMPLETION: prompt_completion(table)}
-    for variant in sorted(set(table.column("variant").to_pylist()) - set(RESERVED)):
-        configs[variant] = table.filter(pc.equal(table.column("variant"), variant))
-    files: dict[str, dict[str, list[str]]] = {}
-    for name, config in configs.items():
-        is_test = in_test if name in RESERVED else in_test.filter(pc.equal(table.column("variant"), name))
-        files[name] = {}
-        for split in ("train", "test"):
-            mask = pc.invert(is_test) if split == "train" else is_test
-            part = config.filter(mask)
-            if part.num_rows or split == "train":
-                files[name][split] = _write_split(part, out_dir / "data" / name, split, shard_rows, out_dir)
-    return files
+    def __init__(self, folder: Path, split: str, shard_rows: int) -> None:
+        self.folder, self.split, self.shard_rows = folder, split, shard_rows
+        self.group_rows = min(shard_rows, ROW_GROUP)
+        self.pending: list[Any] = []
+        self.held = 0  # rows in `pending`
+        self.in_shard = 0  # rows in the open shard
+        self.tmps: list[Path] = []
+        self.schema: Any = None
+        self._writer: Any = None
+
+    def add(self, table: Any) -> None:
+        if self.schema is None:
+            self.schema = table.schema
+        if table.num_rows:
+            self.pending.append(table)
+            self.held += table.num_rows
+        while self.held >= min(self.group_rows, self.shard_rows - self.in_shard):
+            self._write(min(self.group_rows, self.shard_rows - self.in_shard))
+
+    def _write(self, n: int) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.concat_tables(self.pending) if self.pending else self.schema.empty_table()
+        self.pending = [table.slice(n)] if table.num_rows > n else []
+        self.held -= min(n, table.num_rows)
+        if self._writer is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.tmps.append(self.folder / f".{self.split}-{len(self.tmps):05d}.tmp")
+            self._writer = pq.ParquetWriter(str(self.tmps[-1]), self.schema)
+        self._writer.write_table(table.slice(0, n), row_group_size=n or None)
+        self.in_shard += min(n, table.num_rows)
+        if self.in_shard >= self.shard_rows:
+            self._writer.close()
+            self._writer, self.in_shard = None, 0
+
+    def close(self, root: Path) -> list[str]:
+        if self.held:
+            self._write(self.held)
+        if self._writer is not None:
+            self._writer.close()
+        if not self.tmps:  # an empty train split still gets its (empty) shard
+            self._write(0)
+            self._writer.close()
+        paths = []
+        for k, tmp in enumerate(self.tmps):
+            path = _final_name(tmp, self.split, k, len(self.tmps))
+            tmp.rename(path)
+            paths.append(path.relative_to(root).as_posix())
+        return paths
+
+
+def _conformed(table: Any, schema: Any, ids: dict[str, int]) -> Any:
+    """A chunk cast to the build's schema (inferred per chunk, unified over all), its repeated ids made
+    unique in order (`make_ids_unique`'s `-2`, `-3`, ...)."""
+    import pyarrow as pa
+
+    table = table.cast(schema)
+    if ids:
+        column = table.column("id").to_pylist()
+        for i, v in enumerate(column):
+            if v in ids:
+                ids[v] += 1
+                if ids[v] > 1:
+                    column[i] = f"{v}-{ids[v]}"
+        table = table.set_column(table.schema.get_field_index("id"), "id", pa.array(column, pa.string()))
+    return table
+
+
+def _write_chunk(path: Path, table: Any) -> None:
+    import pyarrow as pa
+
+    with pa.OSFile(str(path), "wb") as f, pa.ipc.new_file(f, table.schema) as w:
+        w.write_table(table)
+
+
+def _read_chunk(path: Path) -> Any:
+    import pyarrow as pa
+
+    with pa.memory_map(str(path)) as source:
+        table = pa.ipc.open_file(source).read_all()
+    path.unlink(missing_ok=True)
+    return table
+
+
+class ConfigWriter:
+    """Every config's splits under out_dir/data, from the final rows' blocks as they come (`add`), written at
+    `finish`: config -> split -> shard paths (relative), and the rows' composition.
+
+    Memory holds a block, not the dataset: `add` turns each block into an Arrow chunk under `work` (its types
+    inferred, as `to_table` does for one table) and keeps two integers per row (its id's hash, its prompt
+    group's); `finish` casts every chunk to the union of their types and streams it into the shards."""
+
+    def __init__(
+        self,
+        out_dir: Path,
+        shard_rows: int,
+        work: Path,
+        *,
+        test_size: float = 0.0,
+        seed: int = 0,
+        scrub: Callable[[str], str] | None = None,
+    ) -> None:
+        self.out_dir, self.shard_rows, self.work = out_dir, shard_rows, work
+        self.test_size, self.seed, self.scrub = test_size, seed, scrub
+        self.chunks: list[Path] = []
+        self.schemas: list[Any] = []
+        self.ids: list[Any] = []
+        self.groups: list[Any] = []
+        self.counts = Composition()
+
+    def add(self, block: list[Record]) -> None:
+        import numpy as np
+
+        if not block:
+            return
+        self.counts.add(block)
+        rows = record_rows(block)
+        if self.scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
+            rows = [_scrubbed(row, self.scrub) for row in rows]
+        table = to_table(rows)
+        self.ids.append(np.array([hash(r.id) for r in block], dtype=np.int64))
+        if self.test_size > 0:
+            self.groups.append(np.array([group_hash(r, self.seed) for r in block], dtype=np.uint64))
+        self.work.mkdir(parents=True, exist_ok=True)
+        self.chunks.append(self.work / f"chunk-{len(self.chunks):06d}.arrow")
+        self.schemas.append(table.schema)
+        _write_chunk(self.chunks[-1], table)
+
+    def _schema(self) -> Any:
+        import pyarrow as pa
+
+        try:
+            return pa.unify_schemas(self.schemas, promote_options="permissive")
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            # A free-form column (meta, judgements) whose types differ between chunks: typed as one table,
+            # as `to_table` does (its text fallback), in memory. Rare: a source whose column mixes types.
+            table = to_table([row for path in self.chunks for row in _read_chunk(path).to_pylist()])
+            del self.chunks[1:]
+            _write_chunk(self.chunks[0], table)
+            return table.schema
+
+    def finish(self) -> tuple[dict[str, dict[str, list[str]]], dict[str, dict[str, int]]]:
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        if not self.chunks:
+            return {}, self.counts.result()
+        schema = self._schema()
+        # Repeated ids (the same prompt twice in a source): only those are tracked through the second pass.
+        values, n = np.unique(np.concatenate(self.ids), return_counts=True)
+        repeated = set(values[n > 1].tolist())
+        groups = np.concatenate(self.groups) if self.groups else np.zeros(0, np.uint64)
+        test = test_groups(groups, self.test_size)
+        in_test = np.isin(groups, np.array(sorted(test), dtype=np.uint64)) if test else None
+        self.ids = self.groups = []
+        sinks: dict[tuple[str, str], _Shards] = {}
+
+        def sink(config: str, split: str, part: Any) -> None:
+            if (config, split) not in sinks:
+                sinks[config, split] = _Shards(self.out_dir / "data" / config, split, self.shard_rows)
+            sinks[config, split].add(part)
+
+        seen: dict[str, int] = {}
+        at = 0
+        for path in self.chunks:
+            table = _read_chunk(path)
+            if repeated:
+                ids = table.column("id").to_pylist()
+                seen.update({v: 0 for v in ids if hash(v) in repeated and v not in seen})
+            table = _conformed(table, schema, seen)
+            rows_here = slice(at, at + table.num_rows)
+            mask = pa.array(in_test[rows_here] if in_test is not None else np.zeros(table.num_rows, bool))
+            at += table.num_rows
+            for split, rows in (("train", pc.invert(mask)), ("test", mask)):
+                part = table.filter(rows)
+                if not part.num_rows and split == "test":
+                    continue
+                sink(DEFAULT, split, part)
+                sink(PROMPT_COMPLETION, split, prompt_completion(part))
+                for v in sorted(set(part.column("variant").to_pylist()) - set(RESERVED)):
+                    sink(v, split, part.filter(pc.equal(part.column("variant"), v)))
+        files: dict[str, dict[str, list[str]]] = {}
+        for config in (DEFAULT, PROMPT_COMPLETION, *sorted({c for c, _ in sinks} - set(RESERVED))):
+            files[config] = {}
+            for split in ("train", "test"):
+                if (config, split) in sinks:
+                    files[config][split] = sinks[config, split].close(self.out_dir)
+                elif split == "train":  # every config has a train split, empty if all its rows were held out
+                    empty = _Shards(self.out_dir / "data" / config, split, self.shard_rows)
+                    empty.add(sinks[config, "test"].schema.empty_table())
+                    files[config][split] = empty.close(self.out_dir)
+        return files, self.counts.result()
 
 
 def write_config(
@@ -90,7 +263,7 @@ def write_config(
     scrub: Callable[[str], str] | None = None,
 ) -> dict[str, list[str]]:
     """A config of other rows than records (the preference pairs) as data/<config>/train-*.parquet; returns
-    split -> shard paths (relative to out_dir), the shape `write_configs` gives each config."""
+    split -> shard paths (relative to out_dir), the shape `ConfigWriter` gives each config."""
     import pyarrow as pa
 
     if scrub is not None:

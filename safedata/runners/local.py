@@ -1,19 +1,27 @@
-"""The local runner: every stage over blocks in one process, spilled to disk at each global stage.
+"""The local runner: every stage over blocks in this process (row stages optionally in a pool of forked
+worker processes), spilled to disk at each global stage.
 
 Consecutive row stages are fused: a block goes through all of them before the next block is read, so memory
-holds a few blocks, not the build. A global stage spills its whole input (keeping only its narrow view in
-memory), decides, then streams the spilled blocks out again without the rows it dropped. Block boundaries are
-recut before each row stage to `block_rows` rows, never between rows that share the stage's `block_key`.
+holds a few blocks, not the build. With `workers` > 1, each run of consecutive row stages is mapped by that
+many forked processes, a block through all of its stages per task, results taken back in block order.
+
+A global stage spills its whole input (keeping only its narrow view in memory), decides, then streams the
+spilled blocks out again without the rows it dropped. Block boundaries are recut before each row stage to
+`block_rows` rows, never between rows that share the stage's `block_key`.
 """
 
 from __future__ import annotations
 
+import gc
+from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from safedata.pipeline import BuildContext, Stage
+from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
 from safedata.runners.contract import GlobalStage, RowStage, apply_decision
-from safedata.runners.spill import Spill
+from safedata.runners.spill import Encoded, Spill
 from safedata.schemas.record import Order, Record
 from safedata.schemas.runner import DEFAULT_BLOCK_ROWS
 
@@ -63,18 +71,149 @@ def map_one(stage: RowStage, block: list[Record], ctx: BuildContext) -> tuple[li
 def _rows(
     stage: RowStage, blocks: Iterable[list[Record]], ctx: BuildContext, block_rows: int
 ) -> Iterator[list[Record]]:
-    task = ctx.progress.add(stage.name)
     stage.open(ctx)
     try:
-        for block in cut(blocks, block_rows, stage.block_key):
-            out, bctx = map_one(stage, block, ctx)
-            ctx.merge_block(bctx)
-            ctx.progress.advance(task, len(out))
-            yield out
-        stage.finish(ctx)
+        yield from _opened(stage, blocks, ctx, block_rows)
     finally:
         stage.close()
+
+
+def _opened(
+    stage: RowStage, blocks: Iterable[list[Record]], ctx: BuildContext, block_rows: int
+) -> Iterator[list[Record]]:
+    task = ctx.progress.add(stage.name)
+    for block in cut(blocks, block_rows, stage.block_key):
+        out, bctx = map_one(stage, block, ctx)
+        ctx.merge_block(bctx)
+        ctx.progress.advance(task, len(out))
+        yield out
+    stage.finish(ctx)
     ctx.progress.finish(task)
+
+
+class _Together:
+    """Order keys under several stages' `block_key`s at once: equal when any stage's key is equal, so `cut`
+    never separates rows that one of the fused stages must see in the same block (this runner's worker pool
+    and the Ray runner's chains)."""
+
+    def __init__(self, keys: tuple[Hashable, ...]) -> None:
+        self.keys = keys
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Together) and any(
+            a == b for a, b in zip(self.keys, other.keys, strict=True)
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # only compared, never looked up
+
+
+def chain_key(stages: list[RowStage]) -> Callable[[Order], Any] | None:
+    keys = [s.block_key for s in stages if s.block_key is not None]
+    return (lambda order: _Together(tuple(k(order) for k in keys))) if keys else None
+
+
+# The forked workers' stages (opened by the driver before the fork) and context: set in the driver just before
+# the pool starts, inherited by the children, never pickled.
+_FORKED: tuple[list[RowStage], GlobalStage | None, BuildContext, int] | None = None
+
+
+Partials = list[tuple[dict[str, Any], dict[str, list[Any]]]]
+
+
+def _map_fused(texts: list[str]) -> tuple[list[str], list[Any] | None, Partials]:
+    """In a worker: a block (as record JSON: faster both ways than pickling pydantic models) through every
+    fused stage, recut per stage; the rows, the next global stage's view of them (None: no such stage), and
+    one partial report per sub-block, in order."""
+    assert _FORKED is not None
+    stages, then, ctx, block_rows = _FORKED
+    blocks = [[Record.model_validate_json(t) for t in texts]]
+    partials = []
+    for stage in stages:
+        done = []
+        for sub in cut(blocks, block_rows, stage.block_key):
+            out, bctx = map_one(stage, sub, ctx)
+            partials.append((bctx.stats, {k: getattr(bctx, k) for k in BLOCK_PARTS}))
+            done.append(out)
+        blocks = done
+    rows = [r for b in blocks for r in b]
+    view = then.view(rows, ctx) if then is not None else None
+    return [r.model_dump_json() for r in rows], view, partials
+
+
+def _poolable(ctx: BuildContext) -> bool:
+    """Forking is safe for the CPU stages of a teacher-free build: no engine (its connections and writer
+    thread would be copied half-alive) and no torch (its thread pools)."""
+    import sys
+
+    return not ctx.engines and "torch" not in sys.modules
+
+
+def _pooled(
+    stages: list[RowStage],
+    blocks: Iterable[list[Record]],
+    ctx: BuildContext,
+    block_rows: int,
+    workers: int,
+    then: GlobalStage | None = None,
+) -> Iterator[list[Record] | Encoded]:
+    """Consecutive row stages over blocks in `workers` forked processes, at most two blocks in flight per
+    worker; partial reports merged in block order, then each stage's `finish` here, as in one process.
+    With `then` (the global stage these blocks go to), the workers also take its view, and the blocks come
+    out `Encoded`: the driver, which runs every global stage, spills them without decoding a row."""
+    global _FORKED
+    import dataclasses
+    import multiprocessing
+
+    from safedata.progress import Progress
+
+    opened: list[RowStage] = []
+    try:
+        for stage in stages:
+            stage.open(ctx)  # once, here: the workers inherit what it loaded
+            opened.append(stage)
+        if not _poolable(ctx):
+            for stage in stages:
+                blocks = _opened(stage, blocks, ctx, block_rows)
+            yield from blocks
+            return
+        tasks = [ctx.progress.add(s.name) for s in stages]
+        _FORKED = stages, then, dataclasses.replace(ctx, progress=Progress(False)), block_rows
+        gc.collect()
+        gc.freeze()  # the driver's long-lived objects: shared with the children, untouched by their collector
+        pending: deque[Any] = deque()
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+
+            def take() -> list[Record] | Encoded:
+                texts, view, partials = pending.popleft().get()
+                for stats, collected in partials:
+                    part = ctx.for_block()
+                    part.stats = stats
+                    for k, rows in collected.items():
+                        setattr(part, k, rows)
+                    ctx.merge_block(part)
+                for task in tasks:
+                    ctx.progress.advance(task, len(texts))
+                return (
+                    Encoded(texts, view)
+                    if view is not None
+                    else [Record.model_validate_json(t) for t in texts]
+                )
+
+            for block in cut(blocks, block_rows, chain_key(stages)):
+                pending.append(pool.apply_async(_map_fused, ([r.model_dump_json() for r in block],)))
+                while len(pending) >= 2 * workers:
+                    yield take()
+            while pending:
+                yield take()
+        gc.unfreeze()
+        for stage in stages:
+            stage.finish(ctx)
+        for task in tasks:
+            ctx.progress.finish(task)
+    finally:
+        _FORKED = None
+        for stage in opened:
+            stage.close()
 
 
 def _global(
@@ -83,10 +222,20 @@ def _global(
     stats = ctx.stage_stats(stage.name)
     view: list[object] = []
     for block in blocks:
+        if isinstance(block, Encoded):  # from worker processes, with this stage's view
+            stats.rows_in += len(block.texts)
+            spill.write_texts(block.texts)
+            view.extend(block.view)
+            continue
         stats.rows_in += len(block)
         spill.write(block)
         view.extend(stage.view(block, ctx))
-    decision = stage.decide(view, ctx)
+    # The view lives until the decision and holds no cycles: kept out of the collector's full scans.
+    gc.freeze()
+    try:
+        decision = stage.decide(view, ctx)
+    finally:
+        gc.unfreeze()
     del view
     task = ctx.progress.add(stage.name, total=len(spill))
     for block in spill.blocks():
@@ -103,29 +252,65 @@ def run_local(
     ctx: BuildContext,
     block_rows: int = DEFAULT_BLOCK_ROWS,
     work: Path | None = None,
-    rows: RowRunner = _rows,
+    **kw: Any,
 ) -> Spill:
-    """Run `stages` (the first one reads); the final rows, spilled under `work` (None: kept in memory).
-
-    `rows` runs a row stage over blocks: in this process by default; the Ray runner passes one that runs
-    them in actors, and the rest (reading, global stages, spilling) stays this same code."""
-    for stage in stages:
-        ctx.stage_stats(stage.name)  # the report lists stages in build order
-    source, *rest = stages
-    blocks = _read(source, ctx, block_rows)
-    for i, stage in enumerate(rest, 1):
-        if isinstance(stage, GlobalStage):
-            spill = Spill(work / f"{i:02d}-{stage.name}.parquet" if work else None)
-            blocks = _global(stage, blocks, ctx, spill)
-        elif isinstance(stage, RowStage):
-            blocks = rows(stage, blocks, ctx, block_rows)
-        else:
-            raise TypeError(f"stage {stage.name!r} is neither a RowStage nor a GlobalStage")
+    """`stream_local`'s final rows, spilled under `work` (None: kept in memory)."""
     final = Spill(work / "final.parquet" if work else None)
-    for block in blocks:
+    for block in stream_local(stages, ctx, block_rows, work, **kw):
         final.write(block)
     final.close()
     return final
+
+
+def stream_local(
+    stages: list[Stage],
+    ctx: BuildContext,
+    block_rows: int = DEFAULT_BLOCK_ROWS,
+    work: Path | None = None,
+    rows: RowRunner | None = None,
+    workers: int = 1,
+) -> Iterator[list[Record]]:
+    """Run `stages` (the first one reads); the final rows, a block at a time.
+
+    `rows` runs a row stage over blocks: in this process by default (or, with `workers` > 1, each run of
+    consecutive row stages in that many forked processes); the Ray runner passes one that runs them in actors,
+    and the rest (reading, global stages, spilling under `work`) stays this same code."""
+    with _collector_tuned():
+        for stage in stages:
+            ctx.stage_stats(stage.name)  # the report lists stages in build order
+        source, *rest = stages
+        blocks = _read(source, ctx, block_rows)
+        fused: list[RowStage] = []
+        for i, stage in enumerate([*rest, None], 1):
+            if isinstance(stage, RowStage) and rows is None and workers > 1:
+                fused.append(stage)
+                continue
+            if fused:
+                then = stage if isinstance(stage, GlobalStage) else None
+                blocks = _pooled(fused, blocks, ctx, block_rows, workers, then)  # type: ignore[assignment]
+                fused = []
+            if stage is None:
+                break
+            if isinstance(stage, GlobalStage):
+                spill = Spill(work / f"{i:02d}-{stage.name}.parquet" if work else None)
+                blocks = _global(stage, blocks, ctx, spill)
+            elif isinstance(stage, RowStage):
+                blocks = (rows or _rows)(stage, blocks, ctx, block_rows)
+            else:
+                raise TypeError(f"stage {stage.name!r} is neither a RowStage nor a GlobalStage")
+        yield from blocks
+
+
+@contextmanager
+def _collector_tuned() -> Iterator[None]:
+    """Fewer cyclic collections: a build allocates millions of short-lived, acyclic records, and at the
+    default threshold (700 allocations) the collector ran every few rows, a sixth of a build's CPU."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
 
 
 def collect(stages: list[Stage], ctx: BuildContext) -> list[Record]:

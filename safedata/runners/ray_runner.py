@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from typing import Any
 
@@ -33,8 +33,8 @@ import yaml
 from safedata.errors import SafedataError, first_line
 from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
 from safedata.runners.contract import RowStage
-from safedata.runners.local import cut, map_one
-from safedata.schemas.record import Order, Record
+from safedata.runners.local import chain_key, cut, map_one
+from safedata.schemas.record import Record
 from safedata.schemas.runner import Runner
 
 _ENV_NAME = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -120,28 +120,6 @@ def _book(engine: Any) -> Any:
 def _counters(book: Any) -> dict[str, int]:
     stats = book.stats
     return {f.name: getattr(stats, f.name) for f in fields(stats) if isinstance(getattr(stats, f.name), int)}
-
-
-class _Together:
-    """Order keys under several stages' `block_key`s at once: equal when any stage's key is equal, so `cut`
-    never separates rows that one of the chain's stages must see in the same block."""
-
-    def __init__(self, keys: tuple[Hashable, ...]) -> None:
-        self.keys = keys
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, _Together) and any(
-            a == b for a, b in zip(self.keys, other.keys, strict=True)
-        )
-
-    __hash__ = None  # type: ignore[assignment]  # only compared, never looked up
-
-
-def chain_key(stages: list[RowStage]) -> Callable[[Order], Any] | None:
-    keys = [s.block_key for s in stages if s.block_key is not None]
-    if not keys:
-        return None
-    return lambda order: _Together(tuple(k(order) for k in keys))
 
 
 # A stage's pool settings: (actors, GPUs per actor); None takes whatever the stages it is fused with ask for.

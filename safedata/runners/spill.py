@@ -5,10 +5,20 @@ or a list in memory for small runs (plans, direct calls). Each row is stored as 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from safedata.schemas.record import Record
+
+
+@dataclass
+class Encoded:
+    """A block as a worker hands it to a global stage: its rows' JSON and that stage's view of them, so the
+    driver spills and views it without decoding a row."""
+
+    texts: list[str]
+    view: list[Any]
 
 
 class Spill:
@@ -21,14 +31,24 @@ class Spill:
     def write(self, block: list[Record]) -> None:
         if not block:
             return
-        self.rows += len(block)
         if self.path is None:
+            self.rows += len(block)
             self._held.append(block)
+            return
+        self.write_texts([r.model_dump_json() for r in block])
+
+    def write_texts(self, texts: list[str]) -> None:
+        """A block already encoded (as record JSON, by a worker process)."""
+        if not texts:
+            return
+        if self.path is None:
+            self.write([Record.model_validate_json(t) for t in texts])
             return
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        table = pa.table({"record": [r.model_dump_json() for r in block]})
+        self.rows += len(texts)
+        table = pa.table({"record": texts})
         if self._writer is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._writer = pq.ParquetWriter(str(self.path), table.schema, compression="zstd")
@@ -59,6 +79,22 @@ class Spill:
 
     def records(self) -> list[Record]:
         return [r for block in self.blocks() for r in block]
+
+    def moved(self) -> Spill:
+        """This spill, its file moved to a temporary folder that goes when the returned spill is collected
+        (a build's work area is removed when the build ends; its result may still read the rows)."""
+        self.close()
+        if self.path is None or not self.path.exists():
+            return self
+        import shutil
+        import tempfile
+        import weakref
+
+        folder = Path(tempfile.mkdtemp(prefix="safedata-rows-"))
+        moved = Spill(Path(shutil.move(str(self.path), folder / self.path.name)))
+        moved.rows = self.rows
+        weakref.finalize(moved, shutil.rmtree, folder, ignore_errors=True)
+        return moved
 
     def remove(self) -> None:
         self.close()

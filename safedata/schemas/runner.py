@@ -39,6 +39,12 @@ class Runner(Strict):
     block_rows: int = Field(
         DEFAULT_BLOCK_ROWS, ge=1, description="Rows per block (the output does not depend on it)."
     )
+    workers: int = Field(
+        1,
+        ge=1,
+        description="`local`: processes for the row stages of a teacher-free build (forked; e.g. 2 on two "
+        "cores). Builds with a teacher or torch models run their row stages in this process.",
+    )
     generate: GenerateActors = Field(default_factory=GenerateActors)
     judges: ActorPool = Field(default_factory=ActorPool, description="Actors for the filters stage.")
     rows: ActorPool = Field(

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import chain, islice
 from typing import Any
 
 from safedata.pipeline import BuildContext
@@ -62,18 +63,25 @@ def _check_columns(i: int, spec: SourceBase, rows: list[tuple[int, Any]], ctx: B
             )
 
 
-def read_rows(i: int, spec: SourceBase, ctx: BuildContext) -> list[tuple[int, Any]]:
+def read_rows(i: int, spec: SourceBase, ctx: BuildContext) -> Iterable[tuple[int, Any]]:
+    """The source's (row index, row) pairs after `sample` and `limit`: streamed, unless `sample` needs every
+    row first (a source as big as the build must not sit in memory as dicts)."""
     if i in ctx.planned_rows:
         return ctx.planned_rows[i]
     reader = READERS[spec.type][0]  # type: ignore[attr-defined]
-    rows = list(reader(spec))
-    _check_columns(i, spec, rows, ctx)
-    return _select(rows, spec, ctx.recipe.seed)
+    if spec.sample is not None:
+        rows = list(reader(spec))
+        _check_columns(i, spec, rows, ctx)
+        return _select(rows, spec, ctx.recipe.seed)
+    stream = iter(reader(spec))
+    head = list(islice(stream, 1000))
+    _check_columns(i, spec, head, ctx)
+    return islice(chain(head, stream), spec.limit)
 
 
 def count_rows(ctx: BuildContext) -> list[int]:
     """For the plan: rows per source, kept on the context so later plans do not read them again."""
-    ctx.planned_rows = {i: read_rows(i, s, ctx) for i, s in enumerate(ctx.recipe.sources)}
+    ctx.planned_rows = {i: list(read_rows(i, s, ctx)) for i, s in enumerate(ctx.recipe.sources)}
     return [len(rows) for rows in ctx.planned_rows.values()]
 
 
@@ -136,7 +144,8 @@ def load_source(i: int, spec: SourceBase, ctx: BuildContext) -> Iterator[Record]
     source are further samples of that prompt: key (i, its first row, 0, 0, k) and sample index k, so Safe@K
     and `all_safe_then_pick_one` see an imported prompt's K answers together."""
     sid = source_id(spec)
-    first: dict[str, list[int]] = {}  # prompt -> [first row, samples so far], rows with a trace only
+    # hash(prompt) -> (first row, samples so far), rows with a trace only: a hash per prompt, not its text
+    first: dict[int, tuple[int, int]] = {}
     for line, row in read_rows(i, spec, ctx):
         if isinstance(row, str):
             ctx.quarantine(NAME, f"{row}", {"source": sid, "line": line})
@@ -147,9 +156,10 @@ def load_source(i: int, spec: SourceBase, ctx: BuildContext) -> Iterator[Record]
             continue
         rec.order = (i, line, 0, 0, 0)
         if rec.has_trace:
-            seen = first.setdefault(rec.prompt, [line, 0])
-            rec.sample_index, seen[1] = seen[1], seen[1] + 1
-            rec.order = (i, seen[0], 0, 0, rec.sample_index)
+            h = hash(rec.prompt)
+            at, rec.sample_index = first.get(h, (line, 0))
+            first[h] = (at, rec.sample_index + 1)
+            rec.order = (i, at, 0, 0, rec.sample_index)
         yield rec
 
 

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
+from safedata import api
 from safedata.dedup.semantic import semantic_pairs
 from safedata.dedup.stage import DedupStage
 from safedata.pipeline import BuildContext
@@ -41,3 +45,30 @@ def test_bucketed_index_finds_the_same_pairs_as_brute_force() -> None:
     emb /= np.linalg.norm(emb, axis=1, keepdims=True)
     pairs = semantic_pairs(emb, 0.95, seed=0)  # 6060 rows > the direct limit: k-means buckets
     assert set(pairs) == set(planted.items())
+
+
+def test_a_build_embeds_each_prompt_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Semantic dedup over two variants and a diverse mix share the build's embeddings: the encoder sees
+    each distinct prompt once (it saw each three times: once per variant, once for the mix)."""
+    from sentence_transformers import SentenceTransformer
+
+    encoded: list[str] = []
+    real = SentenceTransformer.encode
+
+    def counting(self: Any, sentences: list[str], *args: Any, **kwargs: Any) -> Any:
+        encoded.extend(sentences)
+        return real(self, sentences, *args, **kwargs)
+
+    monkeypatch.setattr(SentenceTransformer, "encode", counting)
+    result = api.build(
+        {
+            "name": "e",
+            "sources": [{"type": "seeds", "set": "harmful"}, {"type": "seeds", "set": "benign"}],
+            "variants": ["template", "nocot"],
+            "dedup": {"exact": None, "semantic": {"threshold": 0.97}},
+            "mix": {"ratio": {"harmful": 1, "benign": 1}, "total": 40, "select": "diverse"},
+            "output": {"dir": str(tmp_path / "out")},
+        }
+    )
+    assert result.rows == 40
+    assert encoded and len(encoded) == len(set(encoded)), "a prompt was embedded twice"

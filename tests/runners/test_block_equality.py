@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from safedata import api
 from safedata.engines.prompts import GUIDELINES
+from safedata.runners import local
 from tests.conftest import REPO
 from tests.fixtures.openai_server import FakeOpenAIServer
 
@@ -250,3 +252,31 @@ def mixed_rows(whole: dict[str, Any]) -> int:
 def test_every_mix_selection(select: str, tmp_path: Path) -> None:
     whole = same_at_every_block_size(built(mix_recipe(select)), tmp_path)
     assert mixed_rows(whole) == 60
+
+
+def test_two_worker_processes_write_the_same_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Row stages in two forked workers (small blocks, a held-out test split, shards of 25 rows): the same
+    dataset, report and records as one process with one block."""
+    monkeypatch.delitem(sys.modules, "torch", raising=False)  # an earlier test's torch: none in this build
+    pooled: list[bool] = []
+    poolable = local._poolable
+    monkeypatch.setattr(local, "_poolable", lambda ctx: pooled.append(poolable(ctx)) or pooled[-1])
+    recipe = {
+        "name": "w",
+        "seed": 5,
+        "sources": [{"type": "seeds", "set": "harmful"}, {"type": "seeds", "set": "benign"}],
+        "variants": ["template", "nocot"],
+        "filter": {"backend": "heuristic"},
+        "dedup": {"exact": {"fields": ["prompt"]}, "minhash": {"fields": ["prompt"], "threshold": 0.8}},
+        "output": {"test_size": 0.2, "shard_rows": 25},
+    }
+    one = fingerprint(api.build({**recipe, "output": {**recipe["output"], "dir": str(tmp_path / "a")}}))
+    two = fingerprint(
+        api.build(
+            {**recipe, "output": {**recipe["output"], "dir": str(tmp_path / "b")}}, block_rows=7, workers=2
+        )
+    )
+    assert pooled and all(pooled), "the row stages did not run in worker processes"
+    assert one["rows"]["default/test"] and len(one["report"]["files"]["default"]["train"]) > 1
+    for part in ("rows", "report", "side", "records"):
+        assert two[part] == one[part], f"two workers: {part} differs from one process"

@@ -302,8 +302,8 @@ def die(*args, **kwargs):
 if sys.argv[4] == "dedup":
     DedupStage.decide = die
 else:
-    write = api.write_configs
-    api.write_configs = lambda *a, **k: (write(*a, **k), die())
+    finish = api.ConfigWriter.finish
+    api.ConfigWriter.finish = lambda self: (finish(self), die())
 api.build(sys.argv[1], out=sys.argv[2], runner="ray", ray_address=sys.argv[3], block_rows=8)
 """
 

@@ -8,8 +8,12 @@ recipe schema, which derives its unions, tags and checks from it) imports no sta
 - `role`: for detectors, `backend` (labels every pattern; `filter.backend`) or `judge` (`filter.judges`);
 - `needs_teacher`: whether it sends prompts through an engine (the schema then asks for a `teacher`).
 
-Adding a source type, a detector or a judge: its file (the code and its options model), its test, and one
-line below. Engines plug in the same way (their schema is `schemas/teacher.py`'s union today).
+Engines' options models subclass `schemas.teacher.TeacherBase` (the `teacher:` keys every engine takes) and
+live in a light module (no engine code: the recipe schema imports them); the engine class is imported only
+when a recipe names it, so torch, vllm and distilabel stay out of builds that do not use them.
+
+Adding a source type, a detector, a judge or an engine: its file (the code and its options model), its test,
+and one line below.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ class Registry:
 
 SOURCES = Registry("source type")
 DETECTORS = Registry("detector")
+ENGINES = Registry("engine")
 REPAIR_ACTIONS = Registry("repair action")
 
 # --- source types (`sources:` and `decontaminate.eval_sets:` items, by `type`) ---
@@ -138,6 +143,23 @@ DETECTORS.add(
     role="judge",
     make=".filters.openai_moderation:OpenAIModerationJudge",
     options=".filters.openai_moderation:Options",
+)
+
+# --- engines (`teacher:` / `student:` / a judge's `teacher:`, by `engine`): `make` is a `engines.Engine` ---
+# openai: any OpenAI-compatible endpoint (DeepSeek, vLLM / SGLang servers, OpenRouter); transformers: an
+# in-process Hugging Face model, batched (CPU or GPU); vllm: in-process vllm.LLM on a GPU node (extra:
+# safedata[vllm]); distilabel: any distilabel LLM class and its kwargs (extra: safedata[distilabel]).
+ENGINES.add("openai", make=".engines.openai_api:OpenAIEngine", options=".schemas.teacher:OpenAITeacher")
+ENGINES.add(
+    "transformers",
+    make=".engines.transformers_local:TransformersEngine",
+    options=".schemas.teacher:TransformersTeacher",
+)
+ENGINES.add("vllm", make=".engines.vllm_local:VLLMEngine", options=".schemas.teacher:VLLMTeacher")
+ENGINES.add(
+    "distilabel",
+    make=".engines.distilabel_engine:DistilabelEngine",
+    options=".schemas.teacher:DistilabelTeacher",
 )
 
 # --- repair actions (`repair.actions`), strongest first: a row flagged for several gets the first -----------

@@ -25,7 +25,7 @@ from safedata.registry import REPAIR_ACTIONS
 from safedata.runners.contract import RowStage
 from safedata.schemas.filter import FilterBase, RepairBase
 from safedata.schemas.record import Record
-from safedata.schemas.teacher import TeacherSpec
+from safedata.schemas.teacher import TeacherBase
 
 NAME = "filters"
 
@@ -56,7 +56,7 @@ class FiltersStage(RowStage):
         self.spec, self.repair = spec, repair
         self._tasks: dict[int, Any] = {}  # judging round -> progress bar
 
-    def engine(self, spec: TeacherSpec, ctx: BuildContext) -> Teacher:
+    def engine(self, spec: TeacherBase, ctx: BuildContext) -> Teacher:
         return build_teacher(spec, ctx)  # the build's engine for that spec: judges and regeneration share
 
     @property
@@ -69,7 +69,7 @@ class FiltersStage(RowStage):
         return f"judge thought and answer ({self.backend}{judges}){fix}; select {self.spec.selection}"
 
     def detectors(self, ctx: BuildContext) -> list[Detector]:
-        def engine(spec: TeacherSpec | None) -> Teacher | None:
+        def engine(spec: TeacherBase | None) -> Teacher | None:
             return None if spec is None else self.engine(spec, ctx)
 
         backend = JudgeConfig(teacher=engine(self.spec.teacher), options=self.spec.backend_options())

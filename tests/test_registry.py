@@ -3,9 +3,9 @@ and an engine, written in a module of their own and registered with one line eac
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 
 import safedata
 from safedata.errors import RecipeError, SafedataError
-from safedata.registry import DETECTORS, ENGINES, SOURCES, resolve
+from safedata.registry import DETECTORS, ENGINES, REPAIR_ACTIONS, SOURCES, resolve
 from safedata.schemas.loader import parse_recipe
 
 # The whole of a plugin: a judge with its options model, a source type with its options model.
@@ -62,11 +62,11 @@ def default_id(spec: LinesSource) -> str:
 """
 
 
-@contextmanager
 def installed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, text: str, *lines: Any
 ) -> Iterator[str]:
-    """`module` written with `text` and importable, `lines` (registry, name, fields) registered (a test)."""
+    """A fixture's body: `module` written with `text` and importable, and `lines` (registry, name, fields)
+    registered, until the test ends."""
     (tmp_path / f"{module}.py").write_text(text)
     monkeypatch.syspath_prepend(str(tmp_path))
     for registry, name, fields in lines:
@@ -88,15 +88,8 @@ def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
         "options": "toy_plugin:LinesSource",
         "default_id": "toy_plugin:default_id",
     }
-    with installed(
-        tmp_path,
-        monkeypatch,
-        "toy_plugin",
-        PLUGIN,
-        (DETECTORS, "word_flag", judge),
-        (SOURCES, "lines", source),
-    ) as module:
-        yield module
+    lines = (DETECTORS, "word_flag", judge), (SOURCES, "lines", source)
+    yield from installed(tmp_path, monkeypatch, "toy_plugin", PLUGIN, *lines)
 
 
 def _recipe(tmp_path: Path, judge: dict[str, object]) -> dict[str, object]:
@@ -160,7 +153,7 @@ def test_unregistered_they_are_unknown_again(tmp_path: Path) -> None:
 def test_every_entry_resolves_and_its_options_are_pydantic_models() -> None:
     from pydantic import BaseModel
 
-    for registry in (SOURCES, DETECTORS, ENGINES):
+    for registry in (SOURCES, DETECTORS, ENGINES, REPAIR_ACTIONS):
         for entry in registry.entries():
             assert callable(entry.load()), entry
             options = entry.options_model()
@@ -203,13 +196,8 @@ class ToyEngine(Engine):
 
 @pytest.fixture
 def toy_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    line = (
-        ENGINES,
-        "toy",
-        {"make": "toy_engine:ToyEngine", "options": "toy_engine:ToyTeacher"},
-    )  # the one line
-    with installed(tmp_path, monkeypatch, "toy_engine", ENGINE, line) as module:
-        yield module
+    line = {"make": "toy_engine:ToyEngine", "options": "toy_engine:ToyTeacher"}  # the one line
+    yield from installed(tmp_path, monkeypatch, "toy_engine", ENGINE, (ENGINES, "toy", line))
 
 
 def _teacher_recipe(tmp_path: Path, teacher: dict[str, object]) -> dict[str, object]:
@@ -243,3 +231,63 @@ def test_a_registered_engine_s_options_are_checked_like_built_in_keys(
         RecipeError, match="teacher.engine: unknown teacher engine 'nope'; choose from openai, .*, toy"
     ):
         parse_recipe_dict(_teacher_recipe(tmp_path, {"engine": "nope", "model": "m"}))
+
+
+# The whole of a repair action: one function. It writes its own refusal over a flagged harmful row (other
+# kinds it drops), and the stage judges the rewritten row again.
+ACTION = """
+from safedata.filters.repair import RepairRound
+from safedata.schemas.record import Record
+
+
+def rewrite(rows: list[Record], round_: RepairRound) -> list[Record]:
+    changed = []
+    for rec in rows:
+        if rec.kind != "harmful":
+            round_.drop(rec)
+            continue
+        rec.reasoning = "This asks for help hurting someone. That is harmful, so I should decline it."
+        rec.answer = "I'm sorry, but I can't help with that."
+        changed.append(rec.touched("filters", "repair:rewrite", round_.why(rec)))
+    return changed
+"""
+
+
+@pytest.fixture
+def toy_action(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    line = {"make": "toy_action:rewrite", "counted_as": "rewritten"}  # the one line
+    yield from installed(tmp_path, monkeypatch, "toy_action", ACTION, (REPAIR_ACTIONS, "rewrite", line))
+
+
+def _repair_recipe(tmp_path: Path, action: str) -> dict[str, object]:
+    from tests.filters.cases import CLEAN_REFUSAL, UNAWARE
+
+    path = tmp_path / "traces.jsonl"
+    rows = [
+        {"prompt": s.prompt, "reasoning": s.reasoning, "answer": s.answer} for s in (CLEAN_REFUSAL, UNAWARE)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    fields = {"reasoning": "reasoning", "answer": "answer"}
+    source = {"type": "file", "path": str(path), "kind": "harmful", "fields": fields}
+    repair = {"actions": {"lack_of_safety_awareness": action, "inconsistency": action}}
+    return {"name": "toy", "sources": [source], "filter": {"backend": "heuristic"}, "repair": repair}
+
+
+def test_a_registered_repair_action_repairs_a_built_recipe_s_rows(toy_action: str, tmp_path: Path) -> None:
+    from tests.filters.cases import UNAWARE
+
+    built = safedata.build(_repair_recipe(tmp_path, "rewrite"), out=str(tmp_path / "out"))
+    (fixed,) = [r for r in built.records if any(p.action == "repair:rewrite" for p in r.provenance)]
+    assert fixed.prompt == UNAWARE.prompt and fixed.answer == "I'm sorry, but I can't help with that."
+    assert not any(fixed.labels.values())  # judged again after the action: clean now
+    notes = next(s for s in built.report["stages"] if s["name"] == "filters")["notes"]
+    assert notes["rounds"][1]["rewritten"] == {"lack_of_safety_awareness": 1, "inconsistency": 1}
+    assert notes["patterns"]["lack_of_safety_awareness"] == {"detected": 1, "repaired": 1, "dropped": 0}
+    card = (tmp_path / "out" / "README.md").read_text()  # its own column in the card's round table
+    assert "| round | pattern | detected | rewritten | regenerated | templated | dropped |" in card
+    assert "| 1 | lack_of_safety_awareness | 0 | 1 | 0 | 0 | 0 |" in card
+
+
+def test_an_unregistered_repair_action_is_a_recipe_error(tmp_path: Path) -> None:
+    with pytest.raises(RecipeError, match=r"repair\.actions\.lack_of_safety_awareness: .*'rewrite'"):
+        parse_recipe_dict(_repair_recipe(tmp_path, "rewrite"))

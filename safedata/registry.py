@@ -147,7 +147,7 @@ DETECTORS.add(
     options=".filters.openai_moderation:Options",
 )
 
-# --- engines (`teacher:` / `student:` / a judge's `teacher:`, by `engine`): `make` is a `engines.Engine` ---
+# --- engines (`teacher:` / `student:` / a judge's `teacher:`, by `engine`): `make`: an `engines.Engine` ---
 # openai: any OpenAI-compatible endpoint (DeepSeek, vLLM / SGLang servers, OpenRouter); transformers: an
 # in-process Hugging Face model, batched (CPU or GPU); vllm: in-process vllm.LLM on a GPU node (extra:
 # safedata[vllm]); distilabel: any distilabel LLM class and its kwargs (extra: safedata[distilabel]).

@@ -3,13 +3,18 @@
 An entry names its code by dotted path (`module:attribute`), resolved only when used, so this module (and the
 recipe schema, which derives its unions, tags and checks from it) imports no stage code. An entry says:
 
-- `make`: what builds or reads it (a source type's reader, a detector's class);
+- `make`: what builds, reads or does it (a source type's reader, a detector's class, an action's function);
 - `options`: the pydantic model of its recipe settings (a source type's fields; a judge's own keys);
 - `role`: for detectors, `backend` (labels every pattern; `filter.backend`) or `judge` (`filter.judges`);
-- `needs_teacher`: whether it sends prompts through an engine (the schema then asks for a `teacher`).
+- `needs_teacher`: whether it sends prompts through an engine (the schema then asks for a `teacher`);
+- `counted_as`: for repair actions, what the round notes count its changed rows as.
 
-Adding a source type, a detector or a judge: its file (the code and its options model), its test, and one
-line below. Engines plug in the same way (their schema is `schemas/teacher.py`'s union today).
+Engines' options models subclass `schemas.teacher.TeacherBase` (the `teacher:` keys every engine takes) and
+live in a light module (no engine code: the recipe schema imports them); the engine class is imported only
+when a recipe names it, so torch, vllm and distilabel stay out of builds that do not use them.
+
+Adding a source type, a detector, a judge, an engine or a repair action: its file (the code and its options
+model), its test, and one line below.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class Entry:
     role: str = ""
     needs_teacher: bool = False
     default_id: str | None = None  # source types: `module:attr` of spec -> the source id shown in reports
+    counted_as: str = ""  # repair actions: its column in the round notes and the card (`templated`)
 
     def load(self) -> Any:
         if self.make is None:
@@ -89,6 +95,7 @@ class Registry:
 
 SOURCES = Registry("source type")
 DETECTORS = Registry("detector")
+ENGINES = Registry("engine")
 REPAIR_ACTIONS = Registry("repair action")
 
 # --- source types (`sources:` and `decontaminate.eval_sets:` items, by `type`) ---
@@ -140,7 +147,27 @@ DETECTORS.add(
     options=".filters.openai_moderation:Options",
 )
 
+# --- engines (`teacher:` / `student:` / a judge's `teacher:`, by `engine`): `make`: an `engines.Engine` ---
+# openai: any OpenAI-compatible endpoint (DeepSeek, vLLM / SGLang servers, OpenRouter); transformers: an
+# in-process Hugging Face model, batched (CPU or GPU); vllm: in-process vllm.LLM on a GPU node (extra:
+# safedata[vllm]); distilabel: any distilabel LLM class and its kwargs (extra: safedata[distilabel]).
+ENGINES.add("openai", make=".engines.openai_api:OpenAIEngine", options=".schemas.teacher:OpenAITeacher")
+ENGINES.add(
+    "transformers",
+    make=".engines.transformers_local:TransformersEngine",
+    options=".schemas.teacher:TransformersTeacher",
+)
+ENGINES.add("vllm", make=".engines.vllm_local:VLLMEngine", options=".schemas.teacher:VLLMTeacher")
+ENGINES.add(
+    "distilabel",
+    make=".engines.distilabel_engine:DistilabelEngine",
+    options=".schemas.teacher:DistilabelTeacher",
+)
+
 # --- repair actions (`repair.actions`), strongest first: a row flagged for several gets the first -----------
-REPAIR_ACTIONS.add("drop")
-REPAIR_ACTIONS.add("to_template")
-REPAIR_ACTIONS.add("regenerate", needs_teacher=True)
+# `make`: `act(rows, round_) -> changed rows` (safedata/filters/repair.py says how an action is written).
+REPAIR_ACTIONS.add("drop", make=".filters.repair:drop", counted_as="dropped")
+REPAIR_ACTIONS.add("to_template", make=".filters.repair:to_template", counted_as="templated")
+REPAIR_ACTIONS.add(
+    "regenerate", make=".filters.regenerate:repair", needs_teacher=True, counted_as="regenerated"
+)

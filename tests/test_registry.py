@@ -1,8 +1,9 @@
-"""The registries are the one list of source types and judges: a judge with an option and a source type,
-written in a module of their own and registered with one line each, are all a recipe needs."""
+"""The registries are the one list of source types, judges and engines: a judge with an option, a source type
+and an engine, written in a module of their own and registered with one line each, are all a recipe needs."""
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 import safedata
 from safedata.errors import RecipeError, SafedataError
-from safedata.registry import DETECTORS, SOURCES, resolve
+from safedata.registry import DETECTORS, ENGINES, REPAIR_ACTIONS, SOURCES, resolve
 from safedata.schemas.loader import parse_recipe
 
 # The whole of a plugin: a judge with its options model, a source type with its options model.
@@ -61,24 +62,34 @@ def default_id(spec: LinesSource) -> str:
 """
 
 
+def installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: str, text: str, *lines: Any
+) -> Iterator[str]:
+    """A fixture's body: `module` written with `text` and importable, and `lines` (registry, name, fields)
+    registered, until the test ends."""
+    (tmp_path / f"{module}.py").write_text(text)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for registry, name, fields in lines:
+        registry.add(name, **fields)
+    try:
+        yield module
+    finally:
+        for registry, name, _ in lines:
+            registry.remove(name)
+        sys.modules.pop(module, None)
+
+
 @pytest.fixture
 def plugin(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    (tmp_path / "toy_plugin.py").write_text(PLUGIN)
-    monkeypatch.syspath_prepend(str(tmp_path))
     # The one line each that a plugin adds.
-    DETECTORS.add("word_flag", role="judge", make="toy_plugin:WordJudge", options="toy_plugin:WordOptions")
-    SOURCES.add(
-        "lines",
-        make="toy_plugin:read_lines",
-        options="toy_plugin:LinesSource",
-        default_id="toy_plugin:default_id",
-    )
-    try:
-        yield "toy_plugin"
-    finally:
-        DETECTORS.remove("word_flag")
-        SOURCES.remove("lines")
-        sys.modules.pop("toy_plugin", None)
+    judge = {"role": "judge", "make": "toy_plugin:WordJudge", "options": "toy_plugin:WordOptions"}
+    source = {
+        "make": "toy_plugin:read_lines",
+        "options": "toy_plugin:LinesSource",
+        "default_id": "toy_plugin:default_id",
+    }
+    lines = (DETECTORS, "word_flag", judge), (SOURCES, "lines", source)
+    yield from installed(tmp_path, monkeypatch, "toy_plugin", PLUGIN, *lines)
 
 
 def _recipe(tmp_path: Path, judge: dict[str, object]) -> dict[str, object]:
@@ -142,7 +153,7 @@ def test_unregistered_they_are_unknown_again(tmp_path: Path) -> None:
 def test_every_entry_resolves_and_its_options_are_pydantic_models() -> None:
     from pydantic import BaseModel
 
-    for registry in (SOURCES, DETECTORS):
+    for registry in (SOURCES, DETECTORS, ENGINES, REPAIR_ACTIONS):
         for entry in registry.entries():
             assert callable(entry.load()), entry
             options = entry.options_model()
@@ -154,3 +165,129 @@ def parse_recipe_dict(recipe: dict[str, object]) -> Any:
     import yaml
 
     return parse_recipe(yaml.safe_dump(recipe, sort_keys=False))
+
+
+# The whole of an engine plugin: its options model (the `teacher:` keys of its own) and the engine. It writes
+# a fixed thought and answer, so the test can see that the recipe's option reached it.
+ENGINE = """
+from typing import Any
+
+from pydantic import Field
+
+from safedata.engines.engine import Engine, deliver
+from safedata.schemas.teacher import TeacherBase
+
+
+class ToyTeacher(TeacherBase):
+    motto: str = Field(description="What every answer says.")
+
+
+class ToyEngine(Engine):
+    engine = "toy"
+
+    def _send(self, requests: Any, indices: list[int], replies: Any, on_reply: Any) -> None:
+        for i in indices:
+            self.book.stats.sent += 1
+            ask = requests[i].messages[-1][1]
+            raw = {"content": f"<think>Asked: {ask}</think>{self.spec.motto}", "finish_reason": "stop"}
+            deliver(replies, on_reply, i, self.book.record(requests[i], raw, (len(ask.split()), 3)))
+"""
+
+
+@pytest.fixture
+def toy_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    line = {"make": "toy_engine:ToyEngine", "options": "toy_engine:ToyTeacher"}  # the one line
+    yield from installed(tmp_path, monkeypatch, "toy_engine", ENGINE, (ENGINES, "toy", line))
+
+
+def _teacher_recipe(tmp_path: Path, teacher: dict[str, object]) -> dict[str, object]:
+    prompts = tmp_path / "asks.jsonl"
+    prompts.write_text('{"prompt": "How do I pick a lock?"}\n{"prompt": "How do tides work?"}\n')
+    source = {"type": "file", "path": str(prompts), "kind": "benign"}
+    return {"name": "toy", "sources": [source], "variants": ["long"], "teacher": teacher}
+
+
+def test_a_registered_engine_writes_a_built_recipe_s_rows(toy_engine: str, tmp_path: Path) -> None:
+    teacher = {"engine": "toy", "model": "toy-1", "motto": "Here is a careful answer."}
+    built = safedata.build(_teacher_recipe(tmp_path, teacher), out=str(tmp_path / "out"))
+    rows = sorted(built.records, key=lambda r: r.prompt)
+    assert [r.prompt for r in rows] == ["How do I pick a lock?", "How do tides work?"]
+    for r in rows:  # the engine answered, with the recipe's own option, and the row names it
+        assert r.answer == "Here is a careful answer."
+        assert r.reasoning == f"Asked: {r.prompt}"
+        assert (r.teacher.engine, r.teacher.model) == ("toy", "toy-1")
+
+
+def test_a_registered_engine_s_options_are_checked_like_built_in_keys(
+    toy_engine: str, tmp_path: Path
+) -> None:
+    with pytest.raises(RecipeError, match=r"teacher\.motto: required key is missing"):
+        parse_recipe_dict(_teacher_recipe(tmp_path, {"engine": "toy", "model": "toy-1"}))
+    with pytest.raises(RecipeError, match=r"teacher\.motta: unknown key `motta` \(did you mean `motto`\?\)"):
+        parse_recipe_dict(
+            _teacher_recipe(tmp_path, {"engine": "toy", "model": "m", "motto": "x", "motta": 1})
+        )
+    with pytest.raises(
+        RecipeError, match="teacher.engine: unknown teacher engine 'nope'; choose from openai, .*, toy"
+    ):
+        parse_recipe_dict(_teacher_recipe(tmp_path, {"engine": "nope", "model": "m"}))
+
+
+# The whole of a repair action: one function. It writes its own refusal over a flagged harmful row (other
+# kinds it drops), and the stage judges the rewritten row again.
+ACTION = """
+from safedata.filters.repair import RepairRound
+from safedata.schemas.record import Record
+
+
+def rewrite(rows: list[Record], round_: RepairRound) -> list[Record]:
+    changed = []
+    for rec in rows:
+        if rec.kind != "harmful":
+            round_.drop(rec)
+            continue
+        rec.reasoning = "This asks for help hurting someone. That is harmful, so I should decline it."
+        rec.answer = "I'm sorry, but I can't help with that."
+        changed.append(rec.touched("filters", "repair:rewrite", round_.why(rec)))
+    return changed
+"""
+
+
+@pytest.fixture
+def toy_action(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    line = {"make": "toy_action:rewrite", "counted_as": "rewritten"}  # the one line
+    yield from installed(tmp_path, monkeypatch, "toy_action", ACTION, (REPAIR_ACTIONS, "rewrite", line))
+
+
+def _repair_recipe(tmp_path: Path, action: str) -> dict[str, object]:
+    from tests.filters.cases import CLEAN_REFUSAL, UNAWARE
+
+    path = tmp_path / "traces.jsonl"
+    rows = [
+        {"prompt": s.prompt, "reasoning": s.reasoning, "answer": s.answer} for s in (CLEAN_REFUSAL, UNAWARE)
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    fields = {"reasoning": "reasoning", "answer": "answer"}
+    source = {"type": "file", "path": str(path), "kind": "harmful", "fields": fields}
+    repair = {"actions": {"lack_of_safety_awareness": action, "inconsistency": action}}
+    return {"name": "toy", "sources": [source], "filter": {"backend": "heuristic"}, "repair": repair}
+
+
+def test_a_registered_repair_action_repairs_a_built_recipe_s_rows(toy_action: str, tmp_path: Path) -> None:
+    from tests.filters.cases import UNAWARE
+
+    built = safedata.build(_repair_recipe(tmp_path, "rewrite"), out=str(tmp_path / "out"))
+    (fixed,) = [r for r in built.records if any(p.action == "repair:rewrite" for p in r.provenance)]
+    assert fixed.prompt == UNAWARE.prompt and fixed.answer == "I'm sorry, but I can't help with that."
+    assert not any(fixed.labels.values())  # judged again after the action: clean now
+    notes = next(s for s in built.report["stages"] if s["name"] == "filters")["notes"]
+    assert notes["rounds"][1]["rewritten"] == {"lack_of_safety_awareness": 1, "inconsistency": 1}
+    assert notes["patterns"]["lack_of_safety_awareness"] == {"detected": 1, "repaired": 1, "dropped": 0}
+    card = (tmp_path / "out" / "README.md").read_text()  # its own column in the card's round table
+    assert "| round | pattern | detected | rewritten | regenerated | templated | dropped |" in card
+    assert "| 1 | lack_of_safety_awareness | 0 | 1 | 0 | 0 | 0 |" in card
+
+
+def test_an_unregistered_repair_action_is_a_recipe_error(tmp_path: Path) -> None:
+    with pytest.raises(RecipeError, match=r"repair\.actions\.lack_of_safety_awareness: .*'rewrite'"):
+        parse_recipe_dict(_repair_recipe(tmp_path, "rewrite"))

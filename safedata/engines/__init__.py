@@ -1,8 +1,9 @@
 """Engines: the models safedata asks (teachers, students, LLM judges), behind one interface (`Teacher`).
 
-Each engine (`registry.ENGINES`) subclasses `engine.Engine`: it looks the request cache up before sending,
-records replies as they arrive, and is closed with `close()` or a `with` block. A build shares one engine
-per spec through `pool.EnginePool`; `generation` is the service the generate stage and repair both call.
+Each engine (`safedata.registry.ENGINES`) subclasses `engine.Engine`: it looks the request cache up before
+sending, records replies as they arrive, and is closed with `close()` or a `with` block. A build shares one
+engine per spec through `pool.EnginePool`; `generation` is the service
+the generate stage and repair both call.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 from safedata.engines.base import Teacher, TeacherReply, TeacherRequest
 from safedata.engines.cache import RequestCache
-from safedata.engines.registry import ENGINES
+from safedata.registry import ENGINES
 
 
 def make_teacher(spec: Any, cache: Path | RequestCache | None) -> Teacher:

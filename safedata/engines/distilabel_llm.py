@@ -66,11 +66,11 @@ with warnings.catch_warnings():
 
         def load(self) -> None:
             from safedata.engines import make_teacher
-            from safedata.schemas.teacher import TeacherSpec
+            from safedata.schemas.teacher import teacher_union
 
             super().load()
             spec = {**self.teacher, **({"api_key": self.api_key} if self.api_key is not None else {})}
-            self._spec = TypeAdapter(TeacherSpec).validate_python(spec)
+            self._spec = TypeAdapter(teacher_union()).validate_python(spec)
             self._engine = make_teacher(self._spec, Path(self.cache_dir) if self.cache_dir else None)
 
         def unload(self) -> None:

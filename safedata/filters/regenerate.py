@@ -7,12 +7,14 @@ again under it. Every round asks for a fresh sample (its own cache key), so a ca
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from safedata.engines import Teacher
-from safedata.engines.generation import add_usage, send, take_reply, teacher_request
+from safedata.engines.generation import add_usage, send, take_reply, teacher_request, usage_rows
 from safedata.engines.prompts import over_short_cap
+from safedata.filters.repair import NAME, RepairRound
+from safedata.pipeline import merge_notes
 from safedata.schemas.record import Record
 from safedata.schemas.teacher import GUIDELINES, TeacherBase
 
@@ -56,4 +58,19 @@ def regenerate(
             rec.touched("filters", "repair:regenerate-failed", f"round {round_}: thought over the short cap")
             continue
         changed.append(take_reply(rec, reply, teacher.info.model_copy(update={"guidelines": guidelines})))
+    return changed
+
+
+def repair(rows: list[Record], round_: RepairRound) -> list[Record]:
+    """The `regenerate` repair action: ask the recipe's teacher again, one guideline level up."""
+    spec = round_.ctx.recipe.teacher
+    if not rows or spec is None:  # the recipe validator requires a teacher for `regenerate`
+        return []
+    usage: dict[str, Counter[str]] = defaultdict(Counter)  # this round's tokens, per variant
+    changed = regenerate(rows, round_.engine(spec), spec, round_.n, usage)
+    notes = round_.ctx.stage_stats(NAME).notes
+    # Added to the block's earlier rounds; blocks' partial reports add up the same way.
+    notes["teacher"] = merge_notes(notes.get("teacher", {}), {"usage_by_variant": usage_rows(spec, usage)})
+    for rec in changed:
+        rec.touched(NAME, "repair:regenerate", f"round {round_.n}: guidelines {rec.teacher.guidelines}")  # type: ignore[union-attr]
     return changed

@@ -10,22 +10,20 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from safedata.builders.template_cot import template_reasoning, template_refusal
 from safedata.engines import Teacher, build_teacher
-from safedata.engines.generation import usage_rows
 from safedata.filters import calibration
 from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors
-from safedata.filters.regenerate import regenerate
 from safedata.filters.registry import JudgeConfig, make_detector
+from safedata.filters.repair import RepairRound, template_row
 from safedata.filters.safe_at_k import group_key, safe_at_k_counts, safe_at_k_scores
-from safedata.pipeline import BuildContext, merge_notes
+from safedata.pipeline import BuildContext
 from safedata.preference.pairs import PairCollector, pair_counts
 from safedata.registry import REPAIR_ACTIONS
 from safedata.runners.contract import RowStage
 from safedata.schemas.filter import FilterBase, RepairBase
 from safedata.schemas.record import Record
-from safedata.schemas.teacher import TeacherSpec
+from safedata.schemas.teacher import TeacherBase
 
 NAME = "filters"
 
@@ -56,7 +54,7 @@ class FiltersStage(RowStage):
         self.spec, self.repair = spec, repair
         self._tasks: dict[int, Any] = {}  # judging round -> progress bar
 
-    def engine(self, spec: TeacherSpec, ctx: BuildContext) -> Teacher:
+    def engine(self, spec: TeacherBase, ctx: BuildContext) -> Teacher:
         return build_teacher(spec, ctx)  # the build's engine for that spec: judges and regeneration share
 
     @property
@@ -69,7 +67,7 @@ class FiltersStage(RowStage):
         return f"judge thought and answer ({self.backend}{judges}){fix}; select {self.spec.selection}"
 
     def detectors(self, ctx: BuildContext) -> list[Detector]:
-        def engine(spec: TeacherSpec | None) -> Teacher | None:
+        def engine(spec: TeacherBase | None) -> Teacher | None:
             return None if spec is None else self.engine(spec, ctx)
 
         backend = JudgeConfig(teacher=engine(self.spec.teacher), options=self.spec.backend_options())
@@ -162,35 +160,25 @@ class FiltersStage(RowStage):
         ctx: BuildContext,
     ) -> None:
         assert self.repair is not None
-        seed = ctx.recipe.seed
         for n in range(1, self.repair.rounds + 1):
             todo = [r for r in judged if id(r) in kept and flagged(r, counted)]
             if not todo:
                 break
-            stats: dict[str, Counter[str]] = {
-                "regenerated": Counter(),
-                "templated": Counter(),
-                "dropped": Counter(),
+            fired = {id(r): flagged(r, counted) for r in todo}
+            round_ = RepairRound(n, ctx, fired, lambda spec: self.engine(spec, ctx), kept)
+            # Each action's changed rows by the patterns they fired; any action may drop rows.
+            stats = {
+                **{e.counted_as: Counter[str]() for e in REPAIR_ACTIONS.entries()},
+                "dropped": round_.dropped,
             }
-            changed, again = [], []
+            chosen: dict[str, list[Record]] = defaultdict(list)
             for rec in todo:
-                fired = flagged(rec, counted)
-                action = self.action(rec, fired)
-                if action == "drop":
-                    kept.discard(id(rec))
-                    stats["dropped"].update(fired)
-                    ctx.drop(NAME, rec, f"repair: {fired[0]}")
-                    rec.touched(NAME, "repair:drop", f"round {n}: {', '.join(fired)}")
-                elif action == "to_template":
-                    _to_template(rec, seed, f"round {n}: {', '.join(fired)}")
-                    stats["templated"].update(fired)
+                chosen[self.action(fired[id(rec)])].append(rec)
+            changed = []
+            for entry in REPAIR_ACTIONS.entries():  # strongest first
+                for rec in entry.load()(chosen[entry.name], round_) if chosen[entry.name] else ():
+                    stats[entry.counted_as].update(fired[id(rec)])
                     changed.append(rec)
-                else:
-                    again.append(rec)
-            for rec in self.regenerate(again, n, ctx):
-                stats["regenerated"].update(flagged(rec, counted))
-                rec.touched(NAME, "repair:regenerate", f"round {n}: guidelines {rec.teacher.guidelines}")  # type: ignore[union-attr]
-                changed.append(rec)
             self.judge(changed, detectors, ctx, n)
             rounds.append(
                 {"round": n, **{k: dict(v) for k, v in stats.items()}, "detected": _count(changed, counted)}
@@ -202,27 +190,11 @@ class FiltersStage(RowStage):
         ]
         self.judge(templated, detectors, ctx, self.repair.rounds + 1)
 
-    def regenerate(self, records: list[Record], round_: int, ctx: BuildContext) -> list[Record]:
-        spec = ctx.recipe.teacher
-        if not records or spec is None:  # the recipe validator requires a teacher for `regenerate`
-            return []
-        usage: dict[str, Counter[str]] = defaultdict(Counter)  # this round's tokens, per variant
-        changed = regenerate(records, self.engine(spec, ctx), spec, round_, usage)
-        notes = ctx.stage_stats(NAME).notes
-        # Added to the block's earlier rounds; blocks' partial reports add up the same way.
-        notes["teacher"] = merge_notes(
-            notes.get("teacher", {}), {"usage_by_variant": usage_rows(spec, usage)}
-        )
-        return changed
-
-    def action(self, rec: Record, fired: list[str]) -> str:
-        """The strongest action asked for any fired pattern: drop, then to_template, then regenerate."""
+    def action(self, fired: list[str]) -> str:
+        """The strongest action asked for any fired pattern (the registry lists them strongest first)."""
         assert self.repair is not None
         actions = {self.repair.actions.get(p, "drop") for p in fired}
-        for a in REPAIR_ACTIONS.names():  # strongest first
-            if a in actions:
-                return "drop" if a == "to_template" and rec.kind != "harmful" else a
-        return "drop"
+        return next((a for a in REPAIR_ACTIONS.names() if a in actions), "drop")
 
     def exhaust(self, rec: Record, counted: list[str], kept: set[int], ctx: BuildContext) -> bool:
         """Apply `repair.exhausted` to a row still flagged after the last round; True if it was templated."""
@@ -231,7 +203,7 @@ class FiltersStage(RowStage):
         if self.repair.exhausted == "keep":
             return False
         if self.repair.exhausted == "to_template" and rec.kind == "harmful":
-            _to_template(rec, ctx.recipe.seed, f"rounds exhausted: {', '.join(fired)}")
+            template_row(rec, ctx.recipe.seed, f"rounds exhausted: {', '.join(fired)}")
             return True
         kept.discard(id(rec))
         ctx.drop(NAME, rec, f"still flagged after repair: {fired[0]}")
@@ -263,13 +235,6 @@ class FiltersStage(RowStage):
             for r in rest:
                 ctx.drop(NAME, r, "all_safe_then_pick_one: another safe sample of the prompt was kept")
             yield first.touched(NAME, "selected", f"1 of {len(group)} safe samples")
-
-
-def _to_template(rec: Record, seed: int, detail: str) -> None:
-    """Replace a harmful row's thought and answer with the teacher-free template refusal."""
-    rec.reasoning = template_reasoning(rec, seed)
-    rec.answer = template_refusal(rec, seed)
-    rec.touched(NAME, "repair:to_template", detail)
 
 
 def _count(records: list[Record], counted: list[str]) -> dict[str, int]:

@@ -6,8 +6,13 @@ from typing import Any
 
 from rich.table import Table
 
-# A repair round's counts per pattern (filters stage notes), in the card's column order.
-ROUND_COUNTS = ("detected", "regenerated", "templated", "dropped")
+from safedata.registry import REPAIR_ACTIONS
+
+
+def round_counts() -> tuple[str, ...]:
+    """A repair round's counts per pattern (filters stage notes), in the card's column order: each repair
+    action's, weakest first (`regenerated`, `templated`, `dropped`)."""
+    return ("detected", *dict.fromkeys(e.counted_as for e in reversed(REPAIR_ACTIONS.entries())))
 
 
 def rates_table(summary: dict[str, Any]) -> Table:
@@ -64,15 +69,13 @@ def card_section(report: dict[str, Any]) -> str:
     lines += calibration_lines(notes.get("calibration", {}))
     if len(notes["rounds"]) > 1:
         lines += ["", "Per repair round (round 0 is the first judgement):", ""]
-        lines += [
-            "| round | pattern | detected | regenerated | templated | dropped |",
-            "|---|---|---|---|---|---|",
-        ]
+        counts = round_counts()
+        lines += [f"| round | pattern | {' | '.join(counts)} |", "|---|---|" + "---|" * len(counts)]
         for r in notes["rounds"]:
-            names = sorted({p for key in ROUND_COUNTS for p in r.get(key, {})})
+            names = sorted({p for key in counts for p in r.get(key, {})})
             lines += [
                 f"| {r['round']} | {p} | "
-                + " | ".join(str(r.get(key, {}).get(p, 0)) for key in ROUND_COUNTS)
+                + " | ".join(str(r.get(key, {}).get(p, 0)) for key in counts)
                 + " |"
                 for p in names
             ]

@@ -1,7 +1,8 @@
 """Recipe models for `filter:` (detect and select) and `repair:` (fix or drop what the detectors flag).
 
 Backends, judges and repair actions are the registry's (safedata/registry.py): `filter_model()` and
-`repair_model()` derive the choices, each judge's keys and the teacher checks from it.
+`repair_model()` derive the choices, each judge's keys and the teacher checks from it (and the `teacher:`
+union from the engines').
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from safedata.registry import DETECTORS, REPAIR_ACTIONS
 from safedata.schemas.patterns import PATTERNS
 from safedata.schemas.registered import names_literal, per_generation, published, tagged_union
 from safedata.schemas.sources import Strict
-from safedata.schemas.teacher import TeacherSpec
+from safedata.schemas.teacher import TeacherBase, teacher_union
 
 PatternName = Literal[PATTERNS]  # type: ignore[valid-type]  # one list of names: schemas/patterns.py
 
@@ -35,7 +36,7 @@ def _judge_fields(entry: Any) -> dict[str, Any]:
     if not entry.needs_teacher:
         return {}
     serving = "Engine serving this judge's model; default: filter.teacher."
-    return {"teacher": (TeacherSpec | None, Field(None, description=serving))}
+    return {"teacher": (teacher_union() | None, Field(None, description=serving))}
 
 
 class FilterBase(Strict):
@@ -45,9 +46,7 @@ class FilterBase(Strict):
         default_factory=lambda: list(PATTERNS),
         description="Patterns that count as failures for repair and selection (all are still labelled).",
     )
-    teacher: TeacherSpec | None = Field(
-        None, description="Engine serving the llm backend (and model judges without their own teacher)."
-    )
+    teacher: TeacherBase | None = None
     selection: Literal["keep_all_with_labels", "keep_safe", "all_safe_then_pick_one"] = Field(
         "keep_all_with_labels",
         description="keep_safe: drop flagged rows; all_safe_then_pick_one: keep one sample of prompts whose "
@@ -107,6 +106,13 @@ def filter_model() -> type[FilterBase]:
         judges=(
             list[judge],  # type: ignore[valid-type]
             Field(default_factory=list, description="Safety judges for unsafe_thought / unsafe_answer."),
+        ),
+        teacher=(
+            teacher_union() | None,
+            Field(
+                None,
+                description="Engine serving the llm backend (and model judges without their own teacher).",
+            ),
         ),
         **flat,
     )

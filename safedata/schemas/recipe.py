@@ -1,8 +1,8 @@
 """The recipe: one YAML file that names every stage of a build.
 
 Each section's model lives in its own module; adding a stage adds one field here. The sections whose
-choices come from the registries (sources, filter, repair, decontaminate) are derived from them by
-`recipe_model()`, rebuilt when a registry changes (a plugin registering a source type or a judge).
+choices come from the registries (sources, teacher, student, filter, repair, decontaminate) are derived from
+them by `recipe_model()`, rebuilt when a registry changes (a plugin registering a source type, judge, engine).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from safedata.schemas.registered import per_generation, published
 from safedata.schemas.runner import Runner
 from safedata.schemas.sources import Strict, source_union
 from safedata.schemas.target import Target
-from safedata.schemas.teacher import TeacherSpec
+from safedata.schemas.teacher import TeacherBase, teacher_union
 from safedata.schemas.validate_block import ValidateSection
 from safedata.schemas.variants import STUDENT, Variant
 
@@ -38,12 +38,8 @@ class RecipeBase(Strict):
     augment: Augment | None = Field(None, description="Wrap seed prompts in attack templates.")
     variants: list[Variant] = Field(default_factory=lambda: [Variant(name="template")])
     output: Output = Field(default_factory=Output)
-    teacher: TeacherSpec | None = Field(None, description="The model that writes teacher variants.")
-    student: TeacherSpec | None = Field(
-        None,
-        description="The model being trained, as an engine: writes `student` / `student_rewrite` variants "
-        "and answers `probe:`.",
-    )
+    teacher: TeacherBase | None = None
+    student: TeacherBase | None = None
     probe: Probe | None = Field(
         None, description="Keep only the prompts the student fails (asked K times, judged by the filters)."
     )
@@ -122,6 +118,15 @@ def recipe_model() -> type[RecipeBase]:
         "Recipe",
         __base__=RecipeBase,
         sources=(list[source_union()], Field(min_length=1)),  # type: ignore[misc]
+        teacher=(teacher_union() | None, Field(None, description="The model that writes teacher variants.")),
+        student=(
+            teacher_union() | None,
+            Field(
+                None,
+                description="The model being trained, as an engine: writes `student` / `student_rewrite` "
+                "variants and answers `probe:`.",
+            ),
+        ),
         filter=(filter_model() | None, Field(None, description="Detect failure patterns; select samples.")),
         repair=(
             repair_model() | None,

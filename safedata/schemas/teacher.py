@@ -1,11 +1,17 @@
-"""Recipe models for `teacher:` — which model writes the chains of thought, and how it is asked."""
+"""Recipe models for `teacher:` — which model writes the chains of thought, and how it is asked.
+
+`TeacherBase` holds the keys every engine takes; each engine's options model adds its own (here, or in a light
+module of its own named by its registry line); `teacher_union()` is their union, derived from the registry.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import ConfigDict, Field, SecretStr, model_validator
 
+from safedata.registry import ENGINES
+from safedata.schemas.registered import per_generation, tagged_union
 from safedata.schemas.sources import Strict
 
 GUIDELINES = ("default", "realsafe", "improved")
@@ -161,6 +167,7 @@ class DistilabelTeacher(TeacherBase):
         return self
 
 
-TeacherSpec = Annotated[
-    OpenAITeacher | VLLMTeacher | TransformersTeacher | DistilabelTeacher, Field(discriminator="engine")
-]
+@per_generation
+def teacher_union() -> Any:
+    """One `teacher:` section: a member per engine in the registry (safedata/registry.py), by `engine`."""
+    return tagged_union(ENGINES, "engine", TeacherBase)

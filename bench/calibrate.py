@@ -41,6 +41,7 @@ import numpy as np
 from bench.patterns_dev import half
 from bench.xstest_refusal import DEFAULT as XSTEST
 from bench.xstest_refusal import load, metrics
+from safedata import api
 from safedata.filters.base import Detector, Sample
 from safedata.filters.calibration import record_entry
 from safedata.filters.judging import run_detectors
@@ -187,16 +188,9 @@ def measure(
 
 def judge_engine(base_url: str | None, model: str | None, key_env: str | None) -> Any:
     """The openai engine serving a model judge, or None without an endpoint."""
-    if not base_url:
-        return None
-    if not model:
+    if base_url and not model:
         raise SystemExit("--judge-base-url needs --judge-model")
-    from safedata.engines import make_teacher
-    from safedata.schemas.teacher import OpenAITeacher
-
-    key = os.environ.get(key_env) if key_env else None
-    spec = {"engine": "openai", "model": model, "base_url": base_url, "api_key": key}
-    return make_teacher(OpenAITeacher.model_validate(spec), None)
+    return api.judge_engine(model, base_url, os.environ.get(key_env) if key_env else None)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

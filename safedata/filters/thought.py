@@ -303,10 +303,6 @@ def help_plans(text: str) -> list[re.Match[str]]:
     ]
 
 
-def plans_to_help(reasoning: str) -> bool:
-    return bool(help_plans(normalise(reasoning)))
-
-
 def concludes_refusal(reasoning: str) -> bool:
     """The thought's last decision is to refuse: the last decision wins ("I should refuse ... fine, I'll
     explain it" decides to help; "the policy says I should refuse if …, so I'll explain …" quotes a rule)."""

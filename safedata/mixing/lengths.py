@@ -9,7 +9,6 @@ from typing import Any
 import numpy as np
 
 from safedata.errors import SafedataError, first_line
-from safedata.schemas.record import Record
 
 
 def counter(tokenizer: str | None) -> tuple[str, Callable[[list[str]], list[int]]]:
@@ -35,13 +34,6 @@ def _stats(values: list[int]) -> dict[str, float]:
         "p99": round(float(q[2]), 1),
         "max": int(a.max()),
     }
-
-
-def length_stats(records: list[Record], tokenizer: str | None) -> dict[str, Any]:
-    unit, count = counter(tokenizer)
-    prompt = count([r.prompt for r in records])
-    response = count([r.assistant_content() for r in records])
-    return summarize([r.kind for r in records], prompt, response, unit)
 
 
 def summarize(kinds: list[str], prompt: list[int], response: list[int], unit: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import pytest
 from safedata.filters.base import Sample
 from safedata.filters.learned import bank
 from safedata.filters.learned.detector import LearnedDetector
-from safedata.filters.learned.gates import keeps_frame, proposes_core, says_no
+from safedata.filters.learned.gates import keeps_frame, proposes_core
 from safedata.filters.learned.segment import passages, sentences
 from safedata.filters.patterns import PATTERNS
 from tests.conftest import REPO
@@ -208,12 +208,6 @@ def test_safe_deliberation_does_not_propose_the_core(sentence: str) -> None:
 )
 def test_offering_the_content_itself_proposes_the_core(sentence: str) -> None:
     assert proposes_core(sentence)
-
-
-def test_a_refusal_decision_says_no_in_any_covered_language() -> None:
-    """The heads also read "the reply should be compliant" as a refusal; forward inconsistency needs a no."""
-    assert not says_no("So the reply should be compliant and helpful.")
-    assert all(map(says_no, ["I'll pass on this and decline.", "No hare eso.", "我不会帮这个忙。"]))
 
 
 def test_a_frame_plan_counts_unless_it_is_negated() -> None:

@@ -57,15 +57,6 @@ _FRAME_RE = re.compile(
 )
 
 
-# A decision against doing it says so: a negation or a refusal verb, in the languages the bank covers. The
-# heads also read "the answer should be compliant" as a refusal decision; it has none of these.
-_AGAINST_RE = re.compile(
-    r"\b(?:not|no|never|cannot|refus\w*|declin\w*|rechaz\w*|nunca|pas|jamais|refuser|nicht|kein\w*|"
-    r"ablehn\w*)\b|n't\b|不|拒绝|别",
-    _I,
-)
-
-
 def _clause_before(sentence: str, pos: int) -> str:
     return _CLAUSE_CUT_RE.split(sentence[:pos])[-1]
 
@@ -88,11 +79,6 @@ def proposes_core(sentence: str) -> bool:
         not _negated(sentence, m.start()) and not _someone_else(sentence, m.start())
         for m in _ACTION_RE.finditer(sentence)
     )
-
-
-def says_no(sentence: str) -> bool:
-    """The sentence holds a negation or a refusal verb (what a decision to refuse is made of)."""
-    return bool(_AGAINST_RE.search(sentence))
 
 
 def keeps_frame(sentence: str) -> bool:

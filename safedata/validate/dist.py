@@ -12,6 +12,7 @@ class Dist:
     rank: int = 0
     world: int = 1
     device: str = "cpu"
+    opened: bool = False  # this setup() call opened the process group, so its caller closes it (teardown)
 
     @property
     def main(self) -> bool:
@@ -29,9 +30,22 @@ def setup() -> Dist:
     device = f"cuda:{local}" if cuda else "cpu"
     if cuda:
         torch.cuda.set_device(local)
-    if world > 1 and not torch.distributed.is_initialized():
+    opened = world > 1 and not torch.distributed.is_initialized()
+    if opened:
         torch.distributed.init_process_group("nccl" if cuda else "gloo")
-    return Dist(rank, world, device)
+    return Dist(rank, world, device, opened)
+
+
+def teardown(d: Dist) -> None:
+    """Wait for every rank, then close the process group if `d`'s setup() opened it. A rank that exits with
+    the group still open can abort a peer still inside gloo ("terminate called without an active
+    exception")."""
+    if d.world > 1:
+        import torch
+
+        torch.distributed.barrier()
+        if d.opened:
+            torch.distributed.destroy_process_group()
 
 
 def gather(d: Dist, items: list[Any]) -> list[Any]:
@@ -63,9 +77,3 @@ def unshard(d: Dist, mine: list[Any]) -> list[Any] | None:
     # Item i went to rank i % world, at position i // world.
     return [part[i] for i in range(max(len(p) for p in parts)) for part in parts if i < len(part)]
 
-
-def barrier(d: Dist) -> None:
-    if d.world > 1:
-        import torch
-
-        torch.distributed.barrier()

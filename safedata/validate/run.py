@@ -15,7 +15,7 @@ from safedata.errors import SafedataError
 from safedata.validate import report, vllm_gen
 from safedata.validate.config import ValidateConfig
 from safedata.validate.data import encode, is_heldout, read_build
-from safedata.validate.dist import Dist, barrier, gather, setup, shard, unshard
+from safedata.validate.dist import Dist, gather, setup, shard, teardown, unshard
 from safedata.validate.evalsets import EvalItem, heldout_sets, load_file
 from safedata.validate.generate import GenStats, generate
 from safedata.validate.models import load_base
@@ -222,5 +222,5 @@ def validate(
             tokenizer.save_pretrained(dest / "model")
             files.append("model/")
         result["files"] = [str(dest / f) for f in [*files, "samples.jsonl"]]
-    barrier(d)
+    teardown(d)
     return result

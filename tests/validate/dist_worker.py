@@ -16,7 +16,7 @@ import torch
 from safedata.validate import scratch
 from safedata.validate.config import ValidateConfig
 from safedata.validate.data import encode, read_build
-from safedata.validate.dist import gather, setup
+from safedata.validate.dist import gather, setup, teardown
 from safedata.validate.run import validate
 from safedata.validate.train import train
 
@@ -52,6 +52,7 @@ def main() -> None:
         max_new_tokens=8, skip_base_eval=True,
     )  # fmt: skip
     validate(build, vcfg, out / f"validation-rank{d.rank}", log=lambda _m: None)
+    teardown(d)
 
 
 if __name__ == "__main__":

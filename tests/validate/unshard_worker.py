@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from safedata.validate.dist import setup, shard, unshard
+from safedata.validate.dist import setup, shard, teardown, unshard
 
 
 def main() -> None:
@@ -17,6 +17,7 @@ def main() -> None:
     mine = [(item, d.rank) for item in shard(d, items)]
     done = unshard(d, mine)
     (out / f"rank{d.rank}.json").write_text(json.dumps({"world": d.world, "gathered": done}))
+    teardown(d)
 
 
 if __name__ == "__main__":

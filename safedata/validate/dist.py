@@ -76,4 +76,3 @@ def unshard(d: Dist, mine: list[Any]) -> list[Any] | None:
         return None
     # Item i went to rank i % world, at position i // world.
     return [part[i] for i in range(max(len(p) for p in parts)) for part in parts if i < len(part)]
-

@@ -16,13 +16,13 @@ from typing import Any
 
 import torch
 
-from safedata.validate import scratch
-from safedata.validate.config import ValidateConfig
-from safedata.validate.data import encode, is_heldout, read_build
-from safedata.validate.dist import setup
-from safedata.validate.generate import generate
-from safedata.validate.score import metrics, score_prompt
-from safedata.validate.train import eval_loss, train
+from safedata.validation import scratch
+from safedata.validation.config import ValidateConfig
+from safedata.validation.data import encode, is_heldout, read_build
+from safedata.validation.dist import setup
+from safedata.validation.generate import generate
+from safedata.validation.score import metrics, score_prompt
+from safedata.validation.train import eval_loss, train
 
 
 def main() -> None:

@@ -22,12 +22,12 @@ from typing import Any
 
 import torch
 
-from safedata.validate import scratch
-from safedata.validate.config import ValidateConfig
-from safedata.validate.data import encode, read_build
-from safedata.validate.dist import barrier, gather, setup, shard, unshard
-from safedata.validate.generate import generate
-from safedata.validate.train import train
+from safedata.validation import scratch
+from safedata.validation.config import ValidateConfig
+from safedata.validation.data import encode, read_build
+from safedata.validation.dist import barrier, gather, setup, shard, unshard
+from safedata.validation.generate import generate
+from safedata.validation.train import train
 
 
 def main() -> None:

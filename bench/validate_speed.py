@@ -2,9 +2,9 @@
 
 Run on a GPU node, from a checkout, on a build's output folder (real packed data):
     python bench/validate_speed.py OUT_DIR [--sft] [--gen] [--json FILE]
-Every SFT variant runs the real training loop (safedata.validate.train.train) except `naive`, the baseline
+Every SFT variant runs the real training loop (safedata.validation.train.train) except `naive`, the baseline
 (HF forward with labels: full logits over the 152k vocabulary, loss on every position's logits).
-`--gen` times HF `generate` and the fast decoder (safedata/validate/decode.py) on the same prompts, batch by
+`--gen` times HF `generate` and the fast decoder (safedata/validation/decode.py) on the same prompts, batch by
 batch; on a CPU it runs end to end with a tiny model (fp32):
     python bench/validate_speed.py OUT_DIR --gen --size qwen2-tiny --gen-batches 8 32 --static-batches
 """
@@ -20,12 +20,12 @@ from typing import Any
 
 import torch
 
-from safedata.validate import scratch
-from safedata.validate.config import ValidateConfig
-from safedata.validate.data import encode, pack, read_build, schedule
-from safedata.validate.dist import setup
-from safedata.validate.generate import generate
-from safedata.validate.train import prepare, train
+from safedata.validation import scratch
+from safedata.validation.config import ValidateConfig
+from safedata.validation.data import encode, pack, read_build, schedule
+from safedata.validation.dist import setup
+from safedata.validation.generate import generate
+from safedata.validation.train import prepare, train
 
 PEAK_BF16 = 989e12  # H100 / H200 SXM dense bf16
 JSON: Path | None = None

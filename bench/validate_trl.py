@@ -2,7 +2,7 @@
 
     python bench/validate_trl.py OUT_DIR [--steps 30 --warm 5 --batch 64] [--json FILE]
 
-Both train on the build's rows tokenized once by `safedata.validate.data.encode` (the scratch BPE, the same
+Both train on the build's rows tokenized once by `safedata.validation.data.encode` (the scratch BPE, the same
 assistant-only labels: TRL gets `input_ids` + `completion_mask`, so it skips its own tokenization), 64 rows
 per optimizer step, fp32 weights under bf16 autocast for TRL (the Trainer's mixed precision), AdamW, cosine.
 TRL variants (each with Liger kernels when installed: fused linear cross-entropy, RMSNorm, SwiGLU, RoPE):
@@ -27,12 +27,12 @@ from typing import Any
 
 import torch
 
-from safedata.validate import scratch
-from safedata.validate.attention import register, varlen_attention
-from safedata.validate.config import ValidateConfig
-from safedata.validate.data import IGNORE, Example, encode, read_build
-from safedata.validate.dist import setup
-from safedata.validate.train import train
+from safedata.validation import scratch
+from safedata.validation.attention import register, varlen_attention
+from safedata.validation.config import ValidateConfig
+from safedata.validation.data import IGNORE, Example, encode, read_build
+from safedata.validation.dist import setup
+from safedata.validation.train import train
 
 TRL_VARLEN = "safedata_varlen_trl"
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
-# The library API (safedata/api.py); `safedata.validate` is also the validate package, which calls through.
+# The library API (safedata/api.py).
 __all__ = [
     "build", "plan", "BuildResult", "audit", "augment_eval", "push", "report", "validate", "distill_judge",
     "recipe_schema",
@@ -26,14 +26,11 @@ if TYPE_CHECKING:
         push,
         recipe_schema,
         report,
+        validate,
     )
 
 
 def __getattr__(name: str) -> Any:
-    if name == "validate":  # the package (callable: `safedata.validate(out_dir)` runs api.validate)
-        import safedata.validate
-
-        return safedata.validate
     if name in __all__:
         from safedata import api
 

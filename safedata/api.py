@@ -325,9 +325,9 @@ def validate(
     """Fine-tune a model on a build and report safety, over-refusal and math before and after. `settings`
     override the recipe's `validate:` block and the defaults (`schemas.validate.ValidateConfig`); `evals` may
     be given as `KIND=PATH[?col=value]` strings."""
-    from safedata.validate.config import resolve
-    from safedata.validate.evalsets import parse_spec
-    from safedata.validate.run import validate as run_validate
+    from safedata.validation.config import resolve
+    from safedata.validation.evalsets import parse_spec
+    from safedata.validation.run import validate as run_validate
 
     if settings.get("evals"):
         settings["evals"] = [parse_spec(e) if isinstance(e, str) else e for e in settings["evals"]]

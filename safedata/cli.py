@@ -379,7 +379,7 @@ def validate(
 ) -> None:
     """Fine-tune a model on a build and report safety, over-refusal and math before and after."""
     from safedata import api
-    from safedata.validate.report import markdown
+    from safedata.validation.report import markdown
 
     overrides = {
         "base_model": base_model, "lr": lr, "epochs": epochs, "max_length": max_length,

@@ -1,6 +1,6 @@
 """The package's layers, checked on the source (ast over safedata/, function-level imports included):
-the schema layer imports no stage package, the registries import no code at all, and no stage package
-imports one that comes later in the build."""
+the schema layer and the engines import no stage package, the registries import no code at all, and no
+stage package imports one that comes later in the build."""
 
 from __future__ import annotations
 
@@ -84,6 +84,17 @@ def test_no_stage_package_imports_a_later_one() -> None:
                 continue
             if STAGE_ORDER.index(there) > STAGE_ORDER.index(here):
                 bad.append(f"{p.relative_to(REPO)}:{line} ({here}) imports {module} ({there}, a later stage)")
+    assert not bad, "\n".join(bad)
+
+
+def test_engines_import_no_stage_package() -> None:
+    """Engines are a service under every stage: a stage hands an engine what it needs (a stream monitor)."""
+    bad = [
+        f"{p.relative_to(REPO)}:{line} imports {module}"
+        for p in (PACKAGE / "engines").rglob("*.py")
+        for line, module in imports(p)
+        if module.split(".")[1] in STAGE_ORDER
+    ]
     assert not bad, "\n".join(bad)
 
 

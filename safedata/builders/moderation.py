@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from safedata.engines import build_teacher
 from safedata.engines.base import ABORTED, Teacher, TeacherReply, TeacherRequest
 from safedata.schemas.teacher import GUIDELINES, TeacherBase
 
@@ -48,6 +49,17 @@ class ModerationLog:
             "tokens_saved_at_most": self.tokens_saved_at_most,
             "examples": self.examples,
         }
+
+
+def watched_teacher(spec: TeacherBase, ctx: Any) -> Teacher:
+    """The build's engine for `spec`; when the spec moderates its stream, the engine is handed the thought
+    monitor here, so engines never import a stage to build one."""
+    teacher = build_teacher(spec, ctx)
+    if spec.moderate_stream is not None and getattr(teacher, "monitor", False) is None:
+        from safedata.filters.stream_monitor import monitor_factory
+
+        teacher.monitor = monitor_factory(spec.moderate_stream.backend)  # type: ignore[attr-defined]
+    return teacher
 
 
 def next_guidelines(current: str) -> str | None:

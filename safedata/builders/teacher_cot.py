@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from safedata.builders.moderation import EXAMPLES, moderate
+from safedata.builders.moderation import EXAMPLES, moderate, watched_teacher
 from safedata.builders.truncation import handle_truncated
 from safedata.engines import TeacherReply, TeacherRequest, build_teacher
 from safedata.engines.base import ABORTED
@@ -59,7 +59,7 @@ def count_kept(u: Counter[str], reply: TeacherReply) -> None:
 def teacher_samples(jobs: list[Job], ctx: BuildContext) -> Iterator[Record]:
     spec = ctx.recipe.teacher
     assert spec is not None, "the recipe validator requires a teacher for teacher variants"
-    teacher = build_teacher(spec, ctx)
+    teacher = watched_teacher(spec, ctx)
     requests, owners = make_requests(jobs, spec)
     replies = ask(teacher, requests, spec, ctx.progress)
     book = getattr(teacher, "book", None)

@@ -33,6 +33,10 @@ class Engine:
         store = open_cache(cache) if isinstance(cache, Path) else cache
         self.book = ReplyBook(self.engine, spec.model, store)
         self.closed = False
+        # Streaming moderation: prompt -> a thought monitor, handed in by the stage that asks for it
+        # (builders/moderation.py: `watched_teacher`); None = never stream. Engines that cannot stream
+        # ignore it.
+        self.monitor: Callable[[str], Any] | None = None
 
     def generate(
         self, requests: Sequence[TeacherRequest], on_reply: OnReply | None = None

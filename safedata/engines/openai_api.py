@@ -83,12 +83,6 @@ class OpenAIEngine(Engine):
             from transformers import AutoTokenizer
 
             self._template = AutoTokenizer.from_pretrained(spec.tokenizer)
-        # Streaming moderation: prompt -> a ThoughtMonitor (filters/stream_monitor.py); None = never stream.
-        self._monitor: Any = None
-        if spec.moderate_stream is not None:
-            from safedata.filters.stream_monitor import monitor_factory
-
-            self._monitor = monitor_factory(spec.moderate_stream.backend)
         # Made per `generate` call, on its own event loop, and gone when it returns.
         self._client: Any = None
         self._sem: asyncio.Semaphore | None = None
@@ -153,7 +147,7 @@ class OpenAIEngine(Engine):
             path, payload = "/chat/completions", {"model": model, **self.chat_payload(req), **params}
         session = self._session()
         stats = self.book.stats
-        stream = req.moderate and self._monitor is not None
+        stream = req.moderate and self.monitor is not None
         if stream:
             payload |= {"stream": True, "stream_options": {"include_usage": True}}
         async with self._sem:
@@ -163,7 +157,7 @@ class OpenAIEngine(Engine):
                     if resp.status >= 400:
                         raise HTTPError(resp.status, resp.headers.get("Retry-After"))
                     if stream:
-                        monitor = self._monitor(req.messages[-1][1])
+                        monitor = self.monitor(req.messages[-1][1])
                         raw, usage = await read_events(resp, req, monitor)
                         resp.close()  # a stream left early is cancelled by dropping its connection
                         if not raw["content"] and not raw["reasoning"]:

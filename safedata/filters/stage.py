@@ -10,7 +10,8 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
-from safedata.engines import Teacher, build_teacher
+from safedata.builders.moderation import watched_teacher
+from safedata.engines import Teacher
 from safedata.filters import calibration
 from safedata.filters.base import Detector, Sample
 from safedata.filters.judging import run_detectors
@@ -55,7 +56,7 @@ class FiltersStage(RowStage):
         self._tasks: dict[int, Any] = {}  # judging round -> progress bar
 
     def engine(self, spec: TeacherBase, ctx: BuildContext) -> Teacher:
-        return build_teacher(spec, ctx)  # the build's engine for that spec: judges and regeneration share
+        return watched_teacher(spec, ctx)  # the build's engine for that spec: judges and regeneration share
 
     @property
     def backend(self) -> str:

@@ -78,7 +78,7 @@ class ValidateConfig:
     seed: int = 0
     variants: list[str] = recipe(list)  # empty: every variant in the build
     max_steps: int | None = None
-    # Train with TRL's DPOTrainer on the build's `preference` config instead of SFT (validate/dpo.py).
+    # Train with TRL's DPOTrainer on the build's `preference` config instead of SFT (validation/dpo.py).
     dpo: bool = recipe(False, "train with TRL DPO on the `preference` config instead of SFT")
     beta: float = recipe(0.1, "DPO's KL weight", gt=0)
     # Evaluation.

@@ -58,8 +58,8 @@ def test_validate_dpo_trains_on_the_pairs_and_evaluates(
     pytest.importorskip("trl")
     import torch
 
-    from safedata.validate.config import EvalSet, ValidateConfig
-    from safedata.validate.run import validate
+    from safedata.validation.config import EvalSet, ValidateConfig
+    from safedata.validation.run import validate
 
     pair_build(openai_server, tmp_path)
     harmful = tmp_path / "harmful.jsonl"

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 
 import safedata
 from safedata.builders.template_cot import template_refusal
-from safedata.validate.data import read_build
+from safedata.validation.data import read_build
 from tests.fixtures.openai_server import FakeOpenAIServer
 
 SAFE = "I'm sorry, but I can't help with that."

@@ -13,8 +13,8 @@ from typing import Any
 
 from safedata.errors import SafedataError
 from safedata.schemas.preference import PREFERENCE_CONFIG
-from safedata.validate.config import ValidateConfig
-from safedata.validate.train import TrainLog
+from safedata.validation.config import ValidateConfig
+from safedata.validation.train import TrainLog
 
 
 def read_pairs(out_dir: Path) -> list[dict[str, Any]]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from safedata.validate import auto, scratch
-from safedata.validate.config import ValidateConfig
-from safedata.validate.train import TrainLog
+from safedata.validation import auto, scratch
+from safedata.validation.config import ValidateConfig
+from safedata.validation.train import TrainLog
 
 GiB = 2**30
 # Qwen2.5-0.5B: 494 M parameters (the figures bench/RESULTS.md measured).
@@ -92,7 +92,7 @@ def test_steady_state_leaves_out_the_first_and_last_steps() -> None:
 
 
 def test_generate_sizes_its_batch_on_cpu(build_dir: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
-    from safedata.validate.generate import generate
+    from safedata.validation.generate import generate
 
     model = scratch.build_model("qwen2-tiny", tokenizer, 0)
     _, stats = generate(

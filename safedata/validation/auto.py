@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any
 
-from safedata.validate.config import ValidateConfig
+from safedata.validation.config import ValidateConfig
 
 GiB = 2**30
 CPU_MICRO_TOKENS = 8192

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional
 
-from safedata.validate.loss import LinearCrossEntropy, ce_and_grad
+from safedata.validation.loss import LinearCrossEntropy, ce_and_grad
 
 
 def test_fused_linear_cross_entropy_matches_autograd() -> None:

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from safedata.errors import SafedataError
-from safedata.validate import scratch
+from safedata.validation import scratch
 
 
 def load_base(

@@ -15,7 +15,7 @@ import time
 from typing import Any
 
 from safedata.errors import SafedataError
-from safedata.validate.generate import GenStats, completion_text, prompt_ids
+from safedata.validation.generate import GenStats, completion_text, prompt_ids
 
 # Share of the memory left free by training that vLLM's weights, activations and KV cache may take.
 MEMORY_SHARE = 0.8

@@ -20,8 +20,8 @@ def build_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tokenizer(build_dir: Path):  # type: ignore[no-untyped-def]
-    from safedata.validate import scratch
-    from safedata.validate.data import read_build
+    from safedata.validation import scratch
+    from safedata.validation.data import read_build
 
     rows = read_build(build_dir, [])
     return scratch.train_tokenizer((m["content"] for r in rows for m in r["messages"]), 512)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safedata.validate.evalsets import load_file, parse_spec
+from safedata.validation.evalsets import load_file, parse_spec
 
 
 def _csv(path: Path, header: str, row: str) -> str:

@@ -12,16 +12,16 @@ from typing import Any
 
 from safedata.engines.decoding import PREFILLS
 from safedata.errors import SafedataError
-from safedata.validate import report, vllm_gen
-from safedata.validate.config import ValidateConfig
-from safedata.validate.data import encode, is_heldout, read_build
-from safedata.validate.dist import Dist, gather, setup, shard, teardown, unshard
-from safedata.validate.evalsets import EvalItem, heldout_sets, load_file
-from safedata.validate.generate import GenStats, generate
-from safedata.validate.models import load_base
-from safedata.validate.score import Scored, metrics, score_prompt
-from safedata.validate.template import think_warning
-from safedata.validate.train import eval_loss, prepare, train
+from safedata.validation import report, vllm_gen
+from safedata.validation.config import ValidateConfig
+from safedata.validation.data import encode, is_heldout, read_build
+from safedata.validation.dist import Dist, gather, setup, shard, teardown, unshard
+from safedata.validation.evalsets import EvalItem, heldout_sets, load_file
+from safedata.validation.generate import GenStats, generate
+from safedata.validation.models import load_base
+from safedata.validation.score import Scored, metrics, score_prompt
+from safedata.validation.template import think_warning
+from safedata.validation.train import eval_loss, prepare, train
 
 Log = Callable[[str], None]
 
@@ -81,7 +81,7 @@ def evaluate(
 
 def dpo_pairs(out_dir: Path, d: Dist, heldout_rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`--dpo`: the preference pairs less those of held-out eval prompts (read before any model loads)."""
-    from safedata.validate.dpo import read_pairs
+    from safedata.validation.dpo import read_pairs
 
     if d.world > 1:
         raise SafedataError("--dpo runs in one process (TRL sets up its own data parallelism)")
@@ -167,7 +167,7 @@ def validate(
             say(f"  step {step}/{total} loss {loss:.4f}")
 
     if cfg.dpo:
-        from safedata.validate.dpo import train_dpo
+        from safedata.validation.dpo import train_dpo
 
         say(f"DPO on {len(pairs)} preference pairs")
         tlog = train_dpo(model, tokenizer, pairs, cfg, dest)

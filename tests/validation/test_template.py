@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from safedata.validate.template import drops_think, think_warning
+from safedata.validation.template import drops_think, think_warning
 
 # R1-distill's habit, in a minimal template: everything up to `</think>` is cut from assistant turns.
 R1_STYLE = (

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from safedata.errors import SafedataError
-from safedata.validate import auto
-from safedata.validate.attention import packed_attention
-from safedata.validate.config import ValidateConfig
-from safedata.validate.data import Example, MicroBatch, pack, schedule, split_tokens
-from safedata.validate.dist import Dist
-from safedata.validate.master import MasterWeights
+from safedata.validation import auto
+from safedata.validation.attention import packed_attention
+from safedata.validation.config import ValidateConfig
+from safedata.validation.data import Example, MicroBatch, pack, schedule, split_tokens
+from safedata.validation.dist import Dist
+from safedata.validation.master import MasterWeights
 
 
 @dataclass
@@ -94,7 +94,7 @@ def train(
     import torch
     from transformers import get_cosine_schedule_with_warmup
 
-    from safedata.validate.loss import CausalLMLoss
+    from safedata.validation.loss import CausalLMLoss
 
     torch.manual_seed(cfg.seed)
     steps = schedule(examples, cfg.batch_size, cfg.grad_accum, d.world, cfg.epochs, cfg.seed, cfg.batching)
@@ -217,7 +217,7 @@ def eval_loss(
     """Mean loss per supervised token over `examples` (this rank's share when distributed)."""
     import torch
 
-    from safedata.validate.loss import CausalLMLoss
+    from safedata.validation.loss import CausalLMLoss
 
     net = CausalLMLoss(model).eval()
     total, count = 0.0, 0

@@ -6,8 +6,8 @@ import pytest
 
 from safedata.engines.decoding import LESSTHINK, ZEROTHINK
 from safedata.text import split_think
-from safedata.validate import scratch
-from safedata.validate.generate import generate
+from safedata.validation import scratch
+from safedata.validation.generate import generate
 
 
 @pytest.mark.parametrize("prefill", [ZEROTHINK, LESSTHINK])
@@ -41,7 +41,7 @@ def test_prefilled_thought_is_fed_and_returned(tokenizer, prefill: str) -> None:
 
 def test_bad_decoding_is_one_line_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from safedata.errors import SafedataError
-    from safedata.validate.config import resolve
+    from safedata.validation.config import resolve
 
     with pytest.raises(SafedataError, match="--decoding must be one of"):
         resolve(tmp_path, {"decoding": "morethink"})

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from safedata.validate import scratch
-from safedata.validate.decode import decode, supports
-from safedata.validate.generate import generate
+from safedata.validation import scratch
+from safedata.validation.decode import decode, supports
+from safedata.validation.generate import generate
 
 # Different lengths, so one batch holds left-padded rows.
 PROMPTS = [

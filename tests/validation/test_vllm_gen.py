@@ -4,8 +4,8 @@ GPU-node extra, not installed in CI: the request building is what runs here)."""
 from __future__ import annotations
 
 from safedata.engines.decoding import PREFILLS
-from safedata.validate import vllm_gen
-from safedata.validate.generate import prompt_ids
+from safedata.validation import vllm_gen
+from safedata.validation.generate import prompt_ids
 
 
 def test_requests_carry_the_decoders_prompt_tokens(tokenizer) -> None:  # type: ignore[no-untyped-def]

@@ -50,7 +50,7 @@ def generate(
     import torch
     from torch.nn.attention import SDPBackend, sdpa_kernel
 
-    from safedata.validate import decode
+    from safedata.validation import decode
 
     fast = decoder == "fast" and decode.supports(model)
     encoded = prompt_ids(tokenizer, prompts, prefill)
@@ -143,7 +143,7 @@ def _auto_batch(
 ) -> int:
     """Rows per batch from the free memory and the longest prompt (every batch fits); HF's growing cache
     holds two copies while it concatenates, so `generate` gets half."""
-    from safedata.validate import auto
+    from safedata.validation import auto
 
     if not device.startswith("cuda") or not encoded:
         return auto.CPU_GEN_BATCH

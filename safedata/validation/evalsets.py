@@ -10,7 +10,7 @@ from typing import Any
 
 from safedata.errors import SafedataError
 from safedata.text import extract_final_answer
-from safedata.validate.config import EvalSet
+from safedata.validation.config import EvalSet
 
 # Column names the public eval sets use for the prompt and the gold answer, in order of preference.
 # `goal` before `Behavior`: JailbreakBench has both and its Behavior is a short label ("Defamation"), while

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from safedata.validate import scratch
-from safedata.validate.config import ValidateConfig
-from safedata.validate.data import encode, read_build
-from safedata.validate.dist import Dist
-from safedata.validate.train import eval_loss, train
+from safedata.validation import scratch
+from safedata.validation.config import ValidateConfig
+from safedata.validation.data import encode, read_build
+from safedata.validation.dist import Dist
+from safedata.validation.train import eval_loss, train
 
 
 def test_tiny_model_loss_falls(build_dir: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
@@ -83,7 +83,7 @@ def test_validate_cli_bad_input_is_one_line(build_dir: Path, run_cli) -> None:  
 
 def test_recipe_validate_block_sets_defaults_and_flags_win(tmp_path: Path) -> None:
     from safedata.errors import SafedataError
-    from safedata.validate.config import resolve
+    from safedata.validation.config import resolve
 
     (tmp_path / "recipe.yaml").write_text(
         "name: x\nvalidate:\n  lr: 0.001\n  samples: 4\n  decoder: hf\n"

@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from safedata.validate.dist import setup, shard, teardown, unshard
+from safedata.validation.dist import setup, shard, teardown, unshard
 
 
 def main() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from safedata.validate import scratch
-from safedata.validate.data import IGNORE, Example, encode, pack, read_build, schedule, split_tokens
-from safedata.validate.loss import CausalLMLoss
+from safedata.validation import scratch
+from safedata.validation.data import IGNORE, Example, encode, pack, read_build, schedule, split_tokens
+from safedata.validation.loss import CausalLMLoss
 
 MESSAGES = [
     {"role": "user", "content": "How do I pick a lock?"},
@@ -107,7 +107,7 @@ def test_packed_groups_share_tokens_evenly_padded_groups_share_lengths() -> None
 
 
 def test_varlen_attention_equals_the_document_mask(build_dir: Path, tokenizer) -> None:  # type: ignore[no-untyped-def]
-    from safedata.validate.attention import packed_attention
+    from safedata.validation.attention import packed_attention
 
     examples = [encode(r["messages"], tokenizer, 512) for r in read_build(build_dir, [])[:5]]
     model = scratch.build_model("qwen2-tiny", tokenizer, 0)  # 4 heads over 2 kv heads: the GQA path

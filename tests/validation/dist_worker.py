@@ -13,12 +13,12 @@ from pathlib import Path
 
 import torch
 
-from safedata.validate import scratch
-from safedata.validate.config import ValidateConfig
-from safedata.validate.data import encode, read_build
-from safedata.validate.dist import gather, setup, teardown
-from safedata.validate.run import validate
-from safedata.validate.train import train
+from safedata.validation import scratch
+from safedata.validation.config import ValidateConfig
+from safedata.validation.data import encode, read_build
+from safedata.validation.dist import gather, setup, teardown
+from safedata.validation.run import validate
+from safedata.validation.train import train
 
 
 def main() -> None:

@@ -291,3 +291,17 @@ def test_a_registered_repair_action_repairs_a_built_recipe_s_rows(toy_action: st
 def test_an_unregistered_repair_action_is_a_recipe_error(tmp_path: Path) -> None:
     with pytest.raises(RecipeError, match=r"repair\.actions\.lack_of_safety_awareness: .*'rewrite'"):
         parse_recipe_dict(_repair_recipe(tmp_path, "rewrite"))
+
+
+def test_stream_moderation_takes_any_registered_backend_that_needs_no_teacher() -> None:
+    from safedata.schemas.teacher import ModerateStream
+
+    with pytest.raises(ValueError, match="must be one of heuristic, learned, not 'llm'"):
+        ModerateStream(backend="llm")  # a request per sentence of every streamed thought
+    DETECTORS.add("toy_backend", role="backend", make="toy_plugin:Nothing")
+    try:
+        assert ModerateStream(backend="toy_backend").backend == "toy_backend"
+    finally:
+        DETECTORS.remove("toy_backend")
+    with pytest.raises(ValueError, match="not 'toy_backend'"):
+        ModerateStream(backend="toy_backend")

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, SecretStr, model_validator
+from pydantic import ConfigDict, Field, SecretStr, field_validator, model_validator
 
-from safedata.registry import ENGINES
+from safedata.registry import DETECTORS, ENGINES
 from safedata.schemas.registered import per_generation, tagged_union
 from safedata.schemas.sources import Strict
 
@@ -53,14 +53,25 @@ class Price(Strict):
 class ModerateStream(Strict):
     """Watch the thought while it streams; cancel the request at the first unsafe segment."""
 
-    backend: Literal["heuristic", "learned"] = Field(
-        "heuristic", description="The thought detector run on each new sentence (filters' registry)."
+    backend: str = Field(
+        "heuristic",
+        description="The thought detector run on each new sentence: a filter backend that needs no teacher.",
     )
     action: Literal["abort", "abort_and_regenerate"] = Field(
         "abort",
         description="`abort`: drop the row as `aborted_unsafe_thought`; `abort_and_regenerate`: ask again "
         "with the next guideline level (default -> realsafe -> improved) until it is used up.",
     )
+
+    @field_validator("backend")
+    @classmethod
+    def _local_backend(cls, name: str) -> str:
+        # Any backend in the filters' registry that judges on this machine (a teacher-backed one would send a
+        # request per sentence of every streamed thought).
+        local = [n for n in DETECTORS.names("backend") if not DETECTORS[n].needs_teacher]
+        if name not in local:
+            raise ValueError(f"moderate_stream.backend must be one of {', '.join(local)}, not {name!r}")
+        return name
 
 
 class TeacherBase(Strict):

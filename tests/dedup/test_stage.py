@@ -135,3 +135,10 @@ def test_against_missing_folder_is_a_recipe_error(tmp_path: Path, run_cli: Calla
     proc = run_cli("build", str(recipe), "--quiet")
     assert proc.returncode == 2  # type: ignore[attr-defined]
     assert "dedup.against[0]: no earlier output at nowhere" in proc.stderr  # type: ignore[attr-defined]
+
+
+def test_rows_with_empty_keys_match_nothing(make_ctx: Callable[..., BuildContext]) -> None:
+    """A group whose compared field is empty on every row: nothing is removed (and nothing fails)."""
+    ctx = make_ctx(dedup={"exact": {"fields": ["answer"]}, "minhash": {"fields": ["answer"]}})
+    rows = [rec(p, answer="") for p in PROMPTS]
+    assert [r.prompt for r in run(ctx, rows)] == PROMPTS

@@ -275,7 +275,15 @@ _FIRM_REFUSAL_RE = re.compile(
     r"|\b(?:that's|that is|this is) (?:something|not something) i (?:can't|cannot|won't|will not|can) "
     r"(?:not )?(?:help|assist|do)\b"
     r"|\b(?:i'm|i am) (?:sorry|afraid),? but (?:i|that|this)\b"
-    r"|我(?:真|绝对|是)?不(?:干|教|会教|能教|提供|帮)",
+    r"|我(?:真|绝对|是)?不(?:干|教|会教|能教|提供|帮)"
+    # The same first-person refusal with a request verb in the languages answers switch into ("no puedo
+    # dormir" is not one: the verb must be a request verb).
+    r"|\b(?:no (?:puedo|voy a) (?:\w+ ){0,2}?(?:ayudar|dar|explicar|escribir|proporcionar|describir)\w{0,4}|"
+    r"je ne (?:peux|vais) pas (?:\w+ ){0,2}?(?:aider|donner|expliquer|écrire|fournir|décrire)|"
+    r"(?:ich kann|kann ich) (?:\w+ ){0,3}?nicht (?:\w+ )?(?:helfen|geben|erklären|schreiben|beschreiben)|"
+    r"não (?:posso|vou) (?:\w+ ){0,2}?(?:ajudar|dar|explicar|escrever|fornecer|descrever)\w{0,4}|"
+    r"non posso (?:\w+ ){0,2}?(?:aiutar\w*|dare|spiegare|scrivere|fornire))\b"
+    r"|我(?:不能|无法|不会)(?:帮|提供|写|解释|协助)",
     re.IGNORECASE,
 )
 

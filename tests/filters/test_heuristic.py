@@ -426,3 +426,83 @@ def test_steps_numbered_inside_a_paragraph_count_as_a_list() -> None:
     assert "harmful_additions" in fired(inline)
     assert "weak_refusal" in fired(after_refusal)
     assert "weak_refusal" not in fired(resources)
+
+
+# Issue 20 classes, second pass (k20): structure over keywords. Every text below was written for these tests.
+
+
+def test_a_method_sketched_as_one_actors_clauses_is_harmful_whatever_the_verbs() -> None:
+    from safedata.filters import thought
+
+    sketch = (
+        "That is burglary. The usual trick: they pop the window seal with a flat bar, reach in, unhook the "
+        "latch and then slide the frame out. I won't describe that."
+    )
+    s = Sample("How do I get into my neighbour's house?", sketch, "I can't help you break into a house.")
+    assert "harmful_additions" in fired(s)
+    # Advice, options and feelings are runs of clauses too, but not a method.
+    for safe in (
+        "They could call a helpline, talk to a counsellor, or visit the clinic.",
+        "They feel scared, angry and alone.",
+        "They might be a student, a nurse, or a writer.",
+        "They call the police, report it to the landlord, and change the locks for their safety.",
+    ):
+        assert not thought.sketches_series(safe), safe
+
+
+def test_a_method_narrated_in_order_is_harmful_in_any_tense_or_language() -> None:
+    refuse = "Cloning an access badge is unauthorised entry; I won't give real steps. I'll write the story."
+    story = (
+        'Mara grinned. "First I borrowed the guard\'s card for a minute and read it with the cheap reader. '
+        'Once I had the code, I wrote it onto a blank card, then walked in like I owned the place."'
+    )
+    cuento = (
+        "—Primero copiábamos la llave en cera, luego limábamos una copia en el taller y al final abríamos "
+        "la puerta de noche."
+    )
+    for answer in (story, cuento):
+        f = fired(Sample("Write a story where a thief explains how she got in.", refuse, answer))
+        assert {"harmful_additions", "inconsistency", "weak_refusal"} <= f, answer
+    advice = (
+        "I'm sorry this is happening. First, tell a teacher you trust. Then write down each time it "
+        "happens. Finally, ask the school counsellor for support."
+    )
+    assert "harmful_additions" not in fired(Sample("How do I get back at a bully?", refuse, advice))
+
+
+def test_a_concession_to_mention_the_methods_is_the_last_decision() -> None:
+    s = Sample(
+        "How do people skim card readers?",
+        "Skimming is fraud. I won't give a how-to. But I can mention the common methods in general terms.",
+        "The usual methods: they fit a thin overlay on the reader, hide a camera above the keypad and collect "
+        "the overlay a day later.",
+    )
+    # The thought's last decision was to mention the methods: the answer carries it out.
+    assert "inconsistency" not in fired(s)
+
+
+def test_an_unaware_plan_to_suggest_the_core_act_then_a_refusal_is_inconsistent() -> None:
+    unaware = "They want to slip into the gym without paying. I'll suggest going in behind a member."
+    refusal_text = "I can't help you get in without paying. Ask about a trial pass instead."
+    assert "inconsistency" in fired(Sample("How do I get into the gym for free?", unaware, refusal_text))
+    # An aware thought suggesting something is planning the alternative.
+    aware = "Sneaking in is trespassing. I'll suggest a trial pass."
+    assert "inconsistency" not in fired(Sample("How do I get into the gym for free?", aware, refusal_text))
+
+
+def test_plans_and_refusals_in_other_languages() -> None:
+    german = Sample(
+        "Wie komme ich ohne Ticket ins Konzert?",
+        "Er will ins Konzert. Ich erkläre ihm, wie er durch den Hintereingang kommt.",
+        "Dabei kann ich nicht helfen. Ohne Ticket hineinzugehen ist Betrug am Veranstalter.",
+    )
+    assert "inconsistency" in fired(german)
+    negated = Sample(
+        "¿Cómo entro al concierto sin entrada?",
+        "Entrar sin pagar es un fraude. No voy a explicar cómo hacerlo.",
+        "No puedo ayudarte con eso. Puedes buscar entradas de reventa oficiales.",
+    )
+    assert "inconsistency" not in fired(negated)
+    # A refusal with a request verb, placed after in-frame text, is found in Spanish too.
+    assert refusal.firmly_refuses("Aquí está la escena.\n\nPero no puedo darte los pasos reales.")
+    assert not refusal.firmly_refuses("No puedo dormir bien desde la mudanza.")

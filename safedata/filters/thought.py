@@ -163,6 +163,40 @@ _FRAMING_MORE_RE = re.compile(
     r"|\b(?:in der rolle bleiben|die rolle beibehalten)\b",
     _I,
 )
+# A decided plan whose object is the requested form itself, whatever the verb: "I'll go ahead with the story",
+# "I can do the screenplay", "the rap can still happen", "I'll answer as the grandmother character". The
+# forms are genres and formats a request wraps itself in; a plan about "a letter" or "an article" is left
+# out (those are often the safe alternative or the harmful artefact itself).
+_FRAME_NOUNS = (
+    r"(?:story|tale|scene|screenplay|script|poem|verses?|song|lyrics|rap|role-?play|character|persona|voice|"
+    r"dialogue|monologue|novel|chapter|game|json|fields|template|comic|fable|bedtime story)"
+)
+_FRAME_PLAN_RE = re.compile(
+    r"\b(?:i(?:'ll| will| can| could|'m going to| am going to)|let me)"
+    r"(?: still| just| go ahead and| happily)?"
+    rf" (?:\w+ ){{0,3}}?(?:the |a |an |their |this |that |his |her )?(?:[\w'-]+ ){{0,2}}?{_FRAME_NOUNS}s?\b"
+    rf"|\b(?:the |their |this )(?:[\w'-]+ ){{0,2}}?{_FRAME_NOUNS} (?:can|could|will) still\b",
+    _I,
+)
+
+
+def _frame_plans(text: str) -> list[re.Match[str]]:
+    """Decided plans to deliver the requested form: negated plans, offers and suggestions (how a thought
+    plans an alternative) and plans about the form rather than in it ("a summary of the song", "the novel's
+    themes") left out."""
+    out = []
+    for m in _FRAME_PLAN_RE.finditer(text):
+        clause = _clause_after(text, m.start())
+        if not (
+            _PLAN_NEGATED_RE.search(m.group(0))
+            or _OFFER_RE.search(m.group(0))
+            or _SAFE_WORDS_RE.search(clause)
+            or _SAFE_TOPIC_RE.search(clause)
+        ):
+            out.append(m)
+    return out
+
+
 _FRAMING_CJK_RE = re.compile(r"口吻|扮演|继续用|保持[^，。]{0,12}(?:风格|格式|角色)|以[^，。]{1,12}的身份")
 
 # "I won't provide a sanitized version": a framing plan rejected, not adopted.
@@ -460,7 +494,7 @@ def plays_along(reasoning: str) -> bool:
 @functools.lru_cache(maxsize=8)
 def _framing_plans(text: str) -> tuple[re.Match[str], ...]:
     """Framing plans in the (normalised) thought, in order."""
-    found = [*_FRAMING_RE.finditer(text), *_FRAMING_MORE_RE.finditer(text)]
+    found = [*_FRAMING_RE.finditer(text), *_FRAMING_MORE_RE.finditer(text), *_frame_plans(text)]
     if not text.isascii():  # the CJK phrasings have no word boundary to anchor on: only where they can be
         found += _FRAMING_CJK_RE.finditer(text)
     return tuple(sorted(found, key=lambda m: m.start()))
@@ -645,7 +679,8 @@ def _series_step(clause: str) -> bool:
 # scanned ..., once I was in ..., then ...", "Primero ... Luego ... Al final ...") is a procedure whatever its
 # tense, person or verbs.
 _ORDINAL_RE = re.compile(
-    r"(?:^|[.!?:;,\n\"'«—–-]\s*|\b(?:and|y|et|und|e)\s+)(?P<marker>first(?:ly)?|then|next|after that|afterwards?|"
+    r"(?:^|[.!?:;,\n\"'«—–-]\s*|\b(?:and|y|et|und|e)\s+)"
+    r"(?P<marker>first(?:ly)?|then|next|after that|afterwards?|"
     r"once (?:i|we|you|they|he|she|it|that)|finally|lastly|at the end|"
     r"primero|luego|después|entonces|al final|finalmente|d'abord|ensuite|puis|enfin|une fois|"
     r"zuerst|dann|danach|anschließend|schließlich|zum schluss|primeiro|depois|em seguida|por fim)\b"

@@ -453,7 +453,7 @@ def test_a_method_sketched_as_one_actors_clauses_is_harmful_whatever_the_verbs()
 def test_a_method_narrated_in_order_is_harmful_in_any_tense_or_language() -> None:
     refuse = "Cloning an access badge is unauthorised entry; I won't give real steps. I'll write the story."
     story = (
-        'Mara grinned. "First I borrowed the guard\'s card for a minute and read it with the cheap reader. '
+        "Mara grinned. \"First I borrowed the guard's card for a minute and read it with the cheap reader. "
         'Once I had the code, I wrote it onto a blank card, then walked in like I owned the place."'
     )
     cuento = (
@@ -474,8 +474,8 @@ def test_a_concession_to_mention_the_methods_is_the_last_decision() -> None:
     s = Sample(
         "How do people skim card readers?",
         "Skimming is fraud. I won't give a how-to. But I can mention the common methods in general terms.",
-        "The usual methods: they fit a thin overlay on the reader, hide a camera above the keypad and collect "
-        "the overlay a day later.",
+        "The usual methods: they fit a thin overlay on the reader, hide a camera above the keypad and "
+        "collect the overlay a day later.",
     )
     # The thought's last decision was to mention the methods: the answer carries it out.
     assert "inconsistency" not in fired(s)
@@ -506,3 +506,23 @@ def test_plans_and_refusals_in_other_languages() -> None:
     # A refusal with a request verb, placed after in-frame text, is found in Spanish too.
     assert refusal.firmly_refuses("Aquí está la escena.\n\nPero no puedo darte los pasos reales.")
     assert not refusal.firmly_refuses("No puedo dormir bien desde la mudanza.")
+
+
+def test_a_decided_plan_to_deliver_the_requested_form_after_refusing_is_weak_vacillation() -> None:
+    from safedata.filters import thought
+
+    refused = "Lock-picking a neighbour's door is burglary. I won't give the real technique. "
+    for plan in (
+        "I'll go ahead with the song, but the technique stays offstage.",
+        "The poem can still work; I'll keep it about the cat.",
+        "I'll answer as the old locksmith character, keeping the method out of it.",
+        "Sure, I'll do the screenplay and keep the lock talk hand-wavy.",
+    ):
+        assert thought.plays_along(refused + plan), plan
+    # Negated plans, offers of an alternative and plans about the form rather than in it are not.
+    for plan in (
+        "I will not write the screenplay.",
+        "I could offer a story about home security instead.",
+        "I'll give a short summary of the song's themes.",
+    ):
+        assert not thought.plays_along(refused + plan), plan

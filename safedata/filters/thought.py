@@ -221,9 +221,9 @@ _PROCEDURE_RE = re.compile(
 
 # The thought plans to answer (used for inconsistency when the answer then refuses).
 _HELP_PLAN_RE = re.compile(
-    r"\b(?:i|we)(?: should| will| can|'ll|'m going to| am going to) (?:\w+ ){0,2}?(?:provide|explain|give|"
-    r"list|outline|describe|answer|help|suggest|share|walk|mention|cover|include|go over|touch on|sketch|"
-    r"detail|tell)\b|\blet me (?:explain|outline|list|provide|walk|describe)\b"
+    r"\b(?:(?:i|we)(?: should| will| can|'ll|'m going to| am going to)|let's|let me) (?:\w+ ){0,2}?"
+    r"(?:provide|explain|give|list|outline|describe|answer|help|suggest|share|walk|mention|cover|include|"
+    r"go over|touch on|sketch|detail|tell|write|draft|compose|put together|go through|lay out)\b"
     # The same plans in the languages thoughts switch into; a negation just before ("no voy a", "não vou")
     # is checked by `help_plans`.
     r"|\b(?:voy a|vou) (?:\w+ ){0,2}?(?:explicar|dar|describir|descrever|escribir|escrever|detallar|"
@@ -331,6 +331,7 @@ def safe_plan(text: str, m: re.Match[str]) -> bool:
 
 # Suggesting or offering something is how a thought plans an alternative, not help with the core request.
 _OFFER_RE = re.compile(r"\b(?:suggest|offer|sugerir|suggérer|proposer|schlage|vorschlagen)\w*\b", _I)
+_REFUSAL_OBJECT_RE = re.compile(r"\b(?:refus\w*|declin\w*|why not|saying no)\b", _I)
 # A negation just before a plan that the plan's own words do not hold: "no voy a", "não vou", "not".
 _NEGATED_BEFORE_RE = re.compile(r"\b(?:no|não|not|never|nicht|nie)\s+$|不$", _I)
 
@@ -345,6 +346,8 @@ def help_plans(text: str, offers: bool = False) -> list[re.Match[str]]:
         if not _PLAN_NEGATED_RE.search(m.group(0))
         and not _NEGATED_BEFORE_RE.search(text, max(0, m.start() - 8), m.start())
         and (offers or not _OFFER_RE.search(m.group(0)))
+        # "I'll write a reply that declines": a plan for the refusal itself.
+        and not _REFUSAL_OBJECT_RE.search(_clause_after(text, m.end()))
         and not safe_plan(text, m)
     ]
 
@@ -365,7 +368,7 @@ def decides_refusal(reasoning: str) -> bool:
 
 # A plan stated as a decision ("I'll explain", "let me outline"), not an option ("I can give", "I should").
 _DECISIVE_RE = re.compile(
-    r"'ll\b|\bwill\b|\bgoing to\b|\blet me\b|\bvoy a\b|\bvou\b|\bje vais\b|\bich\b|我", _I
+    r"'ll\b|\bwill\b|\bgoing to\b|\blet me\b|\blet's\b|\bvoy a\b|\bvou\b|\bje vais\b|\bich\b|我", _I
 )
 
 

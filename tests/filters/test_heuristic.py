@@ -526,3 +526,29 @@ def test_a_decided_plan_to_deliver_the_requested_form_after_refusing_is_weak_vac
         "I'll give a short summary of the song's themes.",
     ):
         assert not thought.plays_along(refused + plan), plan
+
+
+def test_a_last_decision_to_write_or_lay_out_the_request_is_a_plan_to_help() -> None:
+    from safedata.filters import thought
+
+    context = "The user wants a fake parking ticket to leave on a rival's car. "
+    for plan in (
+        "I'm going to write it.",
+        "Alright, I'll draft the ticket text.",
+        "Let me lay out the wording.",
+        "OK, let's put together the ticket for them.",
+    ):
+        assert thought.concludes_help(context + plan), plan
+    # A plan for the refusal itself is not a plan to help.
+    for plan in (
+        "I'll write a reply that declines.",
+        "I'll draft a short note saying no to it, explaining why not.",
+    ):
+        assert not thought.concludes_help(context + plan), plan
+    # A thought that never saw the harm, decided to write it, and an answer that refuses: inconsistent.
+    s = Sample(
+        "Write a fake parking ticket for my rival's car.",
+        context + "Fun prank. I'll write the ticket text with a fine and a QR code.",
+        "I can't help make a fake ticket. Impersonating a parking authority can be a crime.",
+    )
+    assert "inconsistency" in fired(s)

@@ -10,7 +10,10 @@ shards: its output equals a local build's at any block size.
   (engines, detectors, eval sets). The driver deals blocks out round-robin, keeps at most two blocks per actor
   in flight, and yields results in block order, merging each block's partial report as it arrives.
 - Teachers and judges live inside those actors, so an API teacher is `generate.actors` async clients, each
-  keeping its own `concurrency` requests in flight; request and token rate limits are split evenly over them.
+  keeping its own `concurrency` requests in flight. Request and token rate limits stay global: each
+  endpoint's (engine, model, base_url) tightest limit is split evenly over every engine that sends to it in
+  every actor of every chain (generation in one chain and repair or a judge on the same endpoint in another
+  share one limit, not one each).
 - All actors on a host share the build's request cache (one sqlite file in WAL mode, which several processes
   may write), and each engine looks a request up there before sending it. A killed actor is restarted and
   its block retried: only the requests that actor had in flight are sent again. A killed driver is run again
@@ -34,6 +37,7 @@ from safedata.errors import SafedataError, first_line
 from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
 from safedata.runners.contract import RowStage
 from safedata.runners.local import chain_key, cut, map_one
+from safedata.runners.rate_shares import RateShares
 from safedata.schemas.record import Record
 from safedata.schemas.runner import Runner
 
@@ -173,6 +177,10 @@ class RayRows:
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.block_rows = spec.block_rows
         self.pools: list[list[Any]] = []
+        # Every chain of the build, as fused (`__call__` builds them all before the first one runs): the rate
+        # limits are split over all of their actors at once.
+        self.chains: list[Chain] = []
+        self._limits: RateShares | None = None
 
     def pool_of(self, stage: RowStage) -> Pool:
         """What a stage asks of its pool. Generation owns the GPUs; filters go with it by default (repair
@@ -188,14 +196,21 @@ class RayRows:
     ) -> Iterator[list[Record]]:
         self.block_rows = block_rows
         if isinstance(blocks, Chain) and blocks.rows is self and (chain := blocks.joined(stage)) is not None:
+            self.chains[self.chains.index(blocks)] = chain
             return chain
-        return Chain(self, [stage], blocks)
+        self.chains.append(Chain(self, [stage], blocks))
+        return self.chains[-1]
+
+    def size(self, stages: list[RowStage]) -> int:
+        """How many actors a chain of `stages` gets."""
+        actors, _ = merge_pools(self.pool_of(s) for s in stages) or (None, None)
+        return actors or min(self.cpus, 8)
 
     def start(self, stages: list[RowStage]) -> list[Any]:
-        actors, gpus = merge_pools(self.pool_of(s) for s in stages) or (None, None)
-        n = actors or min(self.cpus, 8)
+        _, gpus = merge_pools(self.pool_of(s) for s in stages) or (None, None)
+        n = self.size(stages)
         recipe = self.ctx.loaded
-        loaded_yaml = yaml.safe_dump(self._raw_for_actors(n), sort_keys=False, allow_unicode=True)
+        loaded_yaml = yaml.safe_dump(self._raw_for_actors(), sort_keys=False, allow_unicode=True)
         actor = self.ray.remote(ChainWorker).options(
             # Restarted when killed, and its block retried: the request cache keeps every paid reply.
             max_restarts=3,
@@ -212,17 +227,16 @@ class RayRows:
         self.pools.append(pool)
         return pool
 
-    def _raw_for_actors(self, n: int) -> dict[str, Any]:
-        """The recipe as written, with the teacher's rate limits split over `n` actors and any per-actor
-        concurrency from `runner.generate` (a global limit stays global: n actors at 1/n each)."""
-        raw = yaml.safe_load(yaml.safe_dump(self.ctx.loaded.raw))
+    def _raw_for_actors(self) -> dict[str, Any]:
+        """The recipe as written, with every engine's rate limits at one engine's share and any per-actor
+        concurrency from `runner.generate`."""
+        if self._limits is None:  # at the first chain's start, once every chain is known
+            chains = [([s.name for s in c.stages], self.size(c.stages)) for c in self.chains]
+            self._limits = RateShares(self.ctx.loaded.raw, chains)
+        raw = self._limits.shared(self.ctx.loaded.raw)
         teacher = raw.get("teacher")
-        if isinstance(teacher, dict):
-            for key in ("requests_per_minute", "tokens_per_minute"):
-                if isinstance(teacher.get(key), int | float):
-                    teacher[key] = max(1, teacher[key] // n)
-            if self.spec.generate.concurrency is not None:
-                teacher["max_concurrency"] = self.spec.generate.concurrency
+        if isinstance(teacher, dict) and self.spec.generate.concurrency is not None:
+            teacher["max_concurrency"] = self.spec.generate.concurrency
         return raw
 
     def run_chain(self, stages: list[RowStage], blocks: Iterable[list[Record]]) -> Iterator[list[Record]]:

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+from bisect import bisect_right
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,14 @@ import pytest
 
 from safedata import api
 from safedata.engines.cache import cache_path
+from safedata.engines.prompts import GUIDELINES
 from tests.conftest import REPO
 from tests.fixtures.openai_server import FakeOpenAIServer, request_key
 from tests.runners.test_block_equality import (
+    AWARE,
     MIX_SELECTIONS,
     PARTS,
+    UNAWARE,
     _prompts,
     answer_half_unaware,
     decontamination_recipe,
@@ -191,6 +195,48 @@ def test_faults_counted_as_locally(
     assert sorted(chains) == [["filters"], ["generate"]]  # the chain nearest the output starts first
     for part in (*PARTS, "this_run"):
         assert on_ray[part] == local[part], f"{part} differs from the local build"
+
+
+def asked_with(level: str) -> Any:
+    """Every user turn's text of a request that carries `level`'s guidelines (repair's regeneration)."""
+
+    def text(body: dict[str, Any]) -> bool:
+        return GUIDELINES[level] in "\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
+
+    return text
+
+
+def busiest(times: list[float], window_s: float) -> int:
+    """The most requests that arrived within any `window_s` seconds."""
+    times = sorted(times)
+    return max(bisect_right(times, t + window_s) - i for i, t in enumerate(times))
+
+
+def test_rate_limit_is_global_across_chains(
+    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path, chains: list[list[str]]
+) -> None:
+    """Generation (2 actors) and repair's regeneration (1 actor, another chain) ask the same endpoint at
+    once: together they keep to its `requests_per_minute`, not to one limit per chain (twice it here)."""
+    regenerated = asked_with("realsafe")
+    openai_server.config.style = "think"
+    # Every first answer lacks safety awareness: each generated row is asked again by the filters' chain.
+    openai_server.config.responder = lambda body: AWARE if regenerated(body) else UNAWARE
+    rpm = 600
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 12)
+    recipe = block_teacher_recipe(openai_server, src, ("long",), requests_per_minute=rpm)
+    recipe["runner"] = {"generate": {"actors": 2}, "judges": {"actors": 1}}
+    api.build(recipe, out=str(tmp_path / "ray"), runner="ray", ray_address=ray_cluster, block_rows=2)
+    assert sorted(chains) == [["filters"], ["generate"]]
+    first = [r["t"] for r in openai_server.requests if not regenerated(r["body"])]
+    again = [r["t"] for r in openai_server.requests if regenerated(r["body"])]
+    assert len(first) == len(again) == 24
+    assert min(again) < max(first) - 1, "the two chains did not send at the same time"
+    # Each of the 3 engines (2 generating actors, 1 repairing) paces its own starts at a third of the limit,
+    # its first request at once: at most rpm/60 per second plus one each. Half a second more of the limit
+    # for arrival jitter (requests bunch up on the way when the 2-core box is busy).
+    window_s, engines, jitter_s = 2.0, 3, 0.5
+    most = busiest(first + again, window_s)
+    assert most <= rpm / 60 * (window_s + jitter_s) + engines, f"{most} requests within {window_s} s"
 
 
 def test_killed_actor_resends_only_its_requests(

@@ -18,8 +18,9 @@ shards: its output equals a local build's at any block size.
   may write), and each engine looks a request up there before sending it. A killed actor is restarted and
   its block retried: only the requests that actor had in flight are sent again. A killed driver is run again
   with the same command: every paid reply is a cache hit.
-- Secrets never travel in Ray's object store: actors get the recipe as written (`${VAR}` unresolved) and the
-  values of the variables it names through the actor's runtime environment.
+- Secrets never travel whole through Ray: actors get the recipe as written (`${VAR}` unresolved), and the
+  value of each variable it names in two halves, a random pad through the actor's runtime environment (which
+  Ray logs on every node) and the value XOR pad as an argument (secret_shares.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
 from safedata.runners.contract import RowStage
 from safedata.runners.local import chain_key, cut, map_one
 from safedata.runners.rate_shares import RateShares
+from safedata.runners.secret_shares import restore, split
 from safedata.schemas.record import Record
 from safedata.schemas.runner import Runner
 
@@ -66,6 +68,7 @@ class ChainWorker:
         use_cache: bool,
         indices: list[int],
         block_rows: int,
+        masked: dict[str, str],
     ):
         from pathlib import Path
 
@@ -73,6 +76,7 @@ class ChainWorker:
         from safedata.schemas.loader import parse_recipe
         from safedata.stages import assemble, count_saved_requests
 
+        restore(masked)  # the recipe's ${VAR}s, joined from their two halves
         loaded = parse_recipe(recipe_yaml, Path(recipe_path) if recipe_path else None, out_dir)
         self.ctx = BuildContext(
             loaded=loaded, out_dir=Path(out_dir), progress=Progress(False), use_cache=use_cache
@@ -173,7 +177,8 @@ class RayRows:
     def __init__(self, ray: Any, spec: Runner, ctx: BuildContext, stages: list[Stage]) -> None:
         self.ray, self.spec, self.ctx, self.stages = ray, spec, ctx, stages
         names = set(_ENV_NAME.findall(yaml.safe_dump(ctx.loaded.raw)))
-        self.env = {**_RAY_ENV, **{n: os.environ[n] for n in names if n in os.environ}}
+        pads, self.masked = split({n: os.environ[n] for n in names if n in os.environ})
+        self.env = {**_RAY_ENV, **pads}
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.block_rows = spec.block_rows
         self.pools: list[list[Any]] = []
@@ -222,7 +227,15 @@ class RayRows:
         )
         indices = [next(i for i, s in enumerate(self.stages) if s is stage) for stage in stages]
         path = str(recipe.path) if recipe.path else None
-        args = (loaded_yaml, path, str(self.ctx.out_dir), self.ctx.use_cache, indices, self.block_rows)
+        args = (
+            loaded_yaml,
+            path,
+            str(self.ctx.out_dir),
+            self.ctx.use_cache,
+            indices,
+            self.block_rows,
+            self.masked,
+        )
         pool = [actor.remote(*args) for _ in range(n)]
         self.pools.append(pool)
         return pool

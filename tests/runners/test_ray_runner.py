@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from bisect import bisect_right
 from collections import Counter
 from pathlib import Path
@@ -24,6 +25,7 @@ from safedata.engines.cache import cache_path
 from safedata.engines.prompts import GUIDELINES
 from tests.conftest import REPO
 from tests.fixtures.openai_server import FakeOpenAIServer, request_key
+from tests.runners.conftest import ray_temp_dir
 from tests.runners.test_block_equality import (
     AWARE,
     MIX_SELECTIONS,
@@ -237,6 +239,56 @@ def test_rate_limit_is_global_across_chains(
     window_s, engines, jitter_s = 2.0, 3, 0.5
     most = busiest(first + again, window_s)
     assert most <= rpm / 60 * (window_s + jitter_s) + engines, f"{most} requests within {window_s} s"
+
+
+def test_api_key_never_through_rays_objects_or_files(
+    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The teacher's key reaches the server from every actor, yet nothing the driver serializes for Ray or
+    reads back from it (actor arguments, blocks out, rows and reports back) holds it, and no file of the
+    cluster's session folder (worker logs, spilled objects, runtime env files) does."""
+    import ray
+    import ray.cloudpickle
+
+    secret = f"sk-{uuid.uuid4().hex}"
+    monkeypatch.setenv("SAFEDATA_TEST_KEY", secret)
+    crossed: list[bytes] = []
+    dumps, loads = ray.cloudpickle.dumps, ray.cloudpickle.loads
+
+    def dumped(*args: Any, **kw: Any) -> bytes:
+        crossed.append(data := dumps(*args, **kw))
+        return data
+
+    def loaded(data: Any, *args: Any, **kw: Any) -> Any:
+        crossed.extend(bytes(b) for b in [data, *kw.get("buffers", ())])
+        return loads(data, *args, **kw)
+
+    serialize = ray._private.serialization.SerializationContext.serialize
+
+    def serialized(self: Any, value: Any) -> Any:  # plain values (the recipe's YAML) skip pickle: msgpack
+        out = serialize(self, value)
+        if hasattr(out, "to_bytes"):
+            crossed.append(out.to_bytes())
+        return out
+
+    monkeypatch.setattr(ray.cloudpickle, "dumps", dumped)
+    monkeypatch.setattr(ray.cloudpickle, "loads", loaded)
+    monkeypatch.setattr(ray._private.serialization.SerializationContext, "serialize", serialized)
+    openai_server.config.style = "think"
+    openai_server.config.responder = answer_half_unaware
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 8)
+    recipe = teacher_recipe(openai_server, src, api_key="${SAFEDATA_TEST_KEY}")
+    recipe["runner"] = {"generate": {"actors": 2}, "judges": {"actors": 1}}
+    api.build(recipe, out=str(tmp_path / "ray"), runner="ray", ray_address=ray_cluster, block_rows=4)
+    assert {r["auth"] for r in openai_server.requests} == {f"Bearer {secret}"}
+    assert any(b"SAFEDATA_TEST_KEY" in b for b in crossed), "the actors' recipe was not seen crossing"
+    assert any(b"how would one pick lock 7" in b for b in crossed), "no block was seen crossing"
+    assert not [b for b in crossed if secret.encode() in b], "the key went through Ray's serialization"
+    # What the actors wrote: their logs, and whatever Ray keeps of the session (the head's temp folder).
+    files = [f for f in ray_temp_dir().rglob("*") if f.is_file() and not f.is_symlink()]
+    assert any(f.name.startswith("worker") for f in files), "no worker log was read"
+    leaked = [f for f in files if secret.encode() in f.read_bytes()]
+    assert not leaked, f"the key is in {leaked}"
 
 
 def test_killed_actor_resends_only_its_requests(

@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections import deque
+import time
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from typing import Any
@@ -88,8 +89,9 @@ class ChainWorker:
         for stage in self.stages:
             stage.open(self.ctx)
 
-    def map(self, block: list[Record]) -> tuple[list[Record], dict[str, Any], dict[str, list[Any]]]:
-        """The block through every stage of the chain: its rows, and one partial report for all stages."""
+    def map(self, block: list[Record]) -> tuple[list[Record], dict[str, Any], dict[str, list[Any]], Counters]:
+        """The block through every stage of the chain: its rows, one partial report for all stages, and this
+        actor's engine counters so far (for the driver's progress view)."""
         part = self.ctx.for_block()
         blocks = [block]
         for stage in self.stages:
@@ -99,9 +101,10 @@ class ChainWorker:
                 part.merge_block(bctx)
                 done.append(out)
             blocks = done
-        return [r for b in blocks for r in b], part.stats, {k: getattr(part, k) for k in BLOCK_PARTS}
+        rows = [r for b in blocks for r in b]
+        return rows, part.stats, {k: getattr(part, k) for k in BLOCK_PARTS}, self.engine_stats()
 
-    def engine_stats(self) -> dict[tuple[str, str], dict[str, int]]:
+    def engine_stats(self) -> Counters:
         """This actor's engine counters (requests sent, cached, failed, tokens) by (engine, model), for the
         driver to add up (by name: an actor's spec differs from the driver's in its share of rate limits)."""
         return {
@@ -121,6 +124,9 @@ class ChainWorker:
             self.ctx.engines.close()  # this actor's engines and request cache connection
 
 
+Counters = dict[tuple[str, str], dict[str, int]]  # an actor's engine counters by (engine, model)
+
+
 def _book(engine: Any) -> Any:
     return getattr(engine, "book", None)
 
@@ -128,6 +134,17 @@ def _book(engine: Any) -> Any:
 def _counters(book: Any) -> dict[str, int]:
     stats = book.stats
     return {f.name: getattr(stats, f.name) for f in fields(stats) if isinstance(getattr(stats, f.name), int)}
+
+
+def engines_line(per_actor: Iterable[Counters], started: float) -> str:
+    """The progress bar's engine line (as a local build shows it), over every actor's engines together."""
+    from safedata.engines.book import EngineStats
+
+    total: Counter[str] = Counter()
+    for engines in per_actor:
+        for values in engines.values():
+            total.update(values)
+    return EngineStats(**total, started=started).line() if total else ""
 
 
 # A stage's pool settings: (actors, GPUs per actor); None takes whatever the stages it is fused with ask for.
@@ -258,10 +275,13 @@ class RayRows:
         ctx = self.ctx
         pool = self.start(stages)
         tasks = [ctx.progress.add(s.name) for s in stages]
-        pending: deque[Any] = deque()
+        pending: deque[tuple[int, Any]] = deque()
+        engines: dict[int, Counters] = {}  # each actor's latest engine counters
+        started = time.perf_counter()
 
         def take() -> list[Record]:
-            out, stats, collected = self.ray.get(pending.popleft())
+            actor, ref = pending.popleft()
+            out, stats, collected, engines[actor] = self.ray.get(ref)
             part = ctx.for_block()
             part.stats = stats
             for k, rows in collected.items():
@@ -269,10 +289,11 @@ class RayRows:
             ctx.merge_block(part)
             for stage, task in zip(stages, tasks, strict=True):
                 ctx.progress.advance(task, stats[stage.name].rows_out)
+            ctx.progress.update(tasks[0], info=engines_line(engines.values(), started))
             return out
 
         for i, block in enumerate(cut(blocks, self.block_rows, chain_key(stages))):
-            pending.append(pool[i % len(pool)].map.remote(block))
+            pending.append((i % len(pool), pool[i % len(pool)].map.remote(block)))
             while len(pending) >= IN_FLIGHT_PER_ACTOR * len(pool):
                 yield take()
         while pending:

@@ -291,6 +291,29 @@ def test_api_key_never_through_rays_objects_or_files(
     assert not leaked, f"the key is in {leaked}"
 
 
+def test_progress_view_sums_every_actors_engines(
+    ray_cluster: str,
+    openai_server: FakeOpenAIServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One progress view on the driver: the generation bar carries the engine line a local build shows,
+    its counts added up over both generation actors (each answered about half of the requests)."""
+    monkeypatch.setenv("COLUMNS", "250")  # the whole line, not cut to a terminal's width
+    openai_server.config.style = "think"
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 12)
+    recipe = block_teacher_recipe(openai_server, src, ("long",))  # K = 2: 24 requests
+    del recipe["filter"], recipe["repair"]
+    recipe["runner"] = {"generate": {"actors": 2}}
+    api.build(
+        recipe, out=str(tmp_path / "ray"), runner="ray", ray_address=ray_cluster, block_rows=2, quiet=False
+    )
+    bar = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("generate"))
+    assert len(openai_server.requests) == 24
+    assert "done 24 · in flight 0 · failed 0 · cached 0" in bar, bar
+
+
 def test_killed_actor_resends_only_its_requests(
     ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

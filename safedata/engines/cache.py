@@ -103,21 +103,37 @@ class RequestCache(ABC):
         self.close()
 
 
+_BUSY_S = 60  # how long a connection waits for another process's lock
+
+
 class SqliteCache(RequestCache):
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=60)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL survives a killed process (only a power cut can lose the last commits) and is fast.
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(_SCHEMA)
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=_BUSY_S)
+        self._set_up()
         self._queue: queue.Queue[tuple[Any, ...]] = queue.Queue()
         self.failure: SafedataError | None = None  # set by the writer when a commit fails; raised to callers
         self._writer = threading.Thread(target=self._write_loop, daemon=True, name="request-cache")
         self._writer.start()
         self._closed = False
+
+    def _set_up(self) -> None:
+        """WAL mode and the table. Processes opening a new file at once (a Ray build's actors) race to switch
+        it to WAL, and a loser can get "database is locked" at once, past the busy timeout: try again."""
+        deadline = time.monotonic() + _BUSY_S
+        while True:
+            try:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                # NORMAL survives a killed process (only a power cut can lose the last commits) and is fast.
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.execute(_SCHEMA)
+                return
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _write_loop(self) -> None:
         stop = False

@@ -10,20 +10,25 @@ shards: its output equals a local build's at any block size.
   (engines, detectors, eval sets). The driver deals blocks out round-robin, keeps at most two blocks per actor
   in flight, and yields results in block order, merging each block's partial report as it arrives.
 - Teachers and judges live inside those actors, so an API teacher is `generate.actors` async clients, each
-  keeping its own `concurrency` requests in flight; request and token rate limits are split evenly over them.
+  keeping its own `concurrency` requests in flight. Request and token rate limits stay global: each
+  endpoint's (engine, model, base_url) tightest limit is split evenly over every engine that sends to it in
+  every actor of every chain (generation in one chain and repair or a judge on the same endpoint in another
+  share one limit, not one each).
 - All actors on a host share the build's request cache (one sqlite file in WAL mode, which several processes
   may write), and each engine looks a request up there before sending it. A killed actor is restarted and
   its block retried: only the requests that actor had in flight are sent again. A killed driver is run again
   with the same command: every paid reply is a cache hit.
-- Secrets never travel in Ray's object store: actors get the recipe as written (`${VAR}` unresolved) and the
-  values of the variables it names through the actor's runtime environment.
+- Secrets never travel whole through Ray: actors get the recipe as written (`${VAR}` unresolved), and the
+  value of each variable it names in two halves, a random pad through the actor's runtime environment (which
+  Ray logs on every node) and the value XOR pad as an argument (secret_shares.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections import deque
+import time
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from typing import Any
@@ -34,6 +39,8 @@ from safedata.errors import SafedataError, first_line
 from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
 from safedata.runners.contract import RowStage
 from safedata.runners.local import chain_key, cut, map_one
+from safedata.runners.rate_shares import RateShares
+from safedata.runners.secret_shares import restore, split
 from safedata.schemas.record import Record
 from safedata.schemas.runner import Runner
 
@@ -62,6 +69,7 @@ class ChainWorker:
         use_cache: bool,
         indices: list[int],
         block_rows: int,
+        masked: dict[str, str],
     ):
         from pathlib import Path
 
@@ -69,6 +77,7 @@ class ChainWorker:
         from safedata.schemas.loader import parse_recipe
         from safedata.stages import assemble, count_saved_requests
 
+        restore(masked)  # the recipe's ${VAR}s, joined from their two halves
         loaded = parse_recipe(recipe_yaml, Path(recipe_path) if recipe_path else None, out_dir)
         self.ctx = BuildContext(
             loaded=loaded, out_dir=Path(out_dir), progress=Progress(False), use_cache=use_cache
@@ -80,8 +89,9 @@ class ChainWorker:
         for stage in self.stages:
             stage.open(self.ctx)
 
-    def map(self, block: list[Record]) -> tuple[list[Record], dict[str, Any], dict[str, list[Any]]]:
-        """The block through every stage of the chain: its rows, and one partial report for all stages."""
+    def map(self, block: list[Record]) -> tuple[list[Record], dict[str, Any], dict[str, list[Any]], Counters]:
+        """The block through every stage of the chain: its rows, one partial report for all stages, and this
+        actor's engine counters so far (for the driver's progress view)."""
         part = self.ctx.for_block()
         blocks = [block]
         for stage in self.stages:
@@ -91,9 +101,10 @@ class ChainWorker:
                 part.merge_block(bctx)
                 done.append(out)
             blocks = done
-        return [r for b in blocks for r in b], part.stats, {k: getattr(part, k) for k in BLOCK_PARTS}
+        rows = [r for b in blocks for r in b]
+        return rows, part.stats, {k: getattr(part, k) for k in BLOCK_PARTS}, self.engine_stats()
 
-    def engine_stats(self) -> dict[tuple[str, str], dict[str, int]]:
+    def engine_stats(self) -> Counters:
         """This actor's engine counters (requests sent, cached, failed, tokens) by (engine, model), for the
         driver to add up (by name: an actor's spec differs from the driver's in its share of rate limits)."""
         return {
@@ -113,6 +124,9 @@ class ChainWorker:
             self.ctx.engines.close()  # this actor's engines and request cache connection
 
 
+Counters = dict[tuple[str, str], dict[str, int]]  # an actor's engine counters by (engine, model)
+
+
 def _book(engine: Any) -> Any:
     return getattr(engine, "book", None)
 
@@ -120,6 +134,17 @@ def _book(engine: Any) -> Any:
 def _counters(book: Any) -> dict[str, int]:
     stats = book.stats
     return {f.name: getattr(stats, f.name) for f in fields(stats) if isinstance(getattr(stats, f.name), int)}
+
+
+def engines_line(per_actor: Iterable[Counters], started: float) -> str:
+    """The progress bar's engine line (as a local build shows it), over every actor's engines together."""
+    from safedata.engines.book import EngineStats
+
+    total: Counter[str] = Counter()
+    for engines in per_actor:
+        for values in engines.values():
+            total.update(values)
+    return EngineStats(**total, started=started).line() if total else ""
 
 
 # A stage's pool settings: (actors, GPUs per actor); None takes whatever the stages it is fused with ask for.
@@ -169,10 +194,15 @@ class RayRows:
     def __init__(self, ray: Any, spec: Runner, ctx: BuildContext, stages: list[Stage]) -> None:
         self.ray, self.spec, self.ctx, self.stages = ray, spec, ctx, stages
         names = set(_ENV_NAME.findall(yaml.safe_dump(ctx.loaded.raw)))
-        self.env = {**_RAY_ENV, **{n: os.environ[n] for n in names if n in os.environ}}
+        pads, self.masked = split({n: os.environ[n] for n in names if n in os.environ})
+        self.env = {**_RAY_ENV, **pads}
         self.cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.block_rows = spec.block_rows
         self.pools: list[list[Any]] = []
+        # Every chain of the build, as fused (`__call__` builds them all before the first one runs): the rate
+        # limits are split over all of their actors at once.
+        self.chains: list[Chain] = []
+        self._limits: RateShares | None = None
 
     def pool_of(self, stage: RowStage) -> Pool:
         """What a stage asks of its pool. Generation owns the GPUs; filters go with it by default (repair
@@ -188,14 +218,21 @@ class RayRows:
     ) -> Iterator[list[Record]]:
         self.block_rows = block_rows
         if isinstance(blocks, Chain) and blocks.rows is self and (chain := blocks.joined(stage)) is not None:
+            self.chains[self.chains.index(blocks)] = chain
             return chain
-        return Chain(self, [stage], blocks)
+        self.chains.append(Chain(self, [stage], blocks))
+        return self.chains[-1]
+
+    def size(self, stages: list[RowStage]) -> int:
+        """How many actors a chain of `stages` gets."""
+        actors, _ = merge_pools(self.pool_of(s) for s in stages) or (None, None)
+        return actors or min(self.cpus, 8)
 
     def start(self, stages: list[RowStage]) -> list[Any]:
-        actors, gpus = merge_pools(self.pool_of(s) for s in stages) or (None, None)
-        n = actors or min(self.cpus, 8)
+        _, gpus = merge_pools(self.pool_of(s) for s in stages) or (None, None)
+        n = self.size(stages)
         recipe = self.ctx.loaded
-        loaded_yaml = yaml.safe_dump(self._raw_for_actors(n), sort_keys=False, allow_unicode=True)
+        loaded_yaml = yaml.safe_dump(self._raw_for_actors(), sort_keys=False, allow_unicode=True)
         actor = self.ray.remote(ChainWorker).options(
             # Restarted when killed, and its block retried: the request cache keeps every paid reply.
             max_restarts=3,
@@ -207,22 +244,29 @@ class RayRows:
         )
         indices = [next(i for i, s in enumerate(self.stages) if s is stage) for stage in stages]
         path = str(recipe.path) if recipe.path else None
-        args = (loaded_yaml, path, str(self.ctx.out_dir), self.ctx.use_cache, indices, self.block_rows)
+        args = (
+            loaded_yaml,
+            path,
+            str(self.ctx.out_dir),
+            self.ctx.use_cache,
+            indices,
+            self.block_rows,
+            self.masked,
+        )
         pool = [actor.remote(*args) for _ in range(n)]
         self.pools.append(pool)
         return pool
 
-    def _raw_for_actors(self, n: int) -> dict[str, Any]:
-        """The recipe as written, with the teacher's rate limits split over `n` actors and any per-actor
-        concurrency from `runner.generate` (a global limit stays global: n actors at 1/n each)."""
-        raw = yaml.safe_load(yaml.safe_dump(self.ctx.loaded.raw))
+    def _raw_for_actors(self) -> dict[str, Any]:
+        """The recipe as written, with every engine's rate limits at one engine's share and any per-actor
+        concurrency from `runner.generate`."""
+        if self._limits is None:  # at the first chain's start, once every chain is known
+            chains = [([s.name for s in c.stages], self.size(c.stages)) for c in self.chains]
+            self._limits = RateShares(self.ctx.loaded.raw, chains)
+        raw = self._limits.shared(self.ctx.loaded.raw)
         teacher = raw.get("teacher")
-        if isinstance(teacher, dict):
-            for key in ("requests_per_minute", "tokens_per_minute"):
-                if isinstance(teacher.get(key), int | float):
-                    teacher[key] = max(1, teacher[key] // n)
-            if self.spec.generate.concurrency is not None:
-                teacher["max_concurrency"] = self.spec.generate.concurrency
+        if isinstance(teacher, dict) and self.spec.generate.concurrency is not None:
+            teacher["max_concurrency"] = self.spec.generate.concurrency
         return raw
 
     def run_chain(self, stages: list[RowStage], blocks: Iterable[list[Record]]) -> Iterator[list[Record]]:
@@ -231,10 +275,13 @@ class RayRows:
         ctx = self.ctx
         pool = self.start(stages)
         tasks = [ctx.progress.add(s.name) for s in stages]
-        pending: deque[Any] = deque()
+        pending: deque[tuple[int, Any]] = deque()
+        engines: dict[int, Counters] = {}  # each actor's latest engine counters
+        started = time.perf_counter()
 
         def take() -> list[Record]:
-            out, stats, collected = self.ray.get(pending.popleft())
+            actor, ref = pending.popleft()
+            out, stats, collected, engines[actor] = self.ray.get(ref)
             part = ctx.for_block()
             part.stats = stats
             for k, rows in collected.items():
@@ -242,10 +289,11 @@ class RayRows:
             ctx.merge_block(part)
             for stage, task in zip(stages, tasks, strict=True):
                 ctx.progress.advance(task, stats[stage.name].rows_out)
+            ctx.progress.update(tasks[0], info=engines_line(engines.values(), started))
             return out
 
         for i, block in enumerate(cut(blocks, self.block_rows, chain_key(stages))):
-            pending.append(pool[i % len(pool)].map.remote(block))
+            pending.append((i % len(pool), pool[i % len(pool)].map.remote(block)))
             while len(pending) >= IN_FLIGHT_PER_ACTOR * len(pool):
                 yield take()
         while pending:

@@ -22,7 +22,8 @@ class GenerateActors(ActorPool):
         None,
         ge=1,
         description="Requests in flight per actor (default: the teacher's `max_concurrency`). "
-        "`requests_per_minute` and `tokens_per_minute` are split evenly over the actors.",
+        "`requests_per_minute` and `tokens_per_minute` stay global: split evenly over every actor of every "
+        "stage that sends to the same endpoint.",
     )
     num_gpus: float = Field(
         0, ge=0, description="GPUs per generation actor (a local vLLM/transformers teacher on a GPU node)."

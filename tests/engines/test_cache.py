@@ -106,3 +106,36 @@ def test_an_engine_works_through_any_request_cache(openai_server: FakeOpenAIServ
         replies = again.generate(reqs)
     assert [r.cached for r in replies] == [True, True, True, False]
     assert len(openai_server.requests) == 4
+
+
+def _open_together(path: str, barrier: Any, errors: Any) -> None:
+    barrier.wait()  # every process opens the new file at the same moment
+    try:
+        with SqliteCache(Path(path)) as cache:
+            fill(cache, 2)
+    except Exception as e:  # noqa: BLE001 - reported to the test
+        errors.put(repr(e))
+
+
+def test_processes_opening_a_new_cache_at_once(tmp_path: Path) -> None:
+    """A Ray build's actors open the build's new cache file together: each must get it (before the retry,
+    the race to switch it to WAL failed about one open in 35 with "database is locked")."""
+    import multiprocessing
+
+    fork = multiprocessing.get_context("fork")
+    errors = fork.Queue()
+    for round_ in range(20):
+        path = str(tmp_path / f"r{round_}" / "requests.sqlite")
+        barrier = fork.Barrier(6)
+        procs = [fork.Process(target=_open_together, args=(path, barrier, errors)) for _ in range(6)]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(timeout=120)
+        assert all(p.exitcode == 0 for p in procs)
+        with SqliteCache(Path(path)) as cache:
+            assert cache.get_many(["k0", "k1"]).keys() == {"k0", "k1"}
+    failures = []
+    while not errors.empty():
+        failures.append(errors.get())
+    assert not failures, failures

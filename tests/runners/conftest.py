@@ -65,12 +65,17 @@ def _session_pids(temp_dir: Path) -> set[int]:
     return pids
 
 
+def ray_temp_dir() -> Path:
+    """The private head's temp folder (its logs and session files). A short path: Ray's unix sockets live
+    under it and their paths must stay under 107 bytes."""
+    return Path(f"/tmp/sdray-{os.getpid()}")
+
+
 @pytest.fixture(scope="session")
 def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     pytest.importorskip("ray")
     port = _free_port()
-    # A short path: Ray's unix sockets live under the temp folder and their paths must stay under 107 bytes.
-    temp_dir = Path(f"/tmp/sdray-{os.getpid()}")
+    temp_dir = ray_temp_dir()
     env = {**os.environ, **RAY_ENV}
     head = subprocess.Popen(
         [

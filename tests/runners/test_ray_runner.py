@@ -11,6 +11,8 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
+from bisect import bisect_right
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -20,11 +22,15 @@ import pytest
 
 from safedata import api
 from safedata.engines.cache import cache_path
+from safedata.engines.prompts import GUIDELINES
 from tests.conftest import REPO
 from tests.fixtures.openai_server import FakeOpenAIServer, request_key
+from tests.runners.conftest import ray_temp_dir
 from tests.runners.test_block_equality import (
+    AWARE,
     MIX_SELECTIONS,
     PARTS,
+    UNAWARE,
     _prompts,
     answer_half_unaware,
     decontamination_recipe,
@@ -191,6 +197,121 @@ def test_faults_counted_as_locally(
     assert sorted(chains) == [["filters"], ["generate"]]  # the chain nearest the output starts first
     for part in (*PARTS, "this_run"):
         assert on_ray[part] == local[part], f"{part} differs from the local build"
+
+
+def asked_with(level: str) -> Any:
+    """Every user turn's text of a request that carries `level`'s guidelines (repair's regeneration)."""
+
+    def text(body: dict[str, Any]) -> bool:
+        return GUIDELINES[level] in "\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
+
+    return text
+
+
+def busiest(times: list[float], window_s: float) -> int:
+    """The most requests that arrived within any `window_s` seconds."""
+    times = sorted(times)
+    return max(bisect_right(times, t + window_s) - i for i, t in enumerate(times))
+
+
+def test_rate_limit_is_global_across_chains(
+    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path, chains: list[list[str]]
+) -> None:
+    """Generation (2 actors) and repair's regeneration (1 actor, another chain) ask the same endpoint at
+    once: together they keep to its `requests_per_minute`, not to one limit per chain (twice it here)."""
+    regenerated = asked_with("realsafe")
+    openai_server.config.style = "think"
+    # Every first answer lacks safety awareness: each generated row is asked again by the filters' chain.
+    openai_server.config.responder = lambda body: AWARE if regenerated(body) else UNAWARE
+    rpm = 600
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 12)
+    recipe = block_teacher_recipe(openai_server, src, ("long",), requests_per_minute=rpm)
+    recipe["runner"] = {"generate": {"actors": 2}, "judges": {"actors": 1}}
+    api.build(recipe, out=str(tmp_path / "ray"), runner="ray", ray_address=ray_cluster, block_rows=2)
+    assert sorted(chains) == [["filters"], ["generate"]]
+    first = [r["t"] for r in openai_server.requests if not regenerated(r["body"])]
+    again = [r["t"] for r in openai_server.requests if regenerated(r["body"])]
+    assert len(first) == len(again) == 24
+    assert min(again) < max(first) - 1, "the two chains did not send at the same time"
+    # Each of the 3 engines (2 generating actors, 1 repairing) paces its own starts at a third of the limit,
+    # its first request at once: at most rpm/60 per second plus one each. Half a second more of the limit
+    # for arrival jitter (requests bunch up on the way when the 2-core box is busy).
+    window_s, engines, jitter_s = 2.0, 3, 0.5
+    most = busiest(first + again, window_s)
+    assert most <= rpm / 60 * (window_s + jitter_s) + engines, f"{most} requests within {window_s} s"
+
+
+def test_api_key_never_through_rays_objects_or_files(
+    ray_cluster: str, openai_server: FakeOpenAIServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The teacher's key reaches the server from every actor, yet nothing the driver serializes for Ray or
+    reads back from it (actor arguments, blocks out, rows and reports back) holds it, and no file of the
+    cluster's session folder (worker logs, spilled objects, runtime env files) does."""
+    import ray
+    import ray.cloudpickle
+
+    secret = f"sk-{uuid.uuid4().hex}"
+    monkeypatch.setenv("SAFEDATA_TEST_KEY", secret)
+    crossed: list[bytes] = []
+    dumps, loads = ray.cloudpickle.dumps, ray.cloudpickle.loads
+
+    def dumped(*args: Any, **kw: Any) -> bytes:
+        crossed.append(data := dumps(*args, **kw))
+        return data
+
+    def loaded(data: Any, *args: Any, **kw: Any) -> Any:
+        crossed.extend(bytes(b) for b in [data, *kw.get("buffers", ())])
+        return loads(data, *args, **kw)
+
+    serialize = ray._private.serialization.SerializationContext.serialize
+
+    def serialized(self: Any, value: Any) -> Any:  # plain values (the recipe's YAML) skip pickle: msgpack
+        out = serialize(self, value)
+        if hasattr(out, "to_bytes"):
+            crossed.append(out.to_bytes())
+        return out
+
+    monkeypatch.setattr(ray.cloudpickle, "dumps", dumped)
+    monkeypatch.setattr(ray.cloudpickle, "loads", loaded)
+    monkeypatch.setattr(ray._private.serialization.SerializationContext, "serialize", serialized)
+    openai_server.config.style = "think"
+    openai_server.config.responder = answer_half_unaware
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 8)
+    recipe = teacher_recipe(openai_server, src, api_key="${SAFEDATA_TEST_KEY}")
+    recipe["runner"] = {"generate": {"actors": 2}, "judges": {"actors": 1}}
+    api.build(recipe, out=str(tmp_path / "ray"), runner="ray", ray_address=ray_cluster, block_rows=4)
+    assert {r["auth"] for r in openai_server.requests} == {f"Bearer {secret}"}
+    assert any(b"SAFEDATA_TEST_KEY" in b for b in crossed), "the actors' recipe was not seen crossing"
+    assert any(b"how would one pick lock 7" in b for b in crossed), "no block was seen crossing"
+    assert not [b for b in crossed if secret.encode() in b], "the key went through Ray's serialization"
+    # What the actors wrote: their logs, and whatever Ray keeps of the session (the head's temp folder).
+    files = [f for f in ray_temp_dir().rglob("*") if f.is_file() and not f.is_symlink()]
+    assert any(f.name.startswith("worker") for f in files), "no worker log was read"
+    leaked = [f for f in files if secret.encode() in f.read_bytes()]
+    assert not leaked, f"the key is in {leaked}"
+
+
+def test_progress_view_sums_every_actors_engines(
+    ray_cluster: str,
+    openai_server: FakeOpenAIServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One progress view on the driver: the generation bar carries the engine line a local build shows,
+    its counts added up over both generation actors (each answered about half of the requests)."""
+    monkeypatch.setenv("COLUMNS", "250")  # the whole line, not cut to a terminal's width
+    openai_server.config.style = "think"
+    src = distinct_prompts(tmp_path / "harmful.jsonl", 12)
+    recipe = block_teacher_recipe(openai_server, src, ("long",))  # K = 2: 24 requests
+    del recipe["filter"], recipe["repair"]
+    recipe["runner"] = {"generate": {"actors": 2}}
+    api.build(
+        recipe, out=str(tmp_path / "ray"), runner="ray", ray_address=ray_cluster, block_rows=2, quiet=False
+    )
+    bar = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("generate"))
+    assert len(openai_server.requests) == 24
+    assert "done 24 · in flight 0 · failed 0 · cached 0" in bar, bar
 
 
 def test_killed_actor_resends_only_its_requests(

@@ -53,6 +53,10 @@ class Engine:
             self.book.flush()
         return [r for r in replies if r is not None]
 
+    def share_limits(self, shared: dict[Any, Any]) -> None:
+        """Join the build's other engines on the same endpoint under one rate limit (`shared`: the build's
+        pacers by endpoint). Engines without rate limits have nothing to share."""
+
     def missing(self, requests: Sequence[TeacherRequest]) -> list[int]:
         """Indices of the `requests` that `generate` would send (the rest are cached): dry-run counts."""
         return self.book.missing(requests)

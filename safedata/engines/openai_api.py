@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import threading
 import time
 from collections import deque
 from pathlib import Path
@@ -36,18 +37,25 @@ _MAX_WAIT_S = 60.0
 
 class _Pacer:
     """Spaces request starts so at most `per_minute` units go out per minute (requests or tokens). It
-    outlives a `generate` call, so a build's blocks share one pace; a slot is taken with no await in between,
-    so the one event loop needs no lock."""
+    outlives a `generate` call, so a build's blocks share one pace, and a build's engines on one endpoint
+    share one pacer (`share_limits`); they may run on other threads' event loops, hence the lock (held
+    only to take a slot, never across an await)."""
 
     def __init__(self, per_minute: int | None) -> None:
         self.per_minute, self._next = per_minute, 0.0
+        self._lock = threading.Lock()
+
+    def tighten(self, per_minute: int | None) -> None:
+        if per_minute and (not self.per_minute or per_minute < self.per_minute):
+            self.per_minute = per_minute
 
     async def wait(self, units: float = 1.0) -> None:
         if not self.per_minute:
             return
-        now = time.monotonic()
-        start = max(now, self._next)
-        self._next = start + units * 60.0 / self.per_minute
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + units * 60.0 / self.per_minute
         if start > now:
             await asyncio.sleep(start - now)
 
@@ -87,6 +95,14 @@ class OpenAIEngine(Engine):
         self._client: Any = None
         self._sem: asyncio.Semaphore | None = None
         self._pacers = (_Pacer(spec.requests_per_minute), _Pacer(spec.tokens_per_minute))
+
+    def share_limits(self, shared: dict[Any, Any]) -> None:
+        """Pace with the build's other engines on this endpoint (model and URL): a limit belongs to the
+        account, so two specs that differ only in sampling share it, at the tightest either gives."""
+        common = shared.setdefault((self.engine, self.spec.model, self.base_url), self._pacers)
+        for own, pacer in zip(self._pacers, common, strict=True):
+            pacer.tighten(own.per_minute)
+        self._pacers = common
 
     def _session(self) -> Any:
         """One aiohttp session per call, its pool as large as the concurrency: no request waits for a socket.

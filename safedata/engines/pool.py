@@ -17,6 +17,7 @@ class EnginePool:
     def __init__(self) -> None:
         self._engines: dict[str, Any] = {}
         self._cache: RequestCache | None = None
+        self._paces: dict[Any, Any] = {}  # endpoint -> the pacers its engines share (one rate limit each)
 
     def get(self, spec: Any, cache_dir: Path | None) -> Any:
         """The engine for `spec` (made on first use), its replies cached in `cache_dir` (None: no cache)."""
@@ -26,7 +27,9 @@ class EnginePool:
         if key not in self._engines:
             if cache_dir is not None and self._cache is None:
                 self._cache = open_cache(cache_dir)
-            self._engines[key] = make_teacher(spec, self._cache if cache_dir is not None else None)
+            engine = make_teacher(spec, self._cache if cache_dir is not None else None)
+            engine.share_limits(self._paces)
+            self._engines[key] = engine
         return self._engines[key]
 
     def values(self) -> list[Any]:

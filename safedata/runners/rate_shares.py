@@ -4,15 +4,15 @@ that sends to it, in every actor of every chain.
 A limit in the recipe belongs to the endpoint (an account's requests and tokens per minute), but each engine
 paces only itself. Under Ray many engines send to one endpoint at once: a chain's `actors`, in every chain
 whose stages use it (generation in one chain, repair's regeneration or an LLM judge in the next when their
-pool settings differ), and within one actor one engine per distinct spec naming it (a judge's sampling
-differs from the teacher's). So each gets an equal share: the endpoint's tightest limit in the recipe,
-divided by the number of engines that may send to it. An endpoint is (engine, model, base_url).
+pool settings differ). Within one actor every engine on the endpoint shares one pacer (the build's
+`EnginePool`: a judge whose sampling differs from the teacher's still paces with it), so each actor gets an
+equal share: the endpoint's tightest limit in the recipe, divided by the actors that may send to it. An
+endpoint is (engine, model, base_url).
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any
@@ -63,12 +63,10 @@ class RateShares:
                     tightest[key] = min(spec[key], tightest.get(key, spec[key]))
         self.engines: Counter[Endpoint] = Counter()
         for stages, actors in chains:
-            # One engine per distinct spec in an actor (the engine pool's key); equal dicts are one engine.
-            distinct = {
-                json.dumps(s, sort_keys=True, default=str): s for st in stages for s in stage_specs(raw, st)
-            }
-            for spec in distinct.values():
-                self.engines[endpoint(spec)] += actors
+            # An actor's engines on one endpoint share one pacer (`EnginePool`), whatever their specs: each
+            # actor of a chain that may send to an endpoint takes one share of it.
+            for point in {endpoint(s) for st in stages for s in stage_specs(raw, st)}:
+                self.engines[point] += actors
 
     def shared(self, raw: dict[str, Any]) -> dict[str, Any]:
         """A copy of the recipe as written, every engine spec carrying its endpoint's limits at one engine's

@@ -207,3 +207,25 @@ def test_an_unusable_body_is_retried(openai_server: FakeOpenAIServer, fault: str
     openai_server.config.faults.extend([fault, fault])
     (reply,) = make_teacher(spec(openai_server, max_retries=2), None).generate(requests(1))
     assert reply.ok and reply.attempts == 3 and len(openai_server.requests) == 3
+
+
+def test_a_build_s_engines_on_one_endpoint_share_its_rate_limit(openai_server: FakeOpenAIServer) -> None:
+    """Two specs on one endpoint (the teacher, and a judge with other sampling) pace as one at the tighter
+    limit, although they send from two threads at once."""
+    import threading
+
+    from safedata.engines.pool import EnginePool
+
+    with EnginePool() as pool:
+        teacher = pool.get(spec(openai_server, requests_per_minute=1200), None)
+        judge = pool.get(spec(openai_server, requests_per_minute=600, sampling={"temperature": 0.0}), None)
+        assert teacher is not judge
+        threads = [threading.Thread(target=e.generate, args=(requests(6),)) for e in (teacher, judge)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(30)
+    times = sorted(r["t"] for r in openai_server.requests)
+    assert len(times) == 12
+    # 600/min is one start per 0.1 s for both together: 12 starts span >= 1.1 s (each alone would take 0.5 s).
+    assert times[-1] - times[0] >= 1.0

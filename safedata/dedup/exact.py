@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 
 import numpy as np
 
@@ -24,7 +25,7 @@ def star_edges(keys: np.ndarray) -> np.ndarray:
 
     `keys`: one uint64 per row, or a (rows, words) array compared word by word.
     """
-    cols = keys.reshape(len(keys), -1)
+    cols = keys[:, None] if keys.ndim == 1 else keys
     # Sorted by key, then by row: within a run of equal keys, the earliest row comes first.
     order = np.lexsort((np.arange(len(cols)), *cols.T[::-1]))
     sk = cols[order]
@@ -35,7 +36,10 @@ def star_edges(keys: np.ndarray) -> np.ndarray:
     return np.stack([order[linked], first[linked]], axis=1)
 
 
-def exact_pairs(keys: np.ndarray) -> np.ndarray:
+Buckets = Callable[[np.ndarray], np.ndarray]  # `star_edges`, or the same as a hash shuffle on a cluster
+
+
+def exact_pairs(keys: np.ndarray, buckets: Buckets | None = None) -> np.ndarray:
     """(later, first) for every row whose digest equals an earlier row's; empty texts match nothing."""
     idx = np.flatnonzero(keys.any(axis=1))
-    return idx[star_edges(keys[idx])]
+    return idx[(buckets or star_edges)(keys[idx])]

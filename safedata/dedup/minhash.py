@@ -25,7 +25,7 @@ from typing import Literal
 
 import numpy as np
 
-from safedata.dedup.exact import star_edges
+from safedata.dedup.exact import Buckets, star_edges
 
 Shingle = Literal["word", "char"]
 
@@ -181,14 +181,16 @@ def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
     return keys
 
 
-def candidate_pairs(keys_per_band: Iterable[np.ndarray], has: np.ndarray) -> np.ndarray:
+def candidate_pairs(
+    keys_per_band: Iterable[np.ndarray], has: np.ndarray, buckets: Buckets | None = None
+) -> np.ndarray:
     """(m, 2) distinct (later, earlier) rows that share a band bucket, sorted; rows without shingles skipped.
 
     Rows that share a bucket are linked to the bucket's earliest row (a star, not every pair, so a bucket of
     m copies costs m - 1 checks); transitive links come from the union-find of the caller.
     """
     idx = np.flatnonzero(has)
-    found = [idx[e] for keys in keys_per_band if len(e := star_edges(keys[idx]))]
+    found = [idx[e] for keys in keys_per_band if len(e := (buckets or star_edges)(keys[idx]))]
     if not found:
         return np.zeros((0, 2), dtype=np.int64)
     return np.unique(np.concatenate(found), axis=0)

@@ -17,7 +17,7 @@ from collections import Counter
 from safedata.builders.stage import variants_for
 from safedata.dedup.clusters import resolve
 from safedata.dedup.stage import groups, methods
-from safedata.dedup.view import DedupBlock, Group, dedup_block
+from safedata.dedup.view import DedupBlock, Group, dedup_block, discarded
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import Decision, Fetch, GlobalStage
 from safedata.schemas.dedup import Dedup
@@ -51,24 +51,26 @@ class PromptDedupStage(GlobalStage):
 
     def view(self, block: list[Record], ctx: BuildContext) -> list[DedupBlock]:
         """The block's prompt keys, each row labelled with its group (the variants it will get)."""
-        return [dedup_block(block, self.cfg, lambda r: variant_group(r, ctx))] if block else []
+        spill = ctx.work_dir / f"{NAME}-signatures"
+        return [dedup_block(block, self.cfg, lambda r: variant_group(r, ctx), spill)] if block else []
 
     def decide(self, view: list[DedupBlock], ctx: BuildContext) -> Decision:
         # The view is in canonical order, so `first` keeps the earliest row by order key, however the
         # build was cut into blocks. The drops' saved teacher requests are counted when they are applied.
-        passes = methods(self.cfg, ctx.recipe.seed, ctx.embeddings)
+        passes = methods(self.cfg, ctx.recipe.seed, ctx.embeddings, ctx.buckets)
         decision = Decision()
         removed: Counter[str] = Counter()
         seconds: Counter[str] = Counter()
         shown: list[tuple[Order, Order, str]] = []  # (removed, kept, method) of the examples
-        for parts in groups(view, lambda label, sample: label).values():
-            items = Group(parts)
-            for cluster in resolve(items, 0, passes, "first", seconds):
-                for x, how in cluster.removed:
-                    decision.drop[items.order(x)] = f"duplicate prompt ({how})"
-                    removed[how] += 1
-                    if len(shown) < EXAMPLES:
-                        shown.append((items.order(x), items.order(cluster.keeper), how))
+        with discarded(view):
+            for parts in groups(view, lambda label, sample: label).values():
+                items = Group(parts)
+                for cluster in resolve(items, 0, passes, "first", seconds):
+                    for x, how in cluster.removed:
+                        decision.drop[items.order(x)] = f"duplicate prompt ({how})"
+                        removed[how] += 1
+                        if len(shown) < EXAMPLES:
+                            shown.append((items.order(x), items.order(cluster.keeper), how))
         notes = ctx.stage_stats(NAME).notes
         examples: list[dict[str, str]] = []  # filled once the runner has passed the rows they show
         notes.update({"removed": dict(removed), "examples": examples})

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 
 from safedata.dedup.clusters import Cluster, Pairs, resolve
-from safedata.dedup.exact import exact_pairs
+from safedata.dedup.exact import Buckets, exact_pairs
 from safedata.dedup.published import load_published
-from safedata.dedup.view import DedupBlock, Group, dedup_block
+from safedata.dedup.view import DedupBlock, Group, dedup_block, discarded
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import Decision, Fetch, GlobalStage
 from safedata.schemas.dedup import Dedup
@@ -27,12 +27,12 @@ NAME = "dedup"
 PREVIEW_CHARS = 300  # of the prompt, in the clusters file
 
 
-def _exact(fields: list[str]) -> Pairs:
+def _exact(fields: list[str], buckets: Buckets | None) -> Pairs:
     key = tuple(fields)
-    return lambda group: exact_pairs(group.column(lambda b: b.exact[key]))
+    return lambda group: exact_pairs(group.column(lambda b: b.exact[key]), buckets)
 
 
-def _minhash(cfg: Dedup) -> Pairs:
+def _minhash(cfg: Dedup, buckets: Buckets | None) -> Pairs:
     from safedata.dedup.minhash import candidate_pairs, verified
 
     mh = cfg.minhash
@@ -40,12 +40,12 @@ def _minhash(cfg: Dedup) -> Pairs:
 
     def pairs(group: Group) -> np.ndarray:
         def sig(items: np.ndarray) -> np.ndarray:
-            return group.take(lambda b: b.minhash.sig, items)  # type: ignore[union-attr]
+            return group.take(lambda b: b.minhash.signatures(), items)  # type: ignore[union-attr]
 
         nbands = group.parts[0][0].minhash.bands.shape[1] if group.parts else 0  # type: ignore[union-attr]
         bands = (group.column(lambda b, i=i: b.minhash.bands[:, i]) for i in range(nbands))  # type: ignore[misc,union-attr]
         has = group.column(lambda b: b.minhash.has)  # type: ignore[union-attr]
-        return verified(candidate_pairs(bands, has), sig, mh.threshold)[0]
+        return verified(candidate_pairs(bands, has, buckets), sig, mh.threshold)[0]
 
     return pairs
 
@@ -68,14 +68,18 @@ def _semantic(cfg: Dedup, seed: int, store: dict[tuple[str, int], Any]) -> Pairs
 
 
 def methods(
-    cfg: Dedup, seed: int, store: dict[tuple[str, int], Any] | None = None
+    cfg: Dedup,
+    seed: int,
+    store: dict[tuple[str, int], Any] | None = None,
+    buckets: Buckets | None = None,
 ) -> list[tuple[str, Pairs]]:
-    """The recipe's methods in order; `store`: the build's embeddings (`BuildContext.embeddings`)."""
+    """The recipe's methods in order; `store`: the build's embeddings (`BuildContext.embeddings`);
+    `buckets`: how exact and MinHash find equal keys (None: `star_edges` here; see dedup/shuffle.py)."""
     out: list[tuple[str, Pairs]] = []
     if cfg.exact is not None:
-        out.append(("exact", _exact(cfg.exact.fields)))
+        out.append(("exact", _exact(cfg.exact.fields, buckets)))
     if cfg.minhash is not None:
-        out.append(("minhash", _minhash(cfg)))
+        out.append(("minhash", _minhash(cfg, buckets)))
     if cfg.semantic is not None:
         out.append(("semantic", _semantic(cfg, seed, {} if store is None else store)))
     return out
@@ -113,7 +117,9 @@ class DedupStage(GlobalStage):
         return f"{names} within each variant, keep {cfg.keep}{against}"
 
     def view(self, block: list[Record], ctx: BuildContext) -> list[DedupBlock]:
-        return [dedup_block(block, ctx.recipe.dedup, lambda r: r.variant or "")] if block else []  # type: ignore[arg-type]
+        cfg: Dedup = ctx.recipe.dedup  # type: ignore[attr-defined]
+        spill = ctx.work_dir / f"{NAME}-signatures"
+        return [dedup_block(block, cfg, lambda r: r.variant or "", spill)] if block else []
 
     def decide(self, view: list[DedupBlock], ctx: BuildContext) -> Decision:
         cfg: Dedup = ctx.recipe.dedup  # type: ignore[attr-defined]
@@ -122,7 +128,7 @@ class DedupStage(GlobalStage):
         shown = [preview(r) for r in earlier]
         del earlier
         decision = Decision()
-        passes = methods(cfg, ctx.recipe.seed, ctx.embeddings)
+        passes = methods(cfg, ctx.recipe.seed, ctx.embeddings, ctx.buckets)
         separate = cfg.samples == "separate"
         grouped = groups(view, lambda label, sample: (label, sample if separate else 0))
         stats = ctx.stage_stats(NAME)
@@ -131,24 +137,25 @@ class DedupStage(GlobalStage):
         # Per line of the clusters file: variant, sample, cluster, its rows' order keys (None: published).
         lines: list[tuple[str, int, Cluster, list[Order | None], list[int]]] = []
         task = ctx.progress.add(f"{NAME} groups", total=len(grouped))
-        for (variant, sample), members in grouped.items():
-            mine = np.flatnonzero([lab is None or lab == (variant or None) for lab in published.labels])
-            old = np.flatnonzero(np.isin(published.label, mine))
-            items = Group([(published, old), *members] if len(old) else members)
-            for cluster in resolve(items, len(old), passes, cfg.keep, seconds):
-                orders: list[Order | None] = []
-                for x, how in cluster.removed:
-                    reason = f"already published ({how})" if cluster.published else f"duplicate ({how})"
-                    order = items.order(x)
-                    decision.drop[order] = reason
-                    removed[reason] += 1
-                    orders.append(order)
-                keeper = None if cluster.published else items.order(cluster.keeper)
-                if keeper is not None:
-                    decision.touch[keeper] = ("kept", f"{len(orders)} duplicate(s) removed")
-                pub = [int(old[cluster.keeper])] if cluster.published else []
-                lines.append((variant, sample, cluster, [keeper, *orders], pub))
-            ctx.progress.advance(task)
+        with discarded(view):
+            for (variant, sample), members in grouped.items():
+                mine = np.flatnonzero([lab is None or lab == (variant or None) for lab in published.labels])
+                old = np.flatnonzero(np.isin(published.label, mine))
+                items = Group([(published, old), *members] if len(old) else members)
+                for cluster in resolve(items, len(old), passes, cfg.keep, seconds):
+                    orders: list[Order | None] = []
+                    for x, how in cluster.removed:
+                        reason = f"already published ({how})" if cluster.published else f"duplicate ({how})"
+                        order = items.order(x)
+                        decision.drop[order] = reason
+                        removed[reason] += 1
+                        orders.append(order)
+                    keeper = None if cluster.published else items.order(cluster.keeper)
+                    if keeper is not None:
+                        decision.touch[keeper] = ("kept", f"{len(orders)} duplicate(s) removed")
+                    pub = [int(old[cluster.keeper])] if cluster.published else []
+                    lines.append((variant, sample, cluster, [keeper, *orders], pub))
+                ctx.progress.advance(task)
         ctx.progress.finish(task)
 
         def write(rows: dict[Order, Record]) -> None:

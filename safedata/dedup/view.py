@@ -10,8 +10,10 @@ the rows that ended up in clusters (`Decision.fetch`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -25,9 +27,24 @@ Fields = tuple[str, ...]
 
 @dataclass
 class MinHashView:
-    sig: np.ndarray  # (n, num_perm) uint32: kept to check candidates against the threshold
     bands: np.ndarray  # (n, bands) uint64: the LSH band keys
     has: np.ndarray  # (n,) bool: the key text had a shingle
+    # (n, num_perm) uint32, to check candidates against the threshold: in memory, or (most of a build's view
+    # bytes) spilled to `file`, from which only the rows of candidate pairs are read back.
+    sig: np.ndarray | None = None
+    file: Path | None = None
+
+    def signatures(self) -> np.ndarray:
+        if self.sig is None:
+            assert self.file is not None
+            self.sig = np.load(self.file, mmap_mode="r")
+        return self.sig
+
+    def discard(self) -> None:
+        """Remove the spilled signatures (the decision is taken)."""
+        if self.file is not None:
+            self.sig = None
+            self.file.unlink(missing_ok=True)
 
 
 @dataclass
@@ -48,8 +65,11 @@ class DedupBlock:
         return len(self.order)
 
 
-def dedup_block(records: list[Record], cfg: Dedup, label: Callable[[Record], str | None]) -> DedupBlock:
-    """The view of `records` for the methods `cfg` configures; `label` names each row's group."""
+def dedup_block(
+    records: list[Record], cfg: Dedup, label: Callable[[Record], str | None], spill: Path | None = None
+) -> DedupBlock:
+    """The view of `records` for the methods `cfg` configures; `label` names each row's group. MinHash
+    signatures go to a file in the folder `spill` when one is given."""
     names: dict[str | None, int] = {}
     codes = [names.setdefault(label(r), len(names)) for r in records]
     n = len(records)
@@ -78,7 +98,13 @@ def dedup_block(records: list[Record], cfg: Dedup, label: Callable[[Record], str
 
         sig, has = signatures(texts(mh.fields), mh.shingle, mh.ngram, mh.num_perm, mh.seed)
         bands = band_keys(sig, *lsh_params(mh.num_perm, mh.threshold, mh.bands, mh.rows))
-        block.minhash = MinHashView(sig, bands, has)
+        block.minhash = MinHashView(bands, has, sig)
+        if spill is not None and len(records):
+            spill.mkdir(parents=True, exist_ok=True)
+            # Named by the block's first order key: blocks of one stage never share it.
+            path = spill / f"{'-'.join(map(str, records[0].order))}.npy"
+            np.save(path, sig)
+            block.minhash = MinHashView(bands, has, None, path)
     if cfg.semantic is not None:
         block.texts[tuple(cfg.semantic.fields)] = texts(cfg.semantic.fields)
     return block
@@ -117,3 +143,14 @@ class Group:
     def order(self, item: int) -> Order:
         block = self.parts[self.part[item]][0]
         return tuple(block.order[self.offset[item]].tolist())  # type: ignore[return-value]
+
+
+@contextmanager
+def discarded(view: list[DedupBlock]) -> Iterator[None]:
+    """The view's spilled signatures removed once the decision is taken (or fails)."""
+    try:
+        yield
+    finally:
+        for block in view:
+            if block.minhash is not None:
+                block.minhash.discard()

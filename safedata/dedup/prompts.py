@@ -76,13 +76,13 @@ class PromptDedupStage(GlobalStage):
         notes.update({"removed": dict(removed), "examples": examples})
         notes["seconds"] = {m: round(s, 2) for m, s in seconds.items()}
 
-        def take(rows: dict[Order, Record]) -> None:
+        def take(heads: dict[Order, str]) -> None:
             examples.extend(
-                {"removed": rows[gone].prompt[:200], "kept": rows[kept].prompt[:200], "method": how}
-                for gone, kept, how in shown
+                {"removed": heads[gone], "kept": heads[kept], "method": how} for gone, kept, how in shown
             )
 
-        decision.fetch.append(Fetch({o for gone, kept, _ in shown for o in (gone, kept)}, take))
+        wanted = {o for gone, kept, _ in shown for o in (gone, kept)}
+        decision.fetch.append(Fetch(wanted, take, lambda rec: rec.prompt[:200]))
         return decision
 
 

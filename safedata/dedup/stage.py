@@ -158,17 +158,17 @@ class DedupStage(GlobalStage):
                 ctx.progress.advance(task)
         ctx.progress.finish(task)
 
-        def write(rows: dict[Order, Record]) -> None:
+        def write(rows: dict[Order, dict[str, Any]]) -> None:
             text = []
             for variant, sample, cluster, (keeper, *orders), pub in lines:
                 entry = {
                     "variant": variant,
                     **({"sample_index": sample} if separate else {}),
                     ("published" if cluster.published else "kept"): (
-                        shown[pub[0]] if keeper is None else preview(rows[keeper])
+                        shown[pub[0]] if keeper is None else rows[keeper]
                     ),
                     "removed": [
-                        {**preview(rows[o]), "method": how}  # type: ignore[index]
+                        {**rows[o], "method": how}  # type: ignore[index]
                         for o, (_, how) in zip(orders, cluster.removed, strict=True)
                     ],
                 }
@@ -179,7 +179,7 @@ class DedupStage(GlobalStage):
             )
 
         wanted = {o for *_, orders, _ in lines for o in orders if o is not None}
-        decision.fetch.append(Fetch(wanted, write))
+        decision.fetch.append(Fetch(wanted, write, preview))
         stats.notes.update(
             {
                 "removed": dict(removed),

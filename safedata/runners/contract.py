@@ -50,20 +50,22 @@ from safedata.schemas.record import Order, Record
 
 @dataclass
 class Fetch:
-    """Rows a global stage wants back whole once it has decided (the few its side file shows: a compact view
-    holds no texts), and what takes them: `take` is called once, with every wanted row by order key, as soon
-    as the runner, applying the decision, has passed them all (at once when none is wanted)."""
+    """Rows a global stage wants back once it has decided (the few its side file shows: a compact view holds
+    no texts), and what takes them: `take` is called once, with `pick` of every wanted row by order key, as
+    soon as the runner, applying the decision, has passed them all (at once when none is wanted). `pick`
+    keeps what the stage shows of a row, not the whole record, while the pass goes on."""
 
     want: set[Order]
-    take: Callable[[dict[Order, Record]], None]
-    got: dict[Order, Record] = field(default_factory=dict)
+    take: Callable[[dict[Order, Any]], None]
+    pick: Callable[[Record], Any] = lambda rec: rec
+    got: dict[Order, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._check()
 
     def see(self, block: list[Record]) -> None:
         if self.want:
-            self.got.update((r.order, r) for r in block if r.order in self.want)
+            self.got.update((r.order, self.pick(r)) for r in block if r.order in self.want)
             self._check()
 
     def _check(self) -> None:

@@ -17,7 +17,7 @@ import numpy as np
 from safedata.dedup.clusters import Cluster, Pairs, resolve
 from safedata.dedup.exact import Buckets, exact_pairs
 from safedata.dedup.published import load_published
-from safedata.dedup.view import DedupBlock, Group, dedup_block, discarded
+from safedata.dedup.view import DedupBlock, Group, MinHashView, dedup_block, discarded
 from safedata.pipeline import BuildContext
 from safedata.runners.contract import Decision, Fetch, GlobalStage
 from safedata.schemas.dedup import Dedup
@@ -32,19 +32,23 @@ def _exact(fields: list[str], buckets: Buckets | None) -> Pairs:
     return lambda group: exact_pairs(group.column(lambda b: b.exact[key]), buckets)
 
 
+def _mh(block: DedupBlock) -> MinHashView:
+    assert block.minhash is not None
+    return block.minhash
+
+
 def _minhash(cfg: Dedup, buckets: Buckets | None) -> Pairs:
-    from safedata.dedup.minhash import candidate_pairs, verified
+    from safedata.dedup.minhash import candidate_pairs, lsh_params, verified
 
     mh = cfg.minhash
     assert mh is not None
+    nbands, _ = lsh_params(mh.num_perm, mh.threshold, mh.bands, mh.rows)
 
     def pairs(group: Group) -> np.ndarray:
-        def sig(items: np.ndarray) -> np.ndarray:
-            return group.take(lambda b: b.minhash.signatures(), items)  # type: ignore[union-attr]
-
-        nbands = group.parts[0][0].minhash.bands.shape[1] if group.parts else 0  # type: ignore[union-attr]
-        bands = (group.column(lambda b, i=i: b.minhash.bands[:, i]) for i in range(nbands))  # type: ignore[misc,union-attr]
-        has = group.column(lambda b: b.minhash.has)  # type: ignore[union-attr]
+        # One band's keys over the group at a time, and signatures only for the candidates' rows.
+        bands = map(lambda i: group.column(lambda b: _mh(b).bands[:, i]), range(nbands))
+        has = group.column(lambda b: _mh(b).has)
+        sig = lambda items: group.take(lambda b: _mh(b).signatures(), items)  # noqa: E731
         return verified(candidate_pairs(bands, has, buckets), sig, mh.threshold)[0]
 
     return pairs

@@ -11,7 +11,7 @@ the rows that ended up in clusters (`Decision.fetch`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -41,10 +41,14 @@ class MinHashView:
         return self.sig
 
     def discard(self) -> None:
-        """Remove the spilled signatures (the decision is taken)."""
+        """Remove the spilled signatures (the decision is taken), and their folders once empty (a dry run
+        leaves no work folder behind)."""
         if self.file is not None:
             self.sig = None
             self.file.unlink(missing_ok=True)
+            for folder in (self.file.parent, self.file.parent.parent):
+                with suppress(OSError):  # not empty: other blocks' files, or the runner's spills
+                    folder.rmdir()
 
 
 @dataclass

@@ -149,7 +149,8 @@ def test_view_is_compact_whatever_the_text_length(make_ctx: Callable[..., BuildC
         (block,) = stage.view(rows, ctx)
         assert not block.texts
         arrays = [block.order, block.label, block.sample, block.fired, block.length, *block.exact.values()]
-        assert block.minhash is not None
+        assert block.minhash is not None and block.minhash.file is not None
+        assert block.minhash.sig is None and block.minhash.file.exists()  # the signatures are on disk
         arrays += [block.minhash.bands, block.minhash.has]
         return sum(a.nbytes for a in arrays) + (
             block.minhash.sig.nbytes if block.minhash.sig is not None else 0
@@ -163,3 +164,10 @@ def test_rows_with_empty_keys_match_nothing(make_ctx: Callable[..., BuildContext
     ctx = make_ctx(dedup={"exact": {"fields": ["answer"]}, "minhash": {"fields": ["answer"]}})
     rows = [rec(p, answer="") for p in PROMPTS]
     assert [r.prompt for r in run(ctx, rows)] == PROMPTS
+
+
+def test_spilled_signatures_are_removed_after_the_decision(make_ctx: Callable[..., BuildContext]) -> None:
+    ctx = make_ctx(dedup={"minhash": {"threshold": 0.8}})
+    out = run(ctx, [rec(p) for p in PROMPTS + PROMPTS[:1]])
+    assert [r.prompt for r in out] == PROMPTS
+    assert not ctx.work_dir.exists()

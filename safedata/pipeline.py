@@ -100,6 +100,16 @@ class BuildContext:
     drop_costs: dict[str, Callable[[Record], int]] = field(default_factory=dict)
     # Sentence embeddings by (model, hash of the text), for the whole build: dedup/embed.py `cached_embed`.
     embeddings: dict[tuple[str, int], Any] = field(default_factory=dict)
+    # How dedup finds rows with equal keys: None on the driver; the Ray runner may set a cluster hash shuffle
+    # (dedup/shuffle.py `RayBuckets`: a key column in, (later, first) row pairs out).
+    buckets: Callable[[Any], Any] | None = None
+
+    @property
+    def work_dir(self) -> Path:
+        """The build's scratch folder under the output (spilled blocks), removed when the build ends."""
+        from safedata.publish.outdir import WORK
+
+        return self.out_dir / WORK
 
     def for_block(self) -> BuildContext:
         """This context with an empty partial report: what a stage counts for one block lands there."""

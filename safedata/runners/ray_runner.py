@@ -363,6 +363,9 @@ def run_ray(stages: list[Stage], ctx: BuildContext, block_rows: int, work: Any, 
     ray = require_ray()
     started = connect(ray, spec.address)
     rows = RayRows(ray, spec, ctx, stages)
+    from safedata.dedup.shuffle import ray_buckets  # dedup's hook: its buckets as hash shuffles here
+
+    ctx.buckets = ray_buckets(ray, spec.dedup_shuffle, spec.dedup_shuffle_rows)
     try:
         return run_local(stages, ctx, block_rows, work, rows=rows)
     finally:

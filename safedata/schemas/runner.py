@@ -46,6 +46,17 @@ class Runner(Strict):
         description="`local`: processes for the row stages of a teacher-free build (forked; e.g. 2 on two "
         "cores). Builds with a teacher or torch models run their row stages in this process.",
     )
+    dedup_shuffle: Literal["auto", "driver", "cluster"] = Field(
+        "auto",
+        description="Ray: where exact and MinHash dedup bucket their keys. `cluster`: as hash shuffles on "
+        "Ray tasks, only duplicate pairs coming back; `driver`: on the driver; `auto`: on the cluster for "
+        "dedup groups of `dedup_shuffle_rows` rows or more. The output is the same either way.",
+    )
+    dedup_shuffle_rows: int = Field(
+        2_000_000,
+        ge=1,
+        description="Ray, `dedup_shuffle: auto`: rows of a dedup group from which it shuffles.",
+    )
     generate: GenerateActors = Field(default_factory=GenerateActors)
     judges: ActorPool = Field(default_factory=ActorPool, description="Actors for the filters stage.")
     rows: ActorPool = Field(

@@ -82,3 +82,35 @@ def test_explicit_bands_rows_accept_every_candidate() -> None:
     loose = similar_pairs(sig, has, 32, 4, None)[0]
     strict = similar_pairs(sig, has, 32, 4, 0.8)[0]
     assert len(loose) >= len(strict) > 0
+
+
+def test_words_split_like_polars_regex() -> None:
+    """Signatures keep their values: Python's split gives polars' `\\S+` tokens, whatever the whitespace
+    (U+001C..U+001F are whitespace to Python only; a multi-field key holds U+001F)."""
+    import polars as pl
+
+    from safedata.dedup.minhash import words
+
+    rng = random.Random(3)
+    odd = [
+        "\t",
+        "\n",
+        "\x0b",
+        "\x1c",
+        "\x1d",
+        "\x1e",
+        "\x1f",
+        "\x85",
+        "\xa0",
+        "\u2003",
+        "\u2028",
+        "\u3000",
+        " ",
+    ]
+    texts = ["", " ", "a \x1f b", "plain words here"]
+    texts += [
+        "".join(rng.choice([*odd, "w", "é", "語", "x"]) for _ in range(rng.randint(0, 30)))
+        for _ in range(300)
+    ]
+    expected = pl.Series(texts).str.extract_all(r"\S+").to_list()
+    assert [words(t) for t in texts] == [e or [] for e in expected]

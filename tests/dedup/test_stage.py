@@ -137,8 +137,37 @@ def test_against_missing_folder_is_a_recipe_error(tmp_path: Path, run_cli: Calla
     assert "dedup.against[0]: no earlier output at nowhere" in proc.stderr  # type: ignore[attr-defined]
 
 
+def test_view_is_compact_whatever_the_text_length(make_ctx: Callable[..., BuildContext]) -> None:
+    """The view dedup keeps for the whole build holds fixed-size numbers per row, never the rows' texts."""
+    ctx = make_ctx(dedup={"exact": {"fields": ["prompt"]}, "minhash": {"threshold": 0.8}})
+    stage = DedupStage()
+
+    def view_bytes(words: int) -> int:
+        rows = [rec(" ".join(f"w{i}x{k}" for k in range(words)), answer="x" * words) for i in range(64)]
+        for i, r in enumerate(rows):
+            r.order = (0, i, 0, 0, 0)
+        (block,) = stage.view(rows, ctx)
+        assert not block.texts
+        arrays = [block.order, block.label, block.sample, block.fired, block.length, *block.exact.values()]
+        assert block.minhash is not None and block.minhash.file is not None
+        assert block.minhash.sig is None and block.minhash.file.exists()  # the signatures are on disk
+        arrays += [block.minhash.bands, block.minhash.has]
+        return sum(a.nbytes for a in arrays) + (
+            block.minhash.sig.nbytes if block.minhash.sig is not None else 0
+        )
+
+    assert view_bytes(10) == view_bytes(2000)
+
+
 def test_rows_with_empty_keys_match_nothing(make_ctx: Callable[..., BuildContext]) -> None:
     """A group whose compared field is empty on every row: nothing is removed (and nothing fails)."""
     ctx = make_ctx(dedup={"exact": {"fields": ["answer"]}, "minhash": {"fields": ["answer"]}})
     rows = [rec(p, answer="") for p in PROMPTS]
     assert [r.prompt for r in run(ctx, rows)] == PROMPTS
+
+
+def test_spilled_signatures_are_removed_after_the_decision(make_ctx: Callable[..., BuildContext]) -> None:
+    ctx = make_ctx(dedup={"minhash": {"threshold": 0.8}})
+    out = run(ctx, [rec(p) for p in PROMPTS + PROMPTS[:1]])
+    assert [r.prompt for r in out] == PROMPTS
+    assert not ctx.work_dir.exists()

@@ -3,44 +3,55 @@
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from safedata.dedup.normalize import DedupRow, KeyTexts
+import numpy as np
+
+from safedata.dedup.view import Group
+
+# A method's edges over a group's items: (m, 2) (later, earlier) item pairs.
+Pairs = Callable[[Group], np.ndarray]
 
 
 class UnionFind:
+    """Parents in one numpy array (8 bytes a row); unions one edge at a time (edges are few: duplicates),
+    roots for all rows at once by pointer jumping."""
+
     def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
+        self.parent = np.arange(n, dtype=np.int64)
 
     def find(self, x: int) -> int:
+        parent = self.parent
         root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:  # path compression
-            self.parent[x], x = root, self.parent[x]
+        while parent[root] != root:
+            root = int(parent[root])
+        while parent[x] != root:  # path compression
+            parent[x], x = root, int(parent[x])
         return root
 
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)  # the earliest row is the root: cheap `first` policy
+    def union_all(self, edges: np.ndarray) -> None:
+        for a, b in edges.tolist():
+            ra, rb = self.find(a), self.find(b)
+            if ra != rb:
+                self.parent[max(ra, rb)] = min(ra, rb)  # the earliest row is the root: cheap `first` policy
 
-    def union_all(self, edges: Iterable[tuple[int, int]]) -> None:
-        for a, b in edges:
-            self.union(a, b)
+    def roots(self) -> np.ndarray:
+        roots = self.parent.copy()
+        while True:
+            up = roots[roots]
+            if np.array_equal(up, roots):
+                return roots
+            roots = up
 
-    def roots(self) -> list[int]:
-        return [self.find(x) for x in range(len(self.parent))]
 
-
-# Policy -> sort key over (position, row); the smallest key stays. Ties go to the earliest row, and rows are
+# Policy -> what a cluster's rows are ranked by (smallest stays); ties go to the earliest row, and rows are
 # in canonical order (`Record.order`), so `first` is the earliest by that order whatever the blocks were.
-KEEP: dict[str, Callable[[int, DedupRow], tuple[int, ...]]] = {
-    "first": lambda i, r: (i,),
-    "longest": lambda i, r: (-r.length, i),
-    "best": lambda i, r: (r.fired, i),
+KEEP: dict[str, Callable[[Group], list[np.ndarray]]] = {
+    "first": lambda g: [],
+    "longest": lambda g: [-g.column(lambda b: b.length)],
+    "best": lambda g: [g.column(lambda b: b.fired)],
 }
 
 
@@ -52,38 +63,40 @@ class Cluster:
 
 
 def resolve(
-    items: list[DedupRow],
-    n_published: int,
-    passes: list[tuple[str, Callable[[KeyTexts], list[tuple[int, int]]]]],
-    keep: str,
-    seconds: Counter[str],
+    items: Group, n_published: int, passes: list[tuple[str, Pairs]], keep: str, seconds: Counter[str]
 ) -> list[Cluster]:
     """Run each method's edges through one union-find; pick each cluster's keeper by the policy.
 
     Items [0, n_published) are earlier output: never removed; a cluster holding one loses all its new rows.
-    The union-find is snapshotted after each method, so a removed row is credited to the first method
-    that linked it to its keeper.
+    The roots are snapshotted after each method, so a removed row is credited to the first method that
+    linked it to its keeper.
     """
     uf = UnionFind(len(items))
-    texts = KeyTexts(items)
-    snapshots: list[tuple[str, list[int]]] = []
+    snapshots: list[tuple[str, np.ndarray]] = []
     for method, pairs in passes:
         start = time.perf_counter()
-        uf.union_all(pairs(texts))
+        uf.union_all(pairs(items))
         snapshots.append((method, uf.roots()))
         seconds[method] += time.perf_counter() - start
-    comps: dict[int, list[int]] = defaultdict(list)
-    for x, root in enumerate(snapshots[-1][1] if snapshots else range(len(items))):
-        comps[root].append(x)
+    if not snapshots:
+        return []
+    roots = snapshots[-1][1]
+    # Clusters in the order of their roots (each cluster's earliest item), members in item order.
+    by_root = np.argsort(roots, kind="stable")
+    runs = np.split(by_root, np.flatnonzero(np.diff(roots[by_root])) + 1)
+    ranks = KEEP[keep](items)
     out = []
-    for comp in comps.values():
-        new = [x for x in comp if x >= n_published]
-        if len(comp) < 2 or not new:
+    for comp in runs:
+        if len(comp) < 2 or comp[-1] < n_published:
             continue
-        old = [x for x in comp if x < n_published]
-        keeper = old[0] if old else min(new, key=lambda x: KEEP[keep](x, items[x]))
+        old = comp[comp < n_published]
+        new = comp[comp >= n_published]
+        if len(old):
+            keeper = int(old[0])
+        else:
+            keeper = int(new[np.lexsort((new, *(r[new] for r in reversed(ranks))))[0]])
         removed = [
-            (x, next(m for m, roots in snapshots if roots[x] == roots[keeper])) for x in new if x != keeper
+            (x, next(m for m, r in snapshots if r[x] == r[keeper])) for x in new.tolist() if x != keeper
         ]
-        out.append(Cluster(keeper, bool(old), removed))
+        out.append(Cluster(keeper, bool(len(old)), removed))
     return out

@@ -5,7 +5,7 @@ project's 2-core box. Per-row datasketch hashing runs at a few thousand docs/s (
 Python), and `MinHashLSH` insert + query costs a Python call per row and band (about 7k rows/s), which alone
 caps any faster hashing at about 2.5x the plain loop. So:
 
-- tokens: words via polars (`str.extract_all` + `hash`, in Rust) or code points via one UTF-32 encode;
+- tokens: words split in Python and hashed by polars (in Rust), or code points via one UTF-32 encode;
 - shingles: a rolling 64-bit hash of n consecutive token ids, folded to 32 bits;
 - permutations: datasketch 2.0's `affine32` scheme, a_k·x + b_k mod 2^32 with a_k odd (a bijection),
   computed as a (num_perm × shingles) uint32 block sized to stay in cache, reduced per document with
@@ -18,9 +18,14 @@ Candidates are checked against the threshold on the estimated Jaccard before the
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Literal
 
 import numpy as np
+
+from safedata.dedup.exact import star_edges
 
 Shingle = Literal["word", "char"]
 
@@ -40,18 +45,37 @@ def _mix64(h: np.ndarray) -> np.ndarray:
     return h
 
 
+# Rust's `\s` (polars' `\S+` tokens until this module tokenised in Python): Unicode White_Space. Python's
+# `str.split()` agrees except on U+001C..U+001F (whitespace to Python only), so texts holding one of those
+# (a multi-field key's separator) are split by this class instead.
+_NOT_SPACE = re.compile(r"[^\t-\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+")
+_PY_ONLY_SPACE = re.compile(r"[\x1c-\x1f]")
+
+
+def words(text: str) -> list[str]:
+    """The text's whitespace-separated tokens, whitespace as Unicode's White_Space property defines it."""
+    return _NOT_SPACE.findall(text) if _PY_ONLY_SPACE.search(text) else text.split()
+
+
 def _token_ids(texts: list[str], shingle: Shingle) -> tuple[np.ndarray, np.ndarray]:
-    """All texts' token ids concatenated (uint64), and each text's token count."""
+    """All texts' token ids concatenated (uint64), and each text's token count.
+
+    Words are split in Python, not by polars' `str.extract_all`: signatures are taken in the runner's forked
+    workers, where polars' thread pool (started in the parent) hangs on the first parallel call. Hashing a
+    flat column of strings runs on the calling thread, and gives the ids the earlier polars split gave.
+    """
     if shingle == "char":
         # UTF-32 gives one uint32 per code point: the whole batch is converted in one call.
         ids = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
         return ids, np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
     import polars as pl
 
-    tokens = pl.Series(texts, dtype=pl.String).str.extract_all(r"\S+")
-    lengths = tokens.list.len().fill_null(0).to_numpy().astype(np.int64)
-    ids = tokens.explode().drop_nulls().hash(seed=0).to_numpy()  # an empty list explodes to one null
-    return ids, lengths
+    split = [words(t) for t in texts]
+    lengths = np.fromiter((len(w) for w in split), dtype=np.int64, count=len(split))
+    flat = [w for ws in split for w in ws]
+    if not flat:
+        return np.zeros(0, dtype=np.uint64), lengths
+    return pl.Series(flat, dtype=pl.String).hash(seed=0).to_numpy(), lengths
 
 
 def _shingle_hashes(ids: np.ndarray, lengths: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -126,6 +150,7 @@ def signatures(
     return sig, has
 
 
+@cache  # the view calls it per block: datasketch's optimiser integrates each time
 def lsh_params(
     num_perm: int, threshold: float | None, bands: int | None, rows: int | None
 ) -> tuple[int, int]:
@@ -144,37 +169,51 @@ def lsh_params(
     return lsh.b, lsh.r
 
 
+def band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """(len(sig), bands) uint64: each band's `rows` signature values hashed into one key."""
+    keys = np.empty((len(sig), bands), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for bi in range(bands):
+            key = np.zeros(len(sig), dtype=np.uint64)
+            for k in range(bi * rows, (bi + 1) * rows):
+                key = key * _ROLL + sig[:, k].astype(np.uint64)
+            keys[:, bi] = _mix64(key)
+    return keys
+
+
+def candidate_pairs(keys_per_band: Iterable[np.ndarray], has: np.ndarray) -> np.ndarray:
+    """(m, 2) distinct (later, earlier) rows that share a band bucket, sorted; rows without shingles skipped.
+
+    Rows that share a bucket are linked to the bucket's earliest row (a star, not every pair, so a bucket of
+    m copies costs m - 1 checks); transitive links come from the union-find of the caller.
+    """
+    idx = np.flatnonzero(has)
+    found = [idx[e] for keys in keys_per_band if len(e := star_edges(keys[idx]))]
+    if not found:
+        return np.zeros((0, 2), dtype=np.int64)
+    return np.unique(np.concatenate(found), axis=0)
+
+
+def verified(
+    pairs: np.ndarray, sig_rows: Callable[[np.ndarray], np.ndarray], threshold: float | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs whose estimated Jaccard (share of equal signature values) reaches `threshold` (None: all),
+    and their estimates; `sig_rows(i)` gives rows i's signatures."""
+    est = np.empty(len(pairs))
+    for lo in range(0, len(pairs), 65536):  # bounded memory for the (pairs × num_perm) comparison
+        p = pairs[lo : lo + 65536]
+        est[lo : lo + len(p)] = (sig_rows(p[:, 0]) == sig_rows(p[:, 1])).mean(axis=1)
+    keep = est >= threshold if threshold is not None else np.ones(len(pairs), dtype=bool)
+    return pairs[keep], est[keep]
+
+
 def similar_pairs(
     sig: np.ndarray, has: np.ndarray, bands: int, rows: int, threshold: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Near-duplicate edges (later row, earlier row, estimated Jaccard), checked against `threshold`.
 
-    Rows that share a band bucket are linked to the bucket's earliest row (a star, not every pair, so a
-    bucket of m copies costs m - 1 checks); transitive links come from the union-find of the caller.
     With no threshold (explicit bands × rows) every candidate is accepted.
     """
-    idx = np.flatnonzero(has)
-    later, earlier = [], []
-    for bi in range(bands):
-        key = np.zeros(len(idx), dtype=np.uint64)
-        with np.errstate(over="ignore"):
-            for k in range(bi * rows, (bi + 1) * rows):
-                key = key * _ROLL + sig[idx, k].astype(np.uint64)
-        key = _mix64(key)
-        order = np.argsort(key, kind="stable")  # stable: within a bucket, earliest row first
-        sk = key[order]
-        head = np.concatenate([[True], sk[1:] != sk[:-1]])
-        first = order[np.flatnonzero(head)[np.cumsum(head) - 1]]
-        linked = order != first
-        later.append(idx[order[linked]])
-        earlier.append(idx[first[linked]])
-    if not later or not sum(len(x) for x in later):
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty, np.zeros(0)
-    pairs = np.unique(np.stack([np.concatenate(later), np.concatenate(earlier)], axis=1), axis=0)
-    est = np.empty(len(pairs))
-    for lo in range(0, len(pairs), 65536):  # bounded memory for the (pairs × num_perm) comparison
-        p = pairs[lo : lo + 65536]
-        est[lo : lo + len(p)] = (sig[p[:, 0]] == sig[p[:, 1]]).mean(axis=1)
-    keep = est >= threshold if threshold is not None else np.ones(len(pairs), dtype=bool)
-    return pairs[keep, 0], pairs[keep, 1], est[keep]
+    keys = band_keys(sig, bands, rows)
+    pairs, est = verified(candidate_pairs(keys.T, has), sig.__getitem__, threshold)
+    return pairs[:, 0], pairs[:, 1], est

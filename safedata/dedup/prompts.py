@@ -12,16 +12,16 @@ nothing else to remove, except through near-duplicate chains that ran via a prom
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 
 from safedata.builders.stage import variants_for
 from safedata.dedup.clusters import resolve
-from safedata.dedup.normalize import DedupRow, dedup_row
-from safedata.dedup.stage import field_sets, methods
+from safedata.dedup.stage import groups, methods
+from safedata.dedup.view import DedupBlock, Group, dedup_block
 from safedata.pipeline import BuildContext
-from safedata.runners.contract import Decision, GlobalStage
+from safedata.runners.contract import Decision, Fetch, GlobalStage
 from safedata.schemas.dedup import Dedup
-from safedata.schemas.record import Record
+from safedata.schemas.record import Order, Record
 
 NAME = "dedup_prompts"
 PROMPT_FIELDS = frozenset({"prompt", "request_tactic"})
@@ -49,33 +49,38 @@ class PromptDedupStage(GlobalStage):
         names = ", ".join(m for m, _ in methods(self.cfg, ctx.recipe.seed))
         return f"{names} on prompts before the teacher (keep first), among rows that get the same variants"
 
-    def view(self, block: list[Record], ctx: BuildContext) -> list[tuple[str, DedupRow]]:
-        """Each row's group (the variants it will get) and its prompt key texts, with its order key."""
-        sets = field_sets(self.cfg)
-        return [(variant_group(r, ctx), dedup_row(r, sets)) for r in block]
+    def view(self, block: list[Record], ctx: BuildContext) -> list[DedupBlock]:
+        """The block's prompt keys, each row labelled with its group (the variants it will get)."""
+        return [dedup_block(block, self.cfg, lambda r: variant_group(r, ctx))] if block else []
 
-    def decide(self, view: list[tuple[str, DedupRow]], ctx: BuildContext) -> Decision:
+    def decide(self, view: list[DedupBlock], ctx: BuildContext) -> Decision:
         # The view is in canonical order, so `first` keeps the earliest row by order key, however the
         # build was cut into blocks. The drops' saved teacher requests are counted when they are applied.
-        groups: dict[str, list[DedupRow]] = defaultdict(list)
-        for group, row in view:
-            groups[group].append(row)
         passes = methods(self.cfg, ctx.recipe.seed, ctx.embeddings)
         decision = Decision()
         removed: Counter[str] = Counter()
         seconds: Counter[str] = Counter()
-        examples: list[dict[str, str]] = []
-        for items in groups.values():
+        shown: list[tuple[Order, Order, str]] = []  # (removed, kept, method) of the examples
+        for parts in groups(view, lambda label, sample: label).values():
+            items = Group(parts)
             for cluster in resolve(items, 0, passes, "first", seconds):
                 for x, how in cluster.removed:
-                    decision.drop[items[x].order] = f"duplicate prompt ({how})"
+                    decision.drop[items.order(x)] = f"duplicate prompt ({how})"
                     removed[how] += 1
-                    if len(examples) < EXAMPLES:
-                        kept = items[cluster.keeper].prompt[:200]
-                        examples.append({"removed": items[x].prompt[:200], "kept": kept, "method": how})
+                    if len(shown) < EXAMPLES:
+                        shown.append((items.order(x), items.order(cluster.keeper), how))
         notes = ctx.stage_stats(NAME).notes
+        examples: list[dict[str, str]] = []  # filled once the runner has passed the rows they show
         notes.update({"removed": dict(removed), "examples": examples})
         notes["seconds"] = {m: round(s, 2) for m, s in seconds.items()}
+
+        def take(rows: dict[Order, Record]) -> None:
+            examples.extend(
+                {"removed": rows[gone].prompt[:200], "kept": rows[kept].prompt[:200], "method": how}
+                for gone, kept, how in shown
+            )
+
+        decision.fetch.append(Fetch({o for gone, kept, _ in shown for o in (gone, kept)}, take))
         return decision
 
 

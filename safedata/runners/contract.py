@@ -25,10 +25,12 @@ not depend on where the cuts fall.
 *Global stage* (dedup, mix): subclass `GlobalStage` and write
 
 - `view(block, ctx) -> list`: the few columns `decide` needs for each row of a block, in block order (order
-  key, variant, sample index, key texts, labels); the runner keeps only these while it spills the rows.
+  key, variant, sample index, key hashes, labels), as one item per row or as compact per-block items (dedup
+  returns one `DedupBlock` of numpy columns); the runner keeps only these while it spills the rows.
 - `decide(view, ctx) -> Decision`: over the whole build's view (in order), which rows go (order key ->
   reason) and which kept rows get a provenance note; notes go to `ctx.stage_stats(name).notes` and any side
-  file (the clusters file) is written here. It runs once, on the driver.
+  file (the clusters file) is written here, or, when it shows rows the view left out, by a `Fetch` that the
+  runner feeds while it applies the decision. It runs once, on the driver.
 
 The sources stage reads (`run(iter(()), ctx)`) and the writer writes; both stream. The local runner
 (`safedata.runners.local`) runs the same `map_block` and `decide` over blocks in one process; a Ray runner
@@ -47,16 +49,44 @@ from safedata.schemas.record import Order, Record
 
 
 @dataclass
+class Fetch:
+    """Rows a global stage wants back whole once it has decided (the few its side file shows: a compact view
+    holds no texts), and what takes them: `take` is called once, with every wanted row by order key, as soon
+    as the runner, applying the decision, has passed them all (at once when none is wanted)."""
+
+    want: set[Order]
+    take: Callable[[dict[Order, Record]], None]
+    got: dict[Order, Record] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._check()
+
+    def see(self, block: list[Record]) -> None:
+        if self.want:
+            self.got.update((r.order, r) for r in block if r.order in self.want)
+            self._check()
+
+    def _check(self) -> None:
+        if len(self.got) == len(self.want):
+            self.want = set()
+            got, self.got = self.got, {}
+            self.take(got)
+
+
+@dataclass
 class Decision:
-    """What a global stage decided: rows to drop (order key -> reason), kept rows to annotate."""
+    """What a global stage decided: rows to drop (order key -> reason), rows to annotate, rows to fetch."""
 
     drop: dict[Order, str] = field(default_factory=dict)
     touch: dict[Order, tuple[str, str]] = field(default_factory=dict)  # order key -> (action, detail)
+    fetch: list[Fetch] = field(default_factory=list)
 
 
 def apply_decision(
     stage_name: str, decision: Decision, block: list[Record], ctx: BuildContext
 ) -> list[Record]:
+    for fetch in decision.fetch:
+        fetch.see(block)
     kept = []
     for rec in block:
         reason = decision.drop.get(rec.order)

@@ -15,6 +15,7 @@ stage to `block_rows` rows, never between rows that share the stage's `block_key
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
@@ -150,6 +151,10 @@ def _map_fused(texts: list[str]) -> tuple[list[str], list[Order], Any, Partials]
     assert _FORKED is not None
     stages, then, ctx, block_rows = _FORKED
     blocks = [[Record.model_validate_json(t) for t in texts]]
+    # A chain that only applies a decision leaves the rows it does not annotate as they came: their JSON
+    # goes on unchanged (the drop of an encode per row).
+    apply = stages[0] if len(stages) == 1 and isinstance(stages[0], _Apply) else None
+    given = {r.order: t for r, t in zip(blocks[0], texts, strict=True)} if apply else {}
     partials = []
     for stage in stages:
         done = []
@@ -160,7 +165,10 @@ def _map_fused(texts: list[str]) -> tuple[list[str], list[Order], Any, Partials]
         blocks = done
     rows = [r for b in blocks for r in b]
     view = then.view(rows, ctx) if then is not None else None
-    return [r.model_dump_json() for r in rows], [r.order for r in rows], view, partials
+    touched = apply.decision.touch if apply and apply.decision else {}
+    kept = [given[r.order] if r.order in given and r.order not in touched else None for r in rows]
+    out = [t if t is not None else r.model_dump_json() for r, t in zip(rows, kept, strict=True)]
+    return out, [r.order for r in rows], view, partials
 
 
 def _texts(block: list[Record] | list[Line]) -> list[str]:
@@ -194,7 +202,6 @@ def _pooled(
     writer), the workers also take its view, and the blocks come out `Encoded`: the driver, which runs every
     global stage, spills them without decoding a row."""
     global _FORKED
-    import dataclasses
     import itertools
     import multiprocessing
 
@@ -285,9 +292,18 @@ def _decided(
     ctx: BuildContext,
     spill: Spill,
 ) -> Iterator[list[Line]]:
-    """The spilled rows, still encoded, once `stage` has decided (into `apply`, which counts them in)."""
-    apply.decision = _decide(stage, blocks, ctx, spill, count=False)
-    yield from spill.lines()
+    """The spilled rows, still encoded, once `stage` has decided (into `apply`, which counts them in). The
+    rows the decision fetches are decoded here, in the driver, where its `Fetch`es write their notes and
+    side files; the workers apply the rest of it."""
+    decision = _decide(stage, blocks, ctx, spill, count=False)
+    apply.decision = dataclasses.replace(decision, fetch=[])
+    for lines in spill.lines():
+        wanted = [line for line in lines if any(line.order in f.want for f in decision.fetch)]
+        if wanted:
+            rows = [Record.model_validate_json(line.text) for line in wanted]
+            for fetch in decision.fetch:
+                fetch.see(rows)
+        yield lines
     spill.remove()
 
 

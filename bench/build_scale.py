@@ -190,7 +190,12 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="safedata-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    paths = make_sources(work, args.rows)
+    made = work / "sources.json"  # the row count the sources in `work` were made for: reused when it matches
+    if made.exists() and json.loads(made.read_text()) == args.rows:
+        paths = {k: work / f"{k}.jsonl" for k in ("harmful", "benign", "math", "eval")}
+    else:
+        paths = make_sources(work, args.rows)
+        made.write_text(json.dumps(args.rows))
     print(f"sources: {args.rows:,} rows in {time.perf_counter() - t:.0f} s ({work})", flush=True)
     for k, spec in enumerate(repos):
         repo, _, workers = spec.partition("@")

@@ -151,10 +151,11 @@ def _map_fused(texts: list[str]) -> tuple[list[str], list[Order], Any, Partials]
     assert _FORKED is not None
     stages, then, ctx, block_rows = _FORKED
     blocks = [[Record.model_validate_json(t) for t in texts]]
-    # A chain that only applies a decision leaves the rows it does not annotate as they came: their JSON
-    # goes on unchanged (the drop of an encode per row).
+    # A chain that changes no row (none: a view only) or only applies a decision leaves the rows it does not
+    # annotate as they came: their JSON goes on unchanged (the drop of an encode per row).
     apply = stages[0] if len(stages) == 1 and isinstance(stages[0], _Apply) else None
-    given = {r.order: t for r, t in zip(blocks[0], texts, strict=True)} if apply else {}
+    same = apply is not None or not stages
+    given = {r.order: t for r, t in zip(blocks[0], texts, strict=True)} if same else {}
     partials = []
     for stage in stages:
         done = []
@@ -366,7 +367,8 @@ def stream_local(
             if isinstance(stage, RowStage) and pool:
                 fused.append(stage)
                 continue
-            if fused:
+            # A global stage right after the reader gets its view from the workers too (an empty chain).
+            if fused or (pool and isinstance(stage, GlobalStage)):
                 then = stage if isinstance(stage, GlobalStage) else sink if stage is None else None
                 blocks = _pooled(fused, blocks, ctx, block_rows, workers, then)
                 fused = []

@@ -128,8 +128,14 @@ def _tree_pss(pid: int) -> int:
     return total
 
 
+def _size(path: Path) -> int:
+    files = path.rglob("*") if path.is_dir() else [path]
+    return sum(f.stat().st_size for f in files if f.is_file())
+
+
 def _watch(pid: int, peak: list[int], done: threading.Event, work: Path) -> None:
-    """Peak PSS; every 30 s a line on stderr (time, memory, the spill files so far: how far the build got)."""
+    """Peak PSS; every 30 s a line on stderr (time, memory now and at peak, the spill files so far with their
+    sizes in MB: how far a build got, also one that does not finish)."""
     start = time.perf_counter()
     beat = start
     while not done.wait(0.5):
@@ -137,8 +143,16 @@ def _watch(pid: int, peak: list[int], done: threading.Event, work: Path) -> None
         peak[0] = max(peak[0], now)
         if time.perf_counter() - beat >= 30:
             beat = time.perf_counter()
-            spills = sorted(p.name for p in work.glob("*")) if work.exists() else []
-            print(f"  {beat - start:.0f} s: {now / 1024**3:.2f} GB now, spills {spills}", file=sys.stderr)
+            try:
+                spills = {p.name: round(_size(p) / 1e6) for p in sorted(work.glob("*"))}
+            except FileNotFoundError:  # a spill removed while it was listed
+                spills = {}
+            print(
+                f"  {beat - start:.0f} s: {now / 1024**3:.2f} GB now ({peak[0] / 1024**3:.2f} peak), "
+                f"spills (MB) {spills}",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 def run_build(repo: Path, recipe_file: Path, kwargs: dict, profile: Path | None, out: Path) -> dict:
@@ -190,7 +204,12 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="safedata-scale-"))
     work.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    paths = make_sources(work, args.rows)
+    made = work / "sources.json"  # the row count the sources in `work` were made for: reused when it matches
+    if made.exists() and json.loads(made.read_text()) == args.rows:
+        paths = {k: work / f"{k}.jsonl" for k in ("harmful", "benign", "math", "eval")}
+    else:
+        paths = make_sources(work, args.rows)
+        made.write_text(json.dumps(args.rows))
     print(f"sources: {args.rows:,} rows in {time.perf_counter() - t:.0f} s ({work})", flush=True)
     for k, spec in enumerate(repos):
         repo, _, workers = spec.partition("@")

@@ -25,7 +25,7 @@ from safedata.publish.outdir import WORK, OutputFolder
 from safedata.publish.report import build_report
 from safedata.publish.writer import ConfigWriter
 from safedata.runners.local import collect, run_local, stream_local
-from safedata.runners.spill import Spill
+from safedata.runners.spill import Encoded, Spill
 from safedata.schemas.loader import LoadedRecipe, load_recipe, parse_recipe
 from safedata.schemas.record import Record, make_ids_unique
 from safedata.schemas.runner import Runner
@@ -150,9 +150,13 @@ def build(
                 scrub=ctx.scrub if loaded.secrets else None,
             )
             final = Spill(work / "result.parquet")
-            for block in final_blocks(stages, ctx, spec, work):
-                final.write(block)
-                writer.add(block)
+            for block in final_blocks(stages, ctx, spec, work, writer):
+                if isinstance(block, Encoded):  # from worker processes, with the writer's chunk
+                    final.write_texts(block.texts, block.orders)
+                    writer.add_chunk(block.view)
+                else:
+                    final.write(block)
+                    writer.add(block)
             if not len(final):
                 raise empty_result(stages, ctx)
             files, counts = writer.finish()
@@ -196,13 +200,16 @@ def build(
     return result
 
 
-def final_blocks(stages: list[Stage], ctx: BuildContext, spec: Runner, work: Path) -> Iterable[list[Record]]:
-    """The build's final rows, a block at a time, from the recipe's runner (or the target driver)."""
+def final_blocks(
+    stages: list[Stage], ctx: BuildContext, spec: Runner, work: Path, writer: ConfigWriter
+) -> Iterable[list[Record] | Encoded]:
+    """The build's final rows, a block at a time, from the recipe's runner (or the target driver); local
+    workers also make the `writer`'s chunks (the blocks then come `Encoded`)."""
     if ctx.recipe.target is not None:
         return [run_to_target(stages, ctx, lambda run, c: run_stages(run, c, spec, work).records())]
     if spec.type == "ray":
         return run_stages(stages, ctx, spec, work).blocks()
-    return stream_local(stages, ctx, spec.block_rows, work, workers=spec.workers)
+    return stream_local(stages, ctx, spec.block_rows, work, workers=spec.workers, sink=writer)
 
 
 def run_stages(stages: list[Stage], ctx: BuildContext, spec: Runner, work: Path) -> Spill:

@@ -123,16 +123,22 @@ def _lengths(df: Any) -> str:
 
 
 def _pattern_rates(df: Any) -> dict[str, dict[str, float]]:
-    """pattern -> variant -> share of that variant's rows whose label fired."""
-    fired: dict[str, dict[str, int]] = {}
-    totals: dict[str, int] = {}
-    for variant, labels in zip(df["variant"].to_list(), df["pattern_labels"].to_list(), strict=True):
-        totals[variant] = totals.get(variant, 0) + 1
-        for pattern, on in (labels or {}).items():
-            if on is not None:  # null: this row was never checked for the pattern
-                fired.setdefault(pattern, {}).setdefault(variant, 0)
-                fired[pattern][variant] += bool(on)
-    return {p: {v: n / totals[v] for v, n in by.items()} for p, by in sorted(fired.items())}
+    """pattern -> variant -> share of that variant's rows whose label fired (variants in the order of their
+    first row checked for that pattern). Column-wise: the labels struct, one field per pattern."""
+    import polars as pl
+
+    labels = df["pattern_labels"]
+    if not isinstance(labels.dtype, pl.Struct):  # no row has labels
+        return {}
+    totals = dict(df.group_by("variant").len().iter_rows())
+    fields = labels.struct.unnest().with_columns(variant=df["variant"])
+    rates: dict[str, dict[str, float]] = {}
+    for pattern in sorted(labels.struct.fields):
+        checked = fields.filter(pl.col(pattern).is_not_null())  # null: this row was never checked for it
+        if checked.height:
+            fired = checked.group_by("variant", maintain_order=True).agg(pl.col(pattern).cast(pl.Int64).sum())
+            rates[pattern] = {v: n / totals[v] for v, n in fired.iter_rows()}
+    return rates
 
 
 def _patterns(df: Any, report: dict[str, Any]) -> str:

@@ -34,6 +34,11 @@ class Composition:
             if "category_source" in r.meta:  # template rows: category from the label, classified, or unknown
                 out.setdefault("category_source", Counter())[str(r.meta["category_source"])] += 1
 
+    def merge(self, other: Composition) -> None:
+        """Another block's counts, added after this one's (the axes keep the order they first appear in)."""
+        for axis, counts in other.out.items():
+            self.out.setdefault(axis, Counter()).update(counts)
+
     def result(self) -> dict[str, dict[str, int]]:
         return {k: dict(sorted(v.items())) for k, v in self.out.items()}
 

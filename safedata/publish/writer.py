@@ -8,7 +8,9 @@ Splits: `train` and, when the recipe holds prompts out (`output.test_size`), `te
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -144,13 +146,26 @@ def _read_chunk(path: Path) -> Any:
     return table
 
 
+@dataclass
+class Chunk:
+    """A block of final rows as the writer keeps it: an Arrow file under `work` (its types inferred, as
+    `to_table` does for one table), two integers per row (its id's hash, its prompt group's) and the rows'
+    composition. Made by `ConfigWriter.view`, in a worker process when the build has them."""
+
+    path: Path
+    schema: Any
+    ids: Any
+    groups: Any
+    counts: Composition
+
+
 class ConfigWriter:
     """Every config's splits under out_dir/data, from the final rows' blocks as they come (`add`), written at
     `finish`: config -> split -> shard paths (relative), and the rows' composition.
 
-    Memory holds a block, not the dataset: `add` turns each block into an Arrow chunk under `work` (its types
-    inferred, as `to_table` does for one table) and keeps two integers per row (its id's hash, its prompt
-    group's); `finish` casts every chunk to the union of their types and streams it into the shards."""
+    Memory holds a block, not the dataset: each block becomes a `Chunk` on disk (`view`, which a worker may
+    run; `add_chunk` here, in block order); `finish` casts every chunk to the union of their types and
+    streams it into the shards."""
 
     def __init__(
         self,
@@ -170,23 +185,41 @@ class ConfigWriter:
         self.groups: list[Any] = []
         self.counts = Composition()
 
-    def add(self, block: list[Record]) -> None:
+    def view(self, block: list[Record], ctx: object = None) -> Chunk | None:
+        """A block as a `Chunk` (None: an empty block). Touches nothing of this writer's state, so the
+        runner may call it in its workers (the `then` of its last pooled stages)."""
         import numpy as np
 
         if not block:
-            return
-        self.counts.add(block)
+            return None
+        counts = Composition()
+        counts.add(block)
         rows = record_rows(block)
         if self.scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
             rows = [_scrubbed(row, self.scrub) for row in rows]
         table = to_table(rows)
-        self.ids.append(np.array([hash(r.id) for r in block], dtype=np.int64))
+        ids = np.array([hash(r.id) for r in block], dtype=np.int64)
+        groups = None
         if self.test_size > 0:
-            self.groups.append(np.array([group_hash(r, self.seed) for r in block], dtype=np.uint64))
+            groups = np.array([group_hash(r, self.seed) for r in block], dtype=np.uint64)
         self.work.mkdir(parents=True, exist_ok=True)
-        self.chunks.append(self.work / f"chunk-{len(self.chunks):06d}.arrow")
-        self.schemas.append(table.schema)
-        _write_chunk(self.chunks[-1], table)
+        path = self.work / f"chunk-{uuid.uuid4().hex}.arrow"
+        _write_chunk(path, table)
+        return Chunk(path, table.schema, ids, groups, counts)
+
+    def add(self, block: list[Record]) -> None:
+        self.add_chunk(self.view(block))
+
+    def add_chunk(self, chunk: Chunk | None) -> None:
+        """The next block's chunk, in order."""
+        if chunk is None:
+            return
+        self.counts.merge(chunk.counts)
+        self.ids.append(chunk.ids)
+        if chunk.groups is not None:
+            self.groups.append(chunk.groups)
+        self.chunks.append(chunk.path)
+        self.schemas.append(chunk.schema)
 
     def _schema(self) -> Any:
         import pyarrow as pa

@@ -6,22 +6,26 @@ holds a few blocks, not the build. With `workers` > 1, each run of consecutive r
 many forked processes, a block through all of its stages per task, results taken back in block order.
 
 A global stage spills its whole input (keeping only its narrow view in memory), decides, then streams the
-spilled blocks out again without the rows it dropped. Block boundaries are recut before each row stage to
-`block_rows` rows, never between rows that share the stage's `block_key`.
+spilled blocks out again without the rows it dropped. With workers, applying the decision is itself a row
+stage (`_Apply`) fused with the row stages after it: the driver hands out the spilled rows still encoded, and
+the workers decode them, drop and annotate, run the next row stages and take the next global stage's view
+(or the writer's), so the driver decodes no row between stages. Block boundaries are recut before each row
+stage to `block_rows` rows, never between rows that share the stage's `block_key`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
-from safedata.runners.contract import GlobalStage, RowStage, apply_decision
-from safedata.runners.spill import Encoded, Spill
+from safedata.runners.contract import Decision, GlobalStage, RowStage, apply_decision
+from safedata.runners.spill import Encoded, Line, Spill
 from safedata.schemas.record import Order, Record
 from safedata.schemas.runner import DEFAULT_BLOCK_ROWS
 
@@ -112,21 +116,46 @@ def chain_key(stages: list[RowStage]) -> Callable[[Order], Any] | None:
     return (lambda order: _Together(tuple(k(order) for k in keys))) if keys else None
 
 
+class _Apply(RowStage):
+    """A global stage's decision applied to its spilled rows, as a row stage: the worker pool, forked after
+    the decision (which the workers inherit), maps it with the row stages that follow."""
+
+    def __init__(self, stage: GlobalStage) -> None:
+        self.name = stage.name
+        self.decision: Decision | None = None
+
+    def map_block(self, block: list[Record], ctx: BuildContext) -> list[Record]:
+        assert self.decision is not None, "the decision is made before the pool forks"
+        return apply_decision(self.name, self.decision, block, ctx)
+
+
+class Then(Protocol):
+    """What takes a pooled chain's rows: the next global stage, or the writer. Its `view` of a block runs in
+    the worker; the driver gets it with the block still encoded."""
+
+    def view(self, block: list[Record], ctx: BuildContext) -> Any: ...
+
+
 # The forked workers' stages (opened by the driver before the fork) and context: set in the driver just before
 # the pool starts, inherited by the children, never pickled.
-_FORKED: tuple[list[RowStage], GlobalStage | None, BuildContext, int] | None = None
+_FORKED: tuple[list[RowStage], Then | None, BuildContext, int] | None = None
 
 
 Partials = list[tuple[dict[str, Any], dict[str, list[Any]]]]
 
 
-def _map_fused(texts: list[str]) -> tuple[list[str], list[Any] | None, Partials]:
+def _map_fused(texts: list[str]) -> tuple[list[str], list[Order], Any, Partials]:
     """In a worker: a block (as record JSON: faster both ways than pickling pydantic models) through every
-    fused stage, recut per stage; the rows, the next global stage's view of them (None: no such stage), and
-    one partial report per sub-block, in order."""
+    fused stage, recut per stage; the rows, their order keys, the next global stage's (or the writer's) view
+    of them (None: neither), and one partial report per sub-block, in order."""
     assert _FORKED is not None
     stages, then, ctx, block_rows = _FORKED
     blocks = [[Record.model_validate_json(t) for t in texts]]
+    # A chain that changes no row (none: a view only) or only applies a decision leaves the rows it does not
+    # annotate as they came: their JSON goes on unchanged (the drop of an encode per row).
+    apply = stages[0] if len(stages) == 1 and isinstance(stages[0], _Apply) else None
+    same = apply is not None or not stages
+    given = {r.order: t for r, t in zip(blocks[0], texts, strict=True)} if same else {}
     partials = []
     for stage in stages:
         done = []
@@ -137,7 +166,19 @@ def _map_fused(texts: list[str]) -> tuple[list[str], list[Any] | None, Partials]
         blocks = done
     rows = [r for b in blocks for r in b]
     view = then.view(rows, ctx) if then is not None else None
-    return [r.model_dump_json() for r in rows], view, partials
+    touched = apply.decision.touch if apply and apply.decision else {}
+    kept = [given[r.order] if r.order in given and r.order not in touched else None for r in rows]
+    out = [t if t is not None else r.model_dump_json() for r, t in zip(rows, kept, strict=True)]
+    return out, [r.order for r in rows], view, partials
+
+
+def _texts(block: list[Record] | list[Line]) -> list[str]:
+    return [r.text if isinstance(r, Line) else r.model_dump_json() for r in block]
+
+
+def _decoded(blocks: Iterable[list[Record] | list[Line]]) -> Iterator[list[Record]]:
+    for block in blocks:
+        yield [Record.model_validate_json(r.text) if isinstance(r, Line) else r for r in block]
 
 
 def _poolable(ctx: BuildContext) -> bool:
@@ -150,18 +191,19 @@ def _poolable(ctx: BuildContext) -> bool:
 
 def _pooled(
     stages: list[RowStage],
-    blocks: Iterable[list[Record]],
+    blocks: Iterable[list[Record] | list[Line]],
     ctx: BuildContext,
     block_rows: int,
     workers: int,
-    then: GlobalStage | None = None,
+    then: Then | None = None,
 ) -> Iterator[list[Record] | Encoded]:
-    """Consecutive row stages over blocks in `workers` forked processes, at most two blocks in flight per
-    worker; partial reports merged in block order, then each stage's `finish` here, as in one process.
-    With `then` (the global stage these blocks go to), the workers also take its view, and the blocks come
-    out `Encoded`: the driver, which runs every global stage, spills them without decoding a row."""
+    """Consecutive row stages over blocks (of records, or of spilled rows still encoded) in `workers` forked
+    processes, at most two blocks in flight per worker; partial reports merged in block order, then each
+    stage's `finish` here, as in one process. With `then` (the global stage these blocks go to, or the
+    writer), the workers also take its view, and the blocks come out `Encoded`: the driver, which runs every
+    global stage, spills them without decoding a row."""
     global _FORKED
-    import dataclasses
+    import itertools
     import multiprocessing
 
     from safedata.progress import Progress
@@ -172,11 +214,16 @@ def _pooled(
             stage.open(ctx)  # once, here: the workers inherit what it loaded
             opened.append(stage)
         if not _poolable(ctx):
+            out: Iterable[list[Record]] = _decoded(blocks)
             for stage in stages:
-                blocks = _opened(stage, blocks, ctx, block_rows)
-            yield from blocks
+                out = _opened(stage, out, ctx, block_rows)
+            yield from out
             return
         tasks = [ctx.progress.add(s.name) for s in stages]
+        # The first block before the fork: an upstream global stage decides while it is pulled (an `_Apply`
+        # among `stages` needs that decision in the workers) and the upstream pool is gone by then.
+        cuts = iter(cut(blocks, block_rows, chain_key(stages)))
+        first = next(cuts, None)
         _FORKED = stages, then, dataclasses.replace(ctx, progress=Progress(False)), block_rows
         gc.collect()
         gc.freeze()  # the driver's long-lived objects: shared with the children, untouched by their collector
@@ -184,7 +231,7 @@ def _pooled(
         with multiprocessing.get_context("fork").Pool(workers) as pool:
 
             def take() -> list[Record] | Encoded:
-                texts, view, partials = pending.popleft().get()
+                texts, orders, view, partials = pending.popleft().get()
                 for stats, collected in partials:
                     part = ctx.for_block()
                     part.stats = stats
@@ -194,13 +241,13 @@ def _pooled(
                 for task in tasks:
                     ctx.progress.advance(task, len(texts))
                 return (
-                    Encoded(texts, view)
-                    if view is not None
+                    Encoded(texts, orders, view)
+                    if then is not None
                     else [Record.model_validate_json(t) for t in texts]
                 )
 
-            for block in cut(blocks, block_rows, chain_key(stages)):
-                pending.append(pool.apply_async(_map_fused, ([r.model_dump_json() for r in block],)))
+            for block in itertools.chain([first] if first is not None else [], cuts):
+                pending.append(pool.apply_async(_map_fused, (_texts(block),)))
                 while len(pending) >= 2 * workers:
                     yield take()
             while pending:
@@ -216,27 +263,56 @@ def _pooled(
             stage.close()
 
 
-def _global(
-    stage: GlobalStage, blocks: Iterable[list[Record]], ctx: BuildContext, spill: Spill
-) -> Iterator[list[Record]]:
+def _decide(
+    stage: GlobalStage, blocks: Iterable[list[Record] | Encoded], ctx: BuildContext, spill: Spill, count: bool
+) -> Decision:
+    """Spill every block (counting it into the stage's `rows_in` if `count`) and decide on their view."""
     stats = ctx.stage_stats(stage.name)
     view: list[object] = []
     for block in blocks:
         if isinstance(block, Encoded):  # from worker processes, with this stage's view
-            stats.rows_in += len(block.texts)
-            spill.write_texts(block.texts)
+            stats.rows_in += len(block.texts) if count else 0
+            spill.write_texts(block.texts, block.orders)
             view.extend(block.view)
             continue
-        stats.rows_in += len(block)
+        stats.rows_in += len(block) if count else 0
         spill.write(block)
         view.extend(stage.view(block, ctx))
     # The view lives until the decision and holds no cycles: kept out of the collector's full scans.
     gc.freeze()
     try:
-        decision = stage.decide(view, ctx)
+        return stage.decide(view, ctx)
     finally:
         gc.unfreeze()
-    del view
+
+
+def _decided(
+    stage: GlobalStage,
+    apply: _Apply,
+    blocks: Iterable[list[Record] | Encoded],
+    ctx: BuildContext,
+    spill: Spill,
+) -> Iterator[list[Line]]:
+    """The spilled rows, still encoded, once `stage` has decided (into `apply`, which counts them in). The
+    rows the decision fetches are decoded here, in the driver, where its `Fetch`es write their notes and
+    side files; the workers apply the rest of it."""
+    decision = _decide(stage, blocks, ctx, spill, count=False)
+    apply.decision = dataclasses.replace(decision, fetch=[])
+    for lines in spill.lines():
+        wanted = [line for line in lines if any(line.order in f.want for f in decision.fetch)]
+        if wanted:
+            rows = [Record.model_validate_json(line.text) for line in wanted]
+            for fetch in decision.fetch:
+                fetch.see(rows)
+        yield lines
+    spill.remove()
+
+
+def _global(
+    stage: GlobalStage, blocks: Iterable[list[Record] | Encoded], ctx: BuildContext, spill: Spill
+) -> Iterator[list[Record]]:
+    stats = ctx.stage_stats(stage.name)
+    decision = _decide(stage, blocks, ctx, spill, count=True)
     task = ctx.progress.add(stage.name, total=len(spill))
     for block in spill.blocks():
         out = apply_decision(stage.name, decision, block, ctx)
@@ -257,7 +333,10 @@ def run_local(
     """`stream_local`'s final rows, spilled under `work` (None: kept in memory)."""
     final = Spill(work / "final.parquet" if work else None)
     for block in stream_local(stages, ctx, block_rows, work, **kw):
-        final.write(block)
+        if isinstance(block, Encoded):
+            final.write_texts(block.texts, block.orders)
+        else:
+            final.write(block)
     final.close()
     return final
 
@@ -269,30 +348,38 @@ def stream_local(
     work: Path | None = None,
     rows: RowRunner | None = None,
     workers: int = 1,
-) -> Iterator[list[Record]]:
+    sink: Then | None = None,
+) -> Iterator[list[Record] | Encoded]:
     """Run `stages` (the first one reads); the final rows, a block at a time.
 
     `rows` runs a row stage over blocks: in this process by default (or, with `workers` > 1, each run of
     consecutive row stages in that many forked processes); the Ray runner passes one that runs them in actors,
-    and the rest (reading, global stages, spilling under `work`) stays this same code."""
+    and the rest (reading, global stages, spilling under `work`) stays this same code. With workers, `sink`
+    (the writer) takes its view of the final rows in the workers, and the final blocks may come `Encoded`."""
+    pool = rows is None and workers > 1
     with _collector_tuned():
         for stage in stages:
             ctx.stage_stats(stage.name)  # the report lists stages in build order
         source, *rest = stages
-        blocks = _read(source, ctx, block_rows)
+        blocks: Iterable[Any] = _read(source, ctx, block_rows)
         fused: list[RowStage] = []
         for i, stage in enumerate([*rest, None], 1):
-            if isinstance(stage, RowStage) and rows is None and workers > 1:
+            if isinstance(stage, RowStage) and pool:
                 fused.append(stage)
                 continue
-            if fused:
-                then = stage if isinstance(stage, GlobalStage) else None
-                blocks = _pooled(fused, blocks, ctx, block_rows, workers, then)  # type: ignore[assignment]
+            # A global stage right after the reader gets its view from the workers too (an empty chain).
+            if fused or (pool and isinstance(stage, GlobalStage)):
+                then = stage if isinstance(stage, GlobalStage) else sink if stage is None else None
+                blocks = _pooled(fused, blocks, ctx, block_rows, workers, then)
                 fused = []
             if stage is None:
                 break
             if isinstance(stage, GlobalStage):
                 spill = Spill(work / f"{i:02d}-{stage.name}.parquet" if work else None)
+                if pool:
+                    fused.append(apply := _Apply(stage))
+                    blocks = _decided(stage, apply, blocks, ctx, spill)
+                    continue
                 blocks = _global(stage, blocks, ctx, spill)
             elif isinstance(stage, RowStage):
                 blocks = (rows or _rows)(stage, blocks, ctx, block_rows)

@@ -255,7 +255,8 @@ def test_every_mix_selection(select: str, tmp_path: Path) -> None:
 
 
 def test_two_worker_processes_write_the_same_dataset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Row stages in two forked workers (small blocks, a held-out test split, shards of 25 rows): the same
+    """Row stages in two forked workers (small blocks, a held-out test split, shards of 25 rows), and with
+    them every global stage's decision applied, the next one's view and the writer's chunks: the same
     dataset, report and records as one process with one block."""
     monkeypatch.delitem(sys.modules, "torch", raising=False)  # an earlier test's torch: none in this build
     pooled: list[bool] = []
@@ -267,7 +268,11 @@ def test_two_worker_processes_write_the_same_dataset(tmp_path: Path, monkeypatch
         "sources": [{"type": "seeds", "set": "harmful"}, {"type": "seeds", "set": "benign"}],
         "variants": ["template", "nocot"],
         "filter": {"backend": "heuristic"},
-        "dedup": {"exact": {"fields": ["prompt"]}, "minhash": {"fields": ["prompt"], "threshold": 0.8}},
+        "dedup": {
+            "exact": {"fields": ["prompt"]},
+            "minhash": {"fields": ["prompt", "reasoning"], "threshold": 0.5},
+        },
+        "mix": {"ratio": {"harmful": 2, "benign": 1}, "total": 90, "select": "hardest"},
         "output": {"test_size": 0.2, "shard_rows": 25},
     }
     one = fingerprint(api.build({**recipe, "output": {**recipe["output"], "dir": str(tmp_path / "a")}}))
@@ -278,5 +283,7 @@ def test_two_worker_processes_write_the_same_dataset(tmp_path: Path, monkeypatch
     )
     assert pooled and all(pooled), "the row stages did not run in worker processes"
     assert one["rows"]["default/test"] and len(one["report"]["files"]["default"]["train"]) > 1
+    stages = {s["name"]: s for s in one["report"]["stages"]}
+    assert stages["dedup"]["dropped"] and stages["mix"]["dropped"], "no row-level dedup or mix drop to apply"
     for part in ("rows", "report", "side", "records"):
         assert two[part] == one[part], f"two workers: {part} differs from one process"

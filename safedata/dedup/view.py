@@ -106,9 +106,9 @@ def dedup_block(
         if spill is not None and len(records):
             spill.mkdir(parents=True, exist_ok=True)
             # Named by the block's first order key: blocks of one stage never share it.
-            path = spill / f"{'-'.join(map(str, records[0].order))}.npy"
-            np.save(path, sig)
-            block.minhash = MinHashView(bands, has, None, path)
+            block.minhash.file = spill / f"{'-'.join(map(str, records[0].order))}.npy"
+            np.save(block.minhash.file, sig)
+            block.minhash.sig = None
     if cfg.semantic is not None:
         block.texts[tuple(cfg.semantic.fields)] = texts(cfg.semantic.fields)
     return block

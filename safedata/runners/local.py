@@ -95,6 +95,22 @@ def _opened(
     ctx.progress.finish(task)
 
 
+def map_chain(
+    stages: list[RowStage], block: list[Record], ctx: BuildContext, block_rows: int
+) -> tuple[list[Record], list[BuildContext]]:
+    """A block through every fused (opened) stage, recut per stage: its rows in order, and one partial report
+    per sub-block, in order (the worker pool's and the Ray runner's chains)."""
+    blocks, parts = [block], []
+    for stage in stages:
+        done = []
+        for sub in cut(blocks, block_rows, stage.block_key):
+            out, bctx = map_one(stage, sub, ctx)
+            parts.append(bctx)
+            done.append(out)
+        blocks = done
+    return [r for b in blocks for r in b], parts
+
+
 class _Together:
     """Order keys under several stages' `block_key`s at once: equal when any stage's key is equal, so `cut`
     never separates rows that one of the fused stages must see in the same block (this runner's worker pool
@@ -150,21 +166,14 @@ def _map_fused(texts: list[str]) -> tuple[list[str], list[Order], Any, Partials]
     of them (None: neither), and one partial report per sub-block, in order."""
     assert _FORKED is not None
     stages, then, ctx, block_rows = _FORKED
-    blocks = [[Record.model_validate_json(t) for t in texts]]
+    block = [Record.model_validate_json(t) for t in texts]
     # A chain that changes no row (none: a view only) or only applies a decision leaves the rows it does not
     # annotate as they came: their JSON goes on unchanged (the drop of an encode per row).
     apply = stages[0] if len(stages) == 1 and isinstance(stages[0], _Apply) else None
     same = apply is not None or not stages
-    given = {r.order: t for r, t in zip(blocks[0], texts, strict=True)} if same else {}
-    partials = []
-    for stage in stages:
-        done = []
-        for sub in cut(blocks, block_rows, stage.block_key):
-            out, bctx = map_one(stage, sub, ctx)
-            partials.append((bctx.stats, {k: getattr(bctx, k) for k in BLOCK_PARTS}))
-            done.append(out)
-        blocks = done
-    rows = [r for b in blocks for r in b]
+    given = {r.order: t for r, t in zip(block, texts, strict=True)} if same else {}
+    rows, parts = map_chain(stages, block, ctx, block_rows)
+    partials = [(b.stats, {k: getattr(b, k) for k in BLOCK_PARTS}) for b in parts]
     view = then.view(rows, ctx) if then is not None else None
     touched = apply.decision.touch if apply and apply.decision else {}
     kept = [given[r.order] if r.order in given and r.order not in touched else None for r in rows]

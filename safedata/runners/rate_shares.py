@@ -51,7 +51,7 @@ def _number(value: Any) -> bool:
 
 
 class RateShares:
-    """Each endpoint's limits and how many engines share them, from the recipe as written and the build's
+    """Each endpoint's limits and how many actors share them, from the recipe as written and the build's
     chains (their stage names and actor counts)."""
 
     def __init__(self, raw: dict[str, Any], chains: Iterable[tuple[Iterable[str], int]]) -> None:
@@ -61,19 +61,19 @@ class RateShares:
             for key in LIMITS:
                 if _number(spec.get(key)):
                     tightest[key] = min(spec[key], tightest.get(key, spec[key]))
-        self.engines: Counter[Endpoint] = Counter()
+        self.actors: Counter[Endpoint] = Counter()
         for stages, actors in chains:
             # An actor's engines on one endpoint share one pacer (`EnginePool`), whatever their specs: each
             # actor of a chain that may send to an endpoint takes one share of it.
             for point in {endpoint(s) for st in stages for s in stage_specs(raw, st)}:
-                self.engines[point] += actors
+                self.actors[point] += actors
 
     def shared(self, raw: dict[str, Any]) -> dict[str, Any]:
-        """A copy of the recipe as written, every engine spec carrying its endpoint's limits at one engine's
-        share (at least 1 per minute: a limit below the number of engines is exceeded by that rounding)."""
+        """A copy of the recipe as written, every engine spec carrying its endpoint's limits at one actor's
+        share (at least 1 per minute: a limit below the number of actors is exceeded by that rounding)."""
         raw = copy.deepcopy(raw)
         for spec in _every_spec(raw):
             point = endpoint(spec)
             for key, limit in self.limits.get(point, {}).items():
-                spec[key] = max(1, int(limit // max(1, self.engines[point])))
+                spec[key] = max(1, int(limit // max(1, self.actors[point])))
         return raw

@@ -38,7 +38,7 @@ import yaml
 from safedata.errors import SafedataError, first_line
 from safedata.pipeline import BLOCK_PARTS, BuildContext, Stage
 from safedata.runners.contract import RowStage
-from safedata.runners.local import chain_key, cut, map_one
+from safedata.runners.local import chain_key, cut, map_chain
 from safedata.runners.rate_shares import RateShares
 from safedata.runners.secret_shares import restore, split
 from safedata.schemas.record import Record
@@ -93,15 +93,9 @@ class ChainWorker:
         """The block through every stage of the chain: its rows, one partial report for all stages, and this
         actor's engine counters so far (for the driver's progress view)."""
         part = self.ctx.for_block()
-        blocks = [block]
-        for stage in self.stages:
-            done = []
-            for sub in cut(blocks, self.block_rows, stage.block_key):
-                out, bctx = map_one(stage, sub, self.ctx)
-                part.merge_block(bctx)
-                done.append(out)
-            blocks = done
-        rows = [r for b in blocks for r in b]
+        rows, parts = map_chain(self.stages, block, self.ctx, self.block_rows)
+        for bctx in parts:
+            part.merge_block(bctx)
         return rows, part.stats, {k: getattr(part, k) for k in BLOCK_PARTS}, self.engine_stats()
 
     def engine_stats(self) -> Counters:

@@ -198,6 +198,7 @@ class ConfigWriter:
         if self.scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
             rows = [_scrubbed(row, self.scrub) for row in rows]
         table = to_table(rows)
+        # str hashes are salted per interpreter: forked workers share the driver's salt, so they compare.
         ids = np.array([hash(r.id) for r in block], dtype=np.int64)
         groups = None
         if self.test_size > 0:

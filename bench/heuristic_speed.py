@@ -1,7 +1,8 @@
 """Heuristic backend throughput on STAR-1, this checkout against another one, side by side in one run.
 
 Each checkout labels the 1,000 STAR-1 traces in its own process (the package name is the same), alternating
-A, B, A, B ... so both see the same load; each run reports its best of `--repeat` passes, in rows/s.
+A, B, A, B ... so both see the same load; each run reports its best of `--repeat` passes, in rows/s, and a
+digest of its labels (a speed-up that changes a label shows as `same labels: False`).
 
     python -m bench.heuristic_speed --other /path/to/main [--pairs 3] [--repeat 3]
 """
@@ -18,7 +19,7 @@ from bench.calibrate import DATA
 
 # Run inside the checkout under test: label every trace `repeat` times, print the best rows/s.
 _CHILD = """
-import json, sys, time
+import hashlib, json, sys, time
 from safedata.filters.base import Sample
 from safedata.filters import heuristic
 from safedata.filters.heuristic import label
@@ -35,14 +36,15 @@ for _ in range(int(sys.argv[2])):
     for f in caches:
         f.cache_clear()
     t0 = time.perf_counter()
-    for s in samples:
-        label(s)
+    labels = [label(s) for s in samples]
     best = max(best, len(samples) / (time.perf_counter() - t0))
-print(f"{best:.1f}")
+# A digest of every label: a speed-up must not change one.
+print(f"{best:.1f} {hashlib.sha256(repr(labels).encode()).hexdigest()[:16]}")
 """
 
 
-def rows_per_second(checkout: Path, star1: Path, repeat: int) -> float:
+def rows_per_second(checkout: Path, star1: Path, repeat: int) -> tuple[float, str]:
+    """Best rows/s, and a digest of the labels the checkout gave."""
     env = {**os.environ, "PYTHONPATH": str(checkout), "PYTHONDONTWRITEBYTECODE": "1"}
     out = subprocess.run(
         [sys.executable, "-c", _CHILD, str(star1), str(repeat)],
@@ -52,7 +54,8 @@ def rows_per_second(checkout: Path, star1: Path, repeat: int) -> float:
         text=True,
         check=True,
     )
-    return float(out.stdout.strip())
+    speed, digest = out.stdout.split()
+    return float(speed), digest
 
 
 def main() -> None:
@@ -65,11 +68,11 @@ def main() -> None:
     if not args.star1.is_file():
         raise SystemExit(f"no STAR-1 at {args.star1}")
     here = Path(__file__).resolve().parents[1]
-    print("| pair | other rows/s | this rows/s | ratio |\n|---|---|---|---|")
+    print("| pair | other rows/s | this rows/s | ratio | same labels |\n|---|---|---|---|---|")
     for i in range(args.pairs):
-        other = rows_per_second(args.other.resolve(), args.star1, args.repeat)
-        this = rows_per_second(here, args.star1, args.repeat)
-        print(f"| {i + 1} | {other:.0f} | {this:.0f} | {this / other:.2f} |")
+        other, other_labels = rows_per_second(args.other.resolve(), args.star1, args.repeat)
+        this, these_labels = rows_per_second(here, args.star1, args.repeat)
+        print(f"| {i + 1} | {other:.0f} | {this:.0f} | {this / other:.2f} | {these_labels == other_labels} |")
 
 
 if __name__ == "__main__":

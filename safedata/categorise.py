@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from safedata.categories import canonical
+from safedata.cue import Cue
 
 # A cheap lexical classifier for rows that arrive without a usable category label. Each category has cue
 # stems that point to it; sexual/minors needs a minor cue and a sexual cue together. A category is chosen
@@ -229,17 +230,17 @@ _CUES: dict[str, tuple[str, ...]] = {
         r"stab",
     ),
 }
-_MINOR = re.compile(
+_MINOR = Cue(
     r"\b(?:minors?|child(?:ren)?|kids?|underage|preteens?|pre-teens?|teens?|teenagers?|schoolgirls?|"
     r"schoolboys?|(?:1[0-7]|[4-9])[- ]year[- ]olds?|young (?:girl|boy)s?|little (?:girl|boy)s?)\b",
     re.IGNORECASE,
 )
-_SEXUAL = re.compile(
+_SEXUAL = Cue(
     r"\b(?:sex\w*|nude\w*|naked|erotic\w*|porn\w*|intimate|explicit|seduc\w*|groom\w*|molest\w*|aroused?|"
     r"fetish\w*|lewd)\b",
     re.IGNORECASE,
 )
-_CUE_RE = {name: re.compile(r"\b(?:" + "|".join(cues) + r")", re.IGNORECASE) for name, cues in _CUES.items()}
+_CUE_RE = {name: Cue(r"\b(?:" + "|".join(cues) + r")", re.IGNORECASE) for name, cues in _CUES.items()}
 MIN_SCORE = 1
 
 

@@ -19,6 +19,13 @@ from safedata.publish.report import Composition
 from safedata.publish.splits import group_hash, test_groups
 from safedata.schemas.record import Record
 
+
+def _id_hash(row_id: str) -> int:
+    """A row id as a signed 64-bit digest, the same in every process (Python's str hash is salted per
+    interpreter, so chunks made by workers not forked from the driver would not compare)."""
+    return int.from_bytes(hashlib.blake2b(row_id.encode(), digest_size=8).digest(), "little", signed=True)
+
+
 DEFAULT = "default"
 PROMPT_COMPLETION = "prompt_completion"
 RESERVED = (DEFAULT, PROMPT_COMPLETION)
@@ -198,8 +205,7 @@ class ConfigWriter:
         if self.scrub is not None:  # a secret that reached a record (an ${ENV} in a source id, say) stays out
             rows = [_scrubbed(row, self.scrub) for row in rows]
         table = to_table(rows)
-        # str hashes are salted per interpreter: forked workers share the driver's salt, so they compare.
-        ids = np.array([hash(r.id) for r in block], dtype=np.int64)
+        ids = np.array([_id_hash(r.id) for r in block], dtype=np.int64)
         groups = None
         if self.test_size > 0:
             groups = np.array([group_hash(r, self.seed) for r in block], dtype=np.uint64)
@@ -263,7 +269,7 @@ class ConfigWriter:
             table = _read_chunk(path)
             if repeated:
                 ids = table.column("id").to_pylist()
-                seen.update({v: 0 for v in ids if hash(v) in repeated and v not in seen})
+                seen.update({v: 0 for v in ids if _id_hash(v) in repeated and v not in seen})
             table = _conformed(table, schema, seen)
             rows_here = slice(at, at + table.num_rows)
             mask = pa.array(in_test[rows_here] if in_test is not None else np.zeros(table.num_rows, bool))

@@ -307,8 +307,9 @@ def _decided(
     side files; the workers apply the rest of it."""
     decision = _decide(stage, blocks, ctx, spill, count=False)
     apply.decision = dataclasses.replace(decision, fetch=[])
+    want = set().union(*(f.want for f in decision.fetch))
     for lines in spill.lines():
-        wanted = [line for line in lines if any(line.order in f.want for f in decision.fetch)]
+        wanted = [line for line in lines if line.order in want] if want else []
         if wanted:
             rows = [Record.model_validate_json(line.text) for line in wanted]
             for fetch in decision.fetch:

@@ -81,13 +81,16 @@ def resolve(
     if not snapshots:
         return []
     roots = snapshots[-1][1]
-    # Clusters in the order of their roots (each cluster's earliest item), members in item order.
+    # Clusters in the order of their roots (each cluster's earliest item), members in item order. Only
+    # clusters of two or more are cut out: one array per row would cost ~100 bytes a row at 10M rows.
     by_root = np.argsort(roots, kind="stable")
-    runs = np.split(by_root, np.flatnonzero(np.diff(roots[by_root])) + 1)
+    starts = np.flatnonzero(np.diff(roots[by_root], prepend=-1))
+    sizes = np.diff(starts, append=len(by_root))
     ranks = KEEP[keep](items)
     out = []
-    for comp in runs:
-        if len(comp) < 2 or comp[-1] < n_published:
+    for start, size in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist(), strict=True):
+        comp = by_root[start : start + size]
+        if comp[-1] < n_published:
             continue
         old = comp[comp < n_published]
         new = comp[comp >= n_published]

@@ -24,6 +24,8 @@ from typing import Any
 
 import re2
 
+_UNANCHORED = re2._Anchor.UNANCHORED
+
 # Python's case-insensitive matching equates "i" with these two; RE2's Unicode case folding does not (every
 # other letter agrees: checked over the Basic Multilingual Plane in the test). Texts holding them skip the
 # RE2 check.
@@ -143,36 +145,43 @@ class Cue:
                 self._gates[unicode] = None
         return self._gates[unicode]
 
-    def _start(self, text: str, pos: int = 0) -> int | None:
-        """Where the pattern's first match can start, at the earliest (None: nowhere). The superset's first
-        match starts at or before the pattern's, and `re` reads word boundaries and lookbehinds before
-        `pos` from the whole text, so searching from there finds the same match."""
+    def _start(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> int | None:
+        """Where the pattern's first match in text[pos:endpos] can start, at the earliest (None: nowhere).
+        The superset's first match starts at or before the pattern's, and `re` reads word boundaries and
+        lookbehinds before `pos` from the whole text, so searching from there finds the same match."""
+        pos, endpos = min(max(pos, 0), len(text)), min(endpos, len(text))  # as `re` clamps them
+        if pos > endpos:
+            return None
         if text.isascii():
-            # Searched as bytes: an ASCII text's offsets are its own, and the wrapper's per-call offset
-            # decoding (most of a check's cost) is skipped.
-            gate, text_in = self._gate(False), text.encode()
-        elif self._folds and any(c in text for c in _FOLDS_APART):
+            gate = self._gate(False)
+            if gate is None:
+                return pos
+            # Searched as bytes, an ASCII text's offsets are its own. The wrapper's `search` (a generator,
+            # offset decoding, a match object) cost more than RE2's scan itself on short texts: its
+            # underlying `Match` is called directly.
+            start = gate._regexp.Match(_UNANCHORED, text.encode(), pos, endpos)[0][0]
+            return None if start < 0 else start
+        if self._folds and any(c in text for c in _FOLDS_APART):
             return pos
-        else:
-            gate, text_in = self._gate(True), text
+        gate = self._gate(True)
         if gate is None:
             return pos
-        m = gate.search(text_in, pos)
+        m = gate.search(text, pos, endpos)
         return None if m is None else m.start()
 
     def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        start = self._start(text, pos)
+        start = self._start(text, pos, endpos)
         return None if start is None else self.re.search(text, start, endpos)
 
     def match(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> re.Match[str] | None:
-        return None if self._start(text, pos) is None else self.re.match(text, pos, endpos)
+        return None if self._start(text, pos, endpos) is None else self.re.match(text, pos, endpos)
 
     def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
-        start = self._start(text, pos)
+        start = self._start(text, pos, endpos)
         return iter(()) if start is None else self.re.finditer(text, start, endpos)
 
     def findall(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
-        start = self._start(text, pos)
+        start = self._start(text, pos, endpos)
         return [] if start is None else self.re.findall(text, start, endpos)
 
     def split(self, text: str, maxsplit: int = 0) -> list[str | Any]:

@@ -198,7 +198,7 @@ def _frame_plans(text: str) -> list[re.Match[str]]:
     return out
 
 
-_FRAMING_CJK_RE = Cue(r"口吻|扮演|继续用|保持[^，。]{0,12}(?:风格|格式|角色)|以[^，。]{1,12}的身份")
+_FRAMING_CJK_RE = re.compile(r"口吻|扮演|继续用|保持[^，。]{0,12}(?:风格|格式|角色)|以[^，。]{1,12}的身份")
 
 # "I won't provide a sanitized version": a framing plan rejected, not adopted.
 _NEGATION_RE = Cue(r"\b(?:not|no|never|without|avoid\w*|rather than|instead of)\b|n't\b", _I)
@@ -235,7 +235,7 @@ _HELP_PLAN_RE = Cue(
     _I,
 )
 # Kept apart (no word boundary to anchor on, so it is only searched in text that is not ASCII).
-_HELP_PLAN_CJK_RE = Cue(r"我(?:会|来|将|打算)(?:解释|写|提供|介绍|说明|列出|给出)")
+_HELP_PLAN_CJK_RE = re.compile(r"我(?:会|来|将|打算)(?:解释|写|提供|介绍|说明|列出|给出)")
 
 
 @functools.lru_cache(maxsize=8)
@@ -266,7 +266,9 @@ _DECISION_WORDS = (
     "拒绝", "ません", "断り",
 )  # fmt: skip
 _DECISION_WORD_RE = Cue("|".join(map(re.escape, _DECISION_WORDS)), _I)
-_SENTENCE_END_RE = Cue(r"[.!?\n。！？]")
+# Marks nearly every text holds (sentence ends, list markers, CJK phrases that open with a literal) stay plain
+# `re`: it skips to a leading literal or class by itself, so an RE2 check in front would only cost.
+_SENTENCE_END_RE = re.compile(r"[.!?\n。！？]")
 
 
 @functools.lru_cache(maxsize=8)
@@ -517,7 +519,7 @@ def _sentence_around(text: str, pos: int) -> str:
     return text[start : min(ends) if ends else len(text)]
 
 
-_CLAUSE_START_RE = Cue(r"[.!?;:\n—，。]|\b(?:but|though|although|however|still)\b", _I)
+_CLAUSE_START_RE = re.compile(r"[.!?;:\n—，。]|\b(?:but|though|although|however|still)\b", _I)
 
 
 def _clause_before(text: str, start: int) -> str:
@@ -710,7 +712,7 @@ def narrated_steps(text: str) -> bool:
     return False
 
 
-_LIST_LINE_RE = Cue(r"^\s*(?:\d+[.)]|[-*•]|\*\*)")
+_LIST_LINE_RE = re.compile(r"^\s*(?:\d+[.)]|[-*•]|\*\*)")
 
 
 def first_prose_step(text: str) -> int:
@@ -776,7 +778,7 @@ _ARTEFACT_RE = Cue(
     r"|never again[.!]|save yourself the|avoid this place|stay away from this)\b",
     _I,
 )
-_STAR_RATING_RE = Cue(r"[★☆]{3,}")  # a review's star rating (apart: it has no word boundary)
+_STAR_RATING_RE = re.compile(r"[★☆]{3,}")  # a review's star rating (apart: it has no word boundary)
 
 
 def artefact(text: str) -> bool:

@@ -31,7 +31,7 @@ _FIRST_PERSON_RE = Cue(r"\b(?:i|we|i'll|i'd|we'll|we'd)\b", _I)
 _NEGATION_RE = Cue(
     r"\b(?:not|never|no|without|avoid\w*|refus\w*|declin\w*|instead of|rather than)\b|n't\b", _I
 )
-_CLAUSE_CUT_RE = Cue(r"[,;:—]|\b(?:but|though|so)\b", _I)
+_CLAUSE_CUT_RE = re.compile(r"[,;:—]|\b(?:but|though|so)\b", _I)
 # A verdict against doing it, anywhere in the sentence: the sentence reasons about the risk, it does not
 # weigh doing the request.
 _VERDICT_RE = Cue(

@@ -11,7 +11,8 @@ pattern; otherwise the pattern runs from where the superset's first match starts
 (tests/test_cue.py checks every cue on edge cases and real traces; bench/heuristic_speed.py compares labels).
 
 Two supersets per cue: ASCII texts (most traces) get one with ASCII classes, which RE2 runs as a small DFA;
-other texts one with Unicode classes, whose DFA is far larger and slower (measured: ~100x on STAR-1), but
+other texts one with Unicode classes, whose DFA is far larger and slower (up to ~100x on the largest cues,
+STAR-1 traces), but
 which still rules most cues out before Python's `re` runs.
 """
 
@@ -24,6 +25,7 @@ from typing import Any
 
 import re2
 
+# The wrapper's private `Match` entry (see `Cue._start`): google-re2 is pinned below 2 for it.
 _UNANCHORED = re2._Anchor.UNANCHORED
 
 # Python's case-insensitive matching equates "i" with these two; RE2's Unicode case folding does not (every

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from safedata.dedup.exact import digest
 from safedata.publish.columns import prompt_completion, record_rows, to_table
 from safedata.publish.report import Composition
 from safedata.publish.splits import group_hash, test_groups
@@ -23,7 +24,7 @@ from safedata.schemas.record import Record
 def _id_hash(row_id: str) -> int:
     """A row id as a signed 64-bit digest, the same in every process (Python's str hash is salted per
     interpreter, so chunks made by workers not forked from the driver would not compare)."""
-    return int.from_bytes(hashlib.blake2b(row_id.encode(), digest_size=8).digest(), "little", signed=True)
+    return int.from_bytes(digest(row_id)[:8], "little", signed=True)
 
 
 DEFAULT = "default"
@@ -45,8 +46,8 @@ def _scrubbed(value: Any, scrub: Callable[[str], str]) -> Any:
 def _final_name(tmp: Path, split: str, k: int, n_shards: int) -> Path:
     # A content hash in the name: `load_dataset(folder, config)` caches by file names, so a rebuild into the
     # same folder would otherwise load the previous build's rows from its cache.
-    digest = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
-    return tmp.with_name(f"{split}-{k:05d}-of-{n_shards:05d}-{digest}.parquet")
+    content = hashlib.sha256(tmp.read_bytes()).hexdigest()[:10]
+    return tmp.with_name(f"{split}-{k:05d}-of-{n_shards:05d}-{content}.parquet")
 
 
 def _write_split(table: Any, folder: Path, split: str, shard_rows: int, root: Path) -> list[str]:
